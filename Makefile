@@ -1,0 +1,40 @@
+# spendkit: the common tasks. `make run` sets everything up and classifies the sample ledger;
+# `make test` runs the tests (and is what CI runs).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup run test lint bench samples realdata clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/spendkit classify data/samples/ledger.xlsx --place Wigan \
+		--suppliers data/samples/suppliers.csv --out classified.xlsx
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy src
+
+bench: setup
+	$(BIN)/python scripts/bench_read.py
+	$(BIN)/python scripts/bench_classify.py
+
+samples: setup
+	$(BIN)/python scripts/make_samples.py
+
+realdata: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" ../shared/tools/try-realdata
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache classified*.xlsx

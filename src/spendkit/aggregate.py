@@ -1,0 +1,79 @@
+"""Classified rows -> the figures: spend, rows and payees per class, and the reconciliation.
+
+The summary is a plain dict, the same one the JSON output prints (see
+docs/json-schema.md). Sums are over int64 pence, never floats; the order of
+every list is fixed, so the same input gives the same document.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import TYPE_CHECKING, Any
+
+from .places import GEOGRAPHY_CLASSES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .classify import Result
+
+SCHEMA_VERSION = "1.0"
+
+
+def breakdown(rows: pd.DataFrame, by: str, classes: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """{class: {pence, rows, payees, share}} for every class, in the given order."""
+    g = rows.groupby(by, sort=False, observed=True)
+    pence = g["amount_pence"].sum()
+    count = g.size()
+    payees = g["payee_key"].nunique()
+    total = int(rows["amount_pence"].sum())
+    out = {}
+    for c in classes:
+        p = int(pence.get(c, 0))
+        out[c] = {"pence": p, "rows": int(count.get(c, 0)), "payees": int(payees.get(c, 0)),
+                  "share": round(p / total, 6) if total else None}
+    return out
+
+
+def reconcile(result: Result) -> dict[str, Any]:
+    rows, rejected = result.rows, result.rejected
+    counted = int(rows["amount_pence"].sum())
+    rej = int(rejected["amount_pence"].sum()) if len(rejected) else 0
+    rows_read = sum(i["rows_read"] for i in result.inputs)
+    by_reason: dict[str, int] = {}
+    if len(rejected):
+        kinds = (rejected["reason"].str.replace(r"'[^']*'", "'…'", regex=True)
+                 .str.replace(r"\([^)]*\)", "(…)", regex=True))
+        by_reason = {k: int(v) for k, v in kinds.value_counts().sort_index().items()}
+    out = {
+        "rows_read": rows_read,
+        "rows_counted": len(rows),
+        "rows_rejected": len(rejected),
+        "pence_read": counted + rej,
+        "pence_counted": counted,
+        "pence_rejected": rej,
+        "blank_rows_skipped": sum(i["blank_rows"] for i in result.inputs),
+        "rejected_by_reason": by_reason,
+    }
+    out["balanced"] = (out["rows_read"] == out["rows_counted"] + out["rows_rejected"]
+                       and out["pence_read"] == out["pence_counted"] + out["pence_rejected"])
+    totals = [i["totals_rows"] for i in result.inputs if "totals_rows" in i]
+    if totals:
+        out["totals_rows"] = {"rows": sum(t["rows"] for t in totals),
+                              "pence": sum(t["pence"] for t in totals),
+                              "all_match": all(t["matches"] for t in totals)}
+    return out
+
+
+def summarise(result: Result) -> dict[str, Any]:
+    """The whole classify document."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "spendkit_version": version("spendkit"),
+        "inputs": result.inputs,
+        "supplier_file": result.suppliers,
+        "postcode_directory": result.directory,
+        "place": result.place.to_dict(result.districts),
+        "reconciliation": reconcile(result),
+        "geography": breakdown(result.rows, "geography", GEOGRAPHY_CLASSES),
+    }

@@ -1,0 +1,51 @@
+"""The Python API a notebook calls; the CLI is a thin client over it.
+
+    import spendkit
+    result = spendkit.classify(["ledger.xlsx"], place="Wigan", suppliers="suppliers.csv")
+    result.summary()["geography"]["local"]
+    result.rows        # a DataFrame: the ledger's columns plus the classes and evidence
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import export
+from .classify import Result
+from .classify import classify as _classify
+from .config import PlaceSettings, Settings
+
+
+def classify(ledgers: str | Path | Sequence[str | Path], *, place: str | Sequence[str] | None = None,
+             suppliers: str | Path | None = None, settings: Settings | None = None,
+             **options: Any) -> Result:
+    """Classify ``ledgers``. ``place`` and ``suppliers`` override ``settings``; other keyword
+    options are Settings fields (columns={'payee': 'Vendor'}, sheet='Data', postcodes=...)."""
+    paths = [ledgers] if isinstance(ledgers, str | Path) else list(ledgers)
+    data = (settings or Settings()).model_dump()
+    if place is not None:
+        data["place"] = PlaceSettings(**{**data["place"], "districts":
+                                         [place] if isinstance(place, str) else list(place)}).model_dump()
+    if suppliers is not None:
+        data["suppliers"] = Path(suppliers)
+    data.update(options)
+    return _classify(paths, Settings.model_validate(data))
+
+
+def rejected_path(out: Path) -> Path:
+    return export.sidecar(out, "rejected")
+
+
+def classify_and_export(ledgers: Sequence[Path], settings: Settings, *, out: Path | None = None
+                        ) -> tuple[Result, dict[str, Any]]:
+    """Classify, then write the classified rows and the rejected rows (if ``out``)."""
+    if out is not None:
+        export.check_output(out)
+    result = _classify(ledgers, settings)
+    summary = result.summary()
+    if out is not None:
+        export.write_table(result.rows, out, sheet="Classified")
+        export.write_table(result.rejected, rejected_path(out), sheet="Rejected")
+    return result, summary

@@ -1,0 +1,150 @@
+"""The pipeline: ledgers -> rows with a place class and the evidence for it.
+
+    result = classify(["ledger.csv"], Settings(place=PlaceSettings(districts=["Wigan"])))
+    result.summary()["geography"]["local"]["pence"]
+
+Columns added to the ledger's rows (see ``ledger.py`` for the rest):
+
+==================  =========================================================
+postcode            the postcode used, normalised ('WN1 1YN'); '' if none
+postcode_source     where it came from: 'ledger', 'supplier file (supplier id)' ...
+district_code       ONS district code of the postcode ('' if unknown)
+district_name       its name ('Wigan')
+geography           local | sub_regional | regional | national | outside_uk | unknown
+geography_evidence  the reason, in words
+==================  =========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import postcodes
+from .config import Settings
+from .ledger import load_ledgers
+from .places import Districts, Place, PostcodeIndex, classify_geography, resolve_place
+from .suppliers import SupplierFile, join_suppliers, load_suppliers
+
+
+@dataclass
+class Result:
+    """Everything a report needs: counted rows, rejected rows, and how they were decided."""
+
+    rows: pd.DataFrame
+    rejected: pd.DataFrame
+    inputs: list[dict[str, Any]]
+    place: Place
+    districts: Districts
+    directory: str
+    suppliers: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        from .aggregate import summarise
+
+        return summarise(self)
+
+
+def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) -> Result:
+    """Read, normalise and place every row of ``ledgers``."""
+    settings = settings or Settings()
+    districts = Districts()
+    index = PostcodeIndex.load(settings.postcodes)
+    place = resolve_place(settings.place.districts, districts, index,
+                          settings.place.sub_regional, settings.place.regional)
+    supplier_file = load_suppliers(settings.suppliers) if settings.suppliers else None
+    loaded = load_ledgers([Path(p) for p in ledgers], settings)
+    rows = _concat([ledger.rows for ledger in loaded])
+    rejected = _concat([ledger.rejected for ledger in loaded])
+    rows = place_rows(rows, index, place, districts, supplier_file)
+    return Result(rows=rows, rejected=rejected, inputs=[ledger.info for ledger in loaded],
+                  place=place, districts=districts, directory=index.source,
+                  suppliers=supplier_file.info if supplier_file else None)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    out = pd.concat(frames, ignore_index=True, sort=False)
+    text = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype) == "str"]
+    out[text] = out[text].fillna("")
+    return out
+
+
+def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts: Districts,
+               supplier_file: SupplierFile | None = None) -> pd.DataFrame:
+    """Add postcode, district and geography columns, deciding once per distinct input."""
+    inputs = pd.DataFrame({"postcode_raw": rows["postcode_raw"].fillna("")})
+    if supplier_file is not None:
+        inputs = inputs.join(join_suppliers(rows, supplier_file))
+    codes = inputs.groupby(list(inputs.columns), sort=False).ngroup().to_numpy()
+    parts = decide_places(inputs.drop_duplicates().reset_index(drop=True), index, place, districts,
+                          with_suppliers=supplier_file is not None)
+    out = rows.drop(columns=["postcode_raw"])
+    for col in ("postcode", "postcode_source", "district_code", "district_name", "geography",
+                "geography_evidence"):
+        out[col] = parts[col].take(codes).to_numpy()
+    return out
+
+
+def decide_places(inputs: pd.DataFrame, index: PostcodeIndex, place: Place, districts: Districts,
+                  *, with_suppliers: bool) -> pd.DataFrame:
+    """One row per distinct input: the postcode chosen, its district, class and evidence."""
+    candidates = [(inputs["postcode_raw"], pd.Series("ledger", index=inputs.index))]
+    if with_suppliers:
+        label = "supplier file (" + inputs["supplier_match"] + ")"
+        candidates.append((inputs["supplier_postcode"], label))
+        no_match = inputs["supplier_match"] == ""
+    else:
+        no_match = pd.Series(False, index=inputs.index)
+    chosen = pd.Series("", index=inputs.index, dtype="str")
+    source = pd.Series("", index=inputs.index, dtype="str")
+    problem = pd.Series("", index=inputs.index, dtype="str")
+    for raw, label in candidates:
+        formatted, reason = postcodes.normalise(raw)
+        take = (chosen == "") & (formatted != "")
+        chosen = chosen.mask(take, formatted)
+        source = source.mask(take, label)
+        first_problem = (problem == "") & (chosen == "") & (reason != "no postcode")
+        problem = problem.mask(first_problem, reason + " (" + label + ")")
+    nothing = "no postcode in the ledger" + (" or the supplier file" if with_suppliers else "")
+    problem = problem.mask((chosen == "") & (problem == ""),
+                           pd.Series(np.where(no_match, "no postcode, and the payee is not in the "
+                                                        "supplier file", nothing), index=inputs.index))
+    problem = problem.where(chosen == "", "")
+
+    parts = pd.DataFrame({"postcode": chosen, "postcode_source": source, "problem": problem})
+    found = index.lookup(postcodes.compact(chosen))
+    parts["district_code"] = found["district"].astype("str").to_numpy()
+    parts["district_name"] = parts["district_code"].map(districts.name).fillna("")
+    parts["geography"] = classify_geography(parts["district_code"], place, districts)
+    parts["geography_evidence"] = _evidence(parts, found, place)
+    return parts
+
+
+def _evidence(parts: pd.DataFrame, found: pd.DataFrame, place: Place) -> pd.Series:
+    pc, src = parts["postcode"], parts["postcode_source"]
+    phrase = parts["geography"].map({
+        "local": "the place",
+        "sub_regional": "sub-regional, " + place.sub_regional_label,
+        "regional": "regional, " + place.regional_label,
+        "national": "elsewhere in the UK",
+        "outside_uk": "outside the UK",
+    }).fillna("")
+    located = "postcode " + pc + " (" + src + ") is in " + parts["district_name"] + " (" \
+        + parts["district_code"] + "): " + phrase
+    located = located.where(~found["terminated"].to_numpy(), located + " [terminated postcode]")
+    ev = parts["problem"].copy()
+    has_pc = pc != ""
+    ev = ev.mask(has_pc & ~found["found"].to_numpy(),
+                 "postcode " + pc + " (" + src + ") is not in the ONS Postcode Directory")
+    ev = ev.mask(has_pc & found["found"].to_numpy() & (parts["district_code"] == ""),
+                 "postcode " + pc + " (" + src + ") has no district in the ONS Postcode Directory")
+    ev = ev.mask(has_pc & (parts["district_code"] != ""), located)
+    return ev

@@ -1,0 +1,137 @@
+"""The command line: each command reads options, makes one library call, renders.
+
+Heavy libraries (pandas, pyarrow) are imported inside commands so that
+``spendkit --help`` and ``--version`` stay instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import version
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import EXIT_USAGE, SpendkitError
+
+app = typer.Typer(
+    name="spendkit",
+    help="Where does public money go? Classify payment ledgers by place, to the penny.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # ledgers are financial data: keep them out of tracebacks
+    add_completion=False,
+)
+
+State: dict[str, Any] = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"spendkit {version('spendkit')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for every error.")] = False,
+) -> None:
+    """spendkit: local, SME and VCFSE spend from payment ledgers."""
+    State["debug"] = debug
+
+
+Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, or a zip of them.",
+                                               show_default=False)]
+PlaceOpt = Annotated[list[str] | None, typer.Option(
+    "--place", "-p", help="The place: district name or ONS code (repeat for several).")]
+SubRegionalOpt = Annotated[list[str] | None, typer.Option(
+    "--sub-regional", help="Named area or districts for sub-regional (default: adjacent districts).")]
+RegionalOpt = Annotated[list[str] | None, typer.Option(
+    "--regional", help="Named area, region or districts for regional (default: the place's region).")]
+SuppliersOpt = Annotated[Path | None, typer.Option(
+    "--suppliers", "-s", help="Supplier file (CSV/XLSX) with supplier id or name, and postcode.")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Write the classified rows (.csv, .xlsx or .parquet); rejected rows go "
+                        "beside it as NAME.rejected.EXT.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+ColumnOpt = Annotated[list[str] | None, typer.Option(
+    "--column", "-c", help='Map a column: ROLE=HEADER, e.g. --column payee="Vendor Name".')]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Workbook sheet to read.")]
+PostcodesOpt = Annotated[Path | None, typer.Option(
+    "--postcodes", help="An ONSPD/NSPL download (CSV or zip) to use instead of the packaged directory.")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="Settings file (default: ./spendkit.toml if present).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures.")]
+
+
+@app.command()
+def classify(
+    ledgers: Ledgers,
+    place: PlaceOpt = None,
+    sub_regional: SubRegionalOpt = None,
+    regional: RegionalOpt = None,
+    suppliers: SuppliersOpt = None,
+    out: OutOpt = None,
+    format: FormatOpt = "table",
+    column: ColumnOpt = None,
+    sheet: SheetOpt = None,
+    postcodes: PostcodesOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Place every payee (local, sub-regional, regional, national, outside UK, unknown) and
+    show spend per class, reconciled to the penny."""
+    with _user_errors():
+        from . import api
+        from .config import apply_overrides, load_settings, parse_column_options
+        from .export import to_json
+
+        if format not in ("table", "json"):
+            raise typer.BadParameter("use table or json", param_hint="--format")
+        settings, _ = load_settings(config)
+        settings = apply_overrides(settings, districts=place, sub_regional=sub_regional,
+                                   regional=regional, suppliers=suppliers, postcodes=postcodes,
+                                   sheet=sheet, columns=parse_column_options(column))
+        _result, summary = api.classify_and_export(ledgers, settings, out=out)
+        if format == "json":
+            sys.stdout.write(to_json(summary))
+        else:
+            from rich.console import Console
+
+            from .render import print_classify
+
+            print_classify(summary, Console(), verbose=not quiet)
+            if out is not None and not quiet:
+                Console(stderr=True).print(f"[dim]Wrote {out} and {api.rejected_path(out)}[/dim]",
+                                           highlight=False)
+
+
+class _user_errors:
+    """Turn a SpendkitError into its message on stderr and its exit status; no traceback."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if isinstance(exc, SpendkitError) and not State["debug"]:
+            typer.echo(f"spendkit: error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code)
+        if isinstance(exc, typer.BadParameter):
+            return False
+        if isinstance(exc, BrokenPipeError):
+            sys.stderr.close()
+            raise typer.Exit(0)
+        return False
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("spendkit: interrupted", err=True)
+        sys.exit(130)
+
+
+__all__ = ["EXIT_USAGE", "app", "main"]

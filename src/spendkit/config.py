@@ -1,0 +1,112 @@
+"""Settings: a pydantic model, loaded from ``spendkit.toml``, overridden by flags.
+
+Precedence, highest first: command-line flags, then the file given with
+``--config`` (or ``spendkit.toml`` in the working directory), then the
+defaults below, which follow DOMAIN.md.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+CONFIG_NAME = "spendkit.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlaceSettings(_Strict):
+    """The organisation's area and the rings around it."""
+
+    districts: list[str] = Field(default_factory=list,
+                                 description="District names or ONS codes, e.g. ['Wigan'].")
+    sub_regional: list[str] = Field(
+        default_factory=list,
+        description="Districts or a named area (e.g. 'Greater Manchester'); "
+                    "empty means the districts adjacent to the place.")
+    regional: list[str] = Field(
+        default_factory=list,
+        description="Districts, a named area or a region; empty means the place's region "
+                    "(Wales, Scotland and Northern Ireland as wholes).")
+
+
+class DateSettings(_Strict):
+    unreadable: Literal["reject", "keep"] = Field(
+        "reject", description="A date that is not a real date rejects its row ('reject'), "
+                              "or is kept as missing with a note ('keep').")
+
+
+class Settings(_Strict):
+    place: PlaceSettings = Field(default_factory=PlaceSettings)
+    columns: dict[str, str] = Field(default_factory=dict,
+                                    description="Role -> header, e.g. payee = 'Vendor Name'.")
+    dates: DateSettings = Field(default_factory=DateSettings)
+    postcodes: Path | None = Field(None, description="An ONSPD/NSPL download to use instead of "
+                                                     "the packaged directory.")
+    suppliers: Path | None = Field(None, description="A supplier file (CSV/XLSX) with postcodes.")
+    sheet: str | None = None
+
+
+def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tuple[Settings, Path | None]:
+    """Settings from ``config`` or ./spendkit.toml (if present), else the defaults."""
+    path = config
+    if path is None:
+        candidate = (cwd or Path.cwd()) / CONFIG_NAME
+        path = candidate if candidate.is_file() else None
+    if path is None:
+        return Settings(), None
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    settings = _validate(data, str(path))
+    base = path.parent
+    for name in ("postcodes", "suppliers"):
+        value = getattr(settings, name)
+        if value is not None and not value.is_absolute():
+            setattr(settings, name, base / value)
+    return settings, path
+
+
+def _validate(data: dict[str, Any], where: str) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{where}: {problems}.",
+                          hint="See docs/configuration.md for the settings and their types.") from None
+
+
+def apply_overrides(settings: Settings, **flags: Any) -> Settings:
+    """A copy of ``settings`` with every flag that was given (not None / not empty) applied."""
+    data = settings.model_dump()
+    for key, value in flags.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if key in ("districts", "sub_regional", "regional"):
+            data["place"][key] = list(value)
+        elif key == "columns":
+            data["columns"] = {**data["columns"], **value}
+        else:
+            data[key] = value
+    return _validate(data, "options")
+
+
+def parse_column_options(options: list[str] | None) -> dict[str, str]:
+    """['payee=Vendor Name', ...] -> {'payee': 'Vendor Name'}."""
+    out = {}
+    for opt in options or []:
+        role, sep, header = opt.partition("=")
+        if not sep or not role.strip() or not header.strip():
+            raise ConfigError(f"--column {opt!r}: expected ROLE=HEADER, e.g. --column payee=\"Vendor Name\".")
+        out[role.strip().lower()] = header.strip().strip('"')
+    return out

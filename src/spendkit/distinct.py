@@ -1,0 +1,48 @@
+"""Run a column function once per distinct value, then spread the result back.
+
+Ledgers repeat themselves: a million rows hold perhaps twenty thousand payees,
+a few hundred dates and departments. Parsing the distinct values and taking
+the results by position is exact (the functions are pure) and many times
+faster than parsing every cell.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+F = TypeVar("F", bound=Callable[..., Any])
+WORTH_IT = 0.5  # below this share of distinct values, factorising pays for itself
+
+
+def per_distinct(fn: F) -> F:
+    """Wrap ``fn(series, *args)`` (returning a Series, or an object of Series fields)."""
+
+    @functools.wraps(fn)
+    def wrapper(raw: pd.Series, *args: Any, **kwargs: Any) -> Any:
+        raw = raw.fillna("")
+        codes, uniques = pd.factorize(raw, sort=False)
+        if len(raw) < 1000 or len(uniques) > WORTH_IT * len(raw):
+            return fn(raw, *args, **kwargs)
+        result = fn(pd.Series(uniques, dtype=raw.dtype), *args, **kwargs)
+        return spread(result, codes, raw.index)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def spread(result: Any, codes: np.ndarray, index: pd.Index) -> Any:
+    if isinstance(result, pd.Series | pd.DataFrame):
+        out = result.take(codes)  # arrow-backed strings stay in arrow: no Python objects
+        out.index = index
+        return out
+    if isinstance(result, tuple):
+        return tuple(spread(r, codes, index) for r in result)
+    if hasattr(result, "__dataclass_fields__"):
+        fields = {k: spread(v, codes, index) if isinstance(v, pd.Series) else v
+                  for k, v in vars(result).items()}
+        return type(result)(**fields)
+    return result

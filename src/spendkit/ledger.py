@@ -1,0 +1,173 @@
+"""Raw table -> ledger rows in canonical columns, and rejected rows with reasons.
+
+Column contract of ``Ledger.rows`` (added beside the file's own columns):
+
+=================  ==========================================================
+payee              the payee name, whitespace tidied
+payee_key          matching key (case, punctuation, legal suffix ignored)
+amount_pence       int64, exact
+payment_date       datetime64 (NaT when the ledger gives none)
+supplier_id        text ("" when none)
+department         service area / directorate ("" when none)
+expense_type       expense type / category ("" when none)
+transaction_id     text ("" when none)
+postcode_raw       the ledger's postcode cell, else one found in its address
+source_file        the file (and sheet or zip member) the row came from
+source_row         its row number there, as a spreadsheet shows it
+=================  ==========================================================
+
+``Ledger.rejected`` has the file's columns plus source_file, source_row,
+amount_pence (0 when unreadable) and reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import normalise, postcodes
+from .columns import ColumnMap, detect_columns
+from .config import Settings
+from .distinct import per_distinct
+from .read import RawTable, read_tables
+
+clean_text = per_distinct(normalise.clean_text)
+name_key = per_distinct(normalise.name_key)
+parse_amounts = per_distinct(normalise.parse_amounts)
+parse_dates = per_distinct(normalise.parse_dates)
+extract_postcodes = per_distinct(postcodes.extract)
+
+BROKEN_COLUMN = 0.5  # a date column with more unreadable values than this share is not used
+TEXT_ROLES = ("supplier_id", "department", "expense_type", "transaction_id")
+_TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\s*:?\s*$", re.IGNORECASE)
+
+
+@dataclass
+class Ledger:
+    rows: pd.DataFrame
+    rejected: pd.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def load_ledgers(paths: list[Path], settings: Settings) -> list[Ledger]:
+    """Read and normalise every table in every file."""
+    return [to_ledger(t, settings) for p in paths for t in read_tables(p, sheet=settings.sheet)]
+
+
+def to_ledger(table: RawTable, settings: Settings) -> Ledger:
+    frame = table.frame
+    cmap = detect_columns(frame, table.source, settings.columns)
+    col = cmap.get
+    reasons: list[pd.Series] = []
+    notes = list(table.notes)
+
+    payee = clean_text(frame[col("payee")])
+    reasons.append(pd.Series("", index=frame.index, dtype="str").mask(payee == "", "no payee"))
+    amounts = parse_amounts(frame[col("amount")], col("amount"))
+    reasons.append(amounts.reasons)
+    notes += amounts.notes
+    if col("date"):
+        dates = parse_dates(frame[col("date")], col("date"))
+        unreadable = dates.reasons != ""
+        filled = int((frame[col("date")].str.strip() != "").sum())
+        if filled and unreadable.sum() > BROKEN_COLUMN * filled:
+            # Most of the column is not dates (Oxford's '00:00:00' on every row): the column is
+            # broken, not the rows. Count the rows undated and say so, rather than drop them all.
+            sample = frame[col("date")][unreadable].iloc[0]
+            notes.append(f"date: {int(unreadable.sum()):,} of {filled:,} values in '{col('date')}' are "
+                         f"not dates (e.g. '{sample}'): the column was not used; rows are undated")
+            dates = normalise.Parsed(pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"),
+                                     pd.Series("", index=frame.index, dtype="str"), [])
+        elif settings.dates.unreadable == "reject":
+            reasons.append(dates.reasons)
+        elif (dates.reasons != "").any():
+            notes.append(f"{int((dates.reasons != '').sum())} unreadable date(s) in '{col('date')}' "
+                         "kept as missing (dates.unreadable = 'keep')")
+        payment_date = dates.values
+    else:
+        payment_date = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+
+    totals = _totals_rows(frame, cmap, payee)
+    reason = _first_reason(reasons).mask(totals, "totals row (not a payment)")
+
+    rows = frame.copy()
+    rows["payee"] = payee
+    rows["payee_key"] = name_key(payee)
+    rows["amount_pence"] = amounts.values
+    rows["payment_date"] = payment_date
+    for role in TEXT_ROLES:
+        rows[role] = clean_text(frame[col(role)]) if col(role) else ""
+    rows["postcode_raw"] = _ledger_postcodes(frame, cmap)
+    rows["source_file"] = table.source if table.sheet is None else f"{table.source} [{table.sheet}]"
+    rows["source_row"] = table.row_numbers
+
+    bad = (reason != "").to_numpy()
+    totals_info = _check_totals(amounts.values, bad, totals) if totals.any() else None
+    if totals_info:  # a total is not a payment: keep its figure in the reason, not in the sums
+        reason = reason.mask(totals, f"totals row ({totals_info['summary']}; not a payment)")
+    rejected = frame.loc[bad].copy()
+    rejected["source_file"] = rows["source_file"][bad]
+    rejected["source_row"] = table.row_numbers[bad]
+    rejected["amount_pence"] = amounts.values.where(~totals, 0)[bad]
+    rejected["reason"] = reason[bad]
+    info = {
+        "file": table.source, "sheet": table.sheet, "encoding": table.encoding,
+        "delimiter": table.delimiter, "header_row": table.header_row,
+        "columns": dict(cmap.roles), "rows_read": len(frame), "blank_rows": table.blank_rows,
+        "notes": [*cmap.notes, *notes],
+    }
+    if totals_info:
+        info["totals_rows"] = totals_info
+    return Ledger(rows.loc[~bad].reset_index(drop=True), rejected.reset_index(drop=True), info)
+
+
+def _first_reason(reasons: list[pd.Series]) -> pd.Series:
+    out = reasons[0]
+    for r in reasons[1:]:
+        out = out.mask(out == "", r)
+    return out
+
+
+def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.Series:
+    """Rows that are a total, not a payment: a cell reading 'Total'/'Grand Total' with no
+    payee (or 'Total' as the payee), or nothing but an amount."""
+    amount_col = cmap.get("amount")
+    others = [c for c in frame.columns if c != amount_col]
+    candidates = (payee == "") | payee.str.match(_TOTAL)
+    out = pd.Series(False, index=frame.index)
+    if not candidates.any() or not others:
+        return out
+    sub = frame.loc[candidates, others]
+    labelled = sub.apply(lambda s: s.str.match(_TOTAL)).any(axis=1)
+    only_amount = (sub.apply(lambda s: s.str.strip() == "").all(axis=1)
+                   & (frame.loc[candidates, amount_col].str.strip() != ""))
+    out[candidates] = labelled | only_amount
+    return out
+
+
+def _check_totals(pence: pd.Series, bad: np.ndarray, totals: pd.Series) -> dict[str, Any]:
+    """Does the file's own total equal the sum of its other rows? (A check worth showing.)"""
+    stated = int(pence[totals].sum())
+    others = int(pence[~totals.to_numpy()].sum())
+    match = stated == others
+    from .render import money
+
+    summary = f"{money(stated)}, {'equal to' if match else 'not equal to'} the sum of the other rows"
+    return {"rows": int(totals.sum()), "pence": stated, "other_rows_pence": others,
+            "matches": match, "summary": summary}
+
+
+def _ledger_postcodes(frame: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
+    """The postcode column's cell, else a postcode found in the address column."""
+    out = pd.Series("", index=frame.index, dtype="str")
+    if cmap.get("postcode"):
+        out = frame[cmap.get("postcode")].str.strip()
+    if cmap.get("address"):
+        found = extract_postcodes(frame[cmap.get("address")])
+        out = out.mask(out == "", found)
+    return out

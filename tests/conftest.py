@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def index():
+    """The real ONS Postcode Directory index (built into the user cache on first use)."""
+    from spendkit.places import PostcodeIndex
+
+    return PostcodeIndex.load()
+
+
+@pytest.fixture(scope="session")
+def districts():
+    from spendkit.places import Districts
+
+    return Districts()
