@@ -367,13 +367,20 @@ def test_payee_column_of_uris_is_skipped() -> None:
     assert any("skipped 'Supplier Name'" in n and "web addresses" in n for n in cmap.notes)
 
 
-def test_only_payee_candidate_is_uris_or_one_value_is_an_error() -> None:
+def test_only_payee_candidate_is_uris_is_an_error() -> None:
     rows = [[f"https://opendatacommunities.org/id/{i}", "1.00"] for i in range(6)]
     with pytest.raises(ColumnError, match="payee"):
         detect_columns(frame("Beneficiary,Amount", *rows), "ledger.csv")
+
+
+def test_single_valued_payee_column_is_kept_only_when_nothing_else_names_payees() -> None:
+    # One value on every row says "not the payee" only when another candidate exists: a
+    # ledger of payments all redacted (or all to one supplier) is still a ledger.
     rows = [["Redacted", "1.00"] for _ in range(6)]
-    with pytest.raises(ColumnError, match="payee"):
-        detect_columns(frame("Beneficiary,Amount", *rows), "ledger.csv")
+    assert detect_columns(frame("Beneficiary,Amount", *rows), "ledger.csv").get("payee") == "Beneficiary"
+    rows = [["Redacted", f"Firm {i}", "1.00"] for i in range(6)]
+    cmap = detect_columns(frame("Supplier Name,Beneficiary,Amount", *rows), "ledger.csv")
+    assert cmap.get("payee") == "Beneficiary"
 
 
 # ---------------------------------------------------------------- mappings and errors

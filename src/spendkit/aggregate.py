@@ -15,7 +15,7 @@ from .places import GEOGRAPHY_CLASSES
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .classify import Result
+    from .pipeline import Result
 
 SCHEMA_VERSION = "1.0"
 

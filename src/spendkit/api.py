@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import export
-from .classify import Result
-from .classify import classify as _classify
+from .pipeline import Result
+from .pipeline import classify as _classify
 from .config import PlaceSettings, Settings
 
 

@@ -228,11 +228,16 @@ def _choose(role: str, candidates: list[str], frame: pd.DataFrame, cmap: ColumnM
     for header in candidates:
         if role == "payee":
             why = _not_a_name(frame[header])
-            if why:
+            # Web addresses and numbers are never names; an empty or single-valued column
+            # is passed over only when another candidate remains.
+            soft = why is not None and why.startswith(("it is empty", "every value"))
+            if why and not (soft and header == candidates[-1]):
                 cmap.notes.append(f"payee: skipped '{header}' ({why})")
                 continue
         if role == "amount":
-            if _share_numeric(frame[header]) < 0.5:
+            # Values only choose between candidates: a lone amount column is kept even when
+            # its values are bad (each bad value then rejects its row, with the reason).
+            if _share_numeric(frame[header]) < 0.5 and header != candidates[-1]:
                 cmap.notes.append(f"amount: skipped '{header}' (its values are mostly not amounts)")
                 continue
             others = [h for h in candidates if h != header]
