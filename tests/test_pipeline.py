@@ -112,3 +112,18 @@ def test_reconciliation_holds_for_any_ledger(tmp_path: Path, rows: list, split: 
         parts = spendkit.classify(inputs, place="Wigan").summary()
         assert parts["geography"] == whole["geography"]
         assert parts["reconciliation"]["pence_counted"] == rec["pence_counted"]
+
+
+def test_broken_date_column_is_not_used_but_bad_dates_reject_rows(tmp_path: Path) -> None:
+    # Oxford's apr-jun-2014 file has '00:00:00' in every Paid Date: the column is broken,
+    # not the rows. A few bad dates in a good column reject just those rows.
+    broken = "Supplier Name,Amount,Paid Date\n" + "".join(f"F{i},1.00,00:00:00\n" for i in range(10))
+    result = spendkit.classify(write(tmp_path, "a.csv", broken), place="Wigan")
+    assert len(result.rows) == 10 and len(result.rejected) == 0
+    assert any("column was not used" in n for n in result.inputs[0]["notes"])
+    mixed = "Supplier Name,Amount,Paid Date\n" + "".join(f"F{i},1.00,0{i}/04/2024\n" for i in range(1, 10))
+    mixed += "Bad,2.00,31/02/2024\n"
+    result = spendkit.classify(write(tmp_path, "b.csv", mixed), place="Wigan")
+    assert len(result.rows) == 9
+    assert list(result.rejected["reason"]) == ["Paid Date: '31/02/2024' is not a date"]
+    assert result.summary()["reconciliation"]["pence_rejected"] == 200

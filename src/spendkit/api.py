@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from . import export
+from .config import PlaceSettings, Settings
 from .pipeline import Result
 from .pipeline import classify as _classify
-from .config import PlaceSettings, Settings
 
 
 def classify(ledgers: str | Path | Sequence[str | Path], *, place: str | Sequence[str] | None = None,
