@@ -114,13 +114,14 @@ def test_reconciliation_holds_for_any_ledger(tmp_path: Path, rows: list, split: 
         assert parts["reconciliation"]["pence_counted"] == rec["pence_counted"]
 
 
-def test_broken_date_column_is_not_used_but_bad_dates_reject_rows(tmp_path: Path) -> None:
-    # Oxford's apr-jun-2014 file has '00:00:00' in every Paid Date: the column is broken,
-    # not the rows. A few bad dates in a good column reject just those rows.
+def test_zero_time_is_no_date_but_bad_dates_reject_rows(tmp_path: Path) -> None:
+    # Oxford's apr-jun-2014 file has '00:00:00' in every Paid Date: a null date/time as the
+    # finance system exported it, so the rows count, undated. A bad date rejects its row.
     broken = "Supplier Name,Amount,Paid Date\n" + "".join(f"F{i},1.00,00:00:00\n" for i in range(10))
     result = spendkit.classify(write(tmp_path, "a.csv", broken), place="Wigan")
     assert len(result.rows) == 10 and len(result.rejected) == 0
-    assert any("column was not used" in n for n in result.inputs[0]["notes"])
+    assert any("'00:00:00' (no date)" in n for n in result.inputs[0]["notes"])
+    assert result.rows["payment_date"].isna().all()
     mixed = "Supplier Name,Amount,Paid Date\n" + "".join(f"F{i},1.00,0{i}/04/2024\n" for i in range(1, 10))
     mixed += "Bad,2.00,31/02/2024\n"
     result = spendkit.classify(write(tmp_path, "b.csv", mixed), place="Wigan")

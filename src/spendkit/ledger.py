@@ -42,7 +42,7 @@ parse_amounts = per_distinct(normalise.parse_amounts)
 parse_dates = per_distinct(normalise.parse_dates)
 extract_postcodes = per_distinct(postcodes.extract)
 
-BROKEN_COLUMN = 0.5  # a date column with more unreadable values than this share is not used
+ZERO_TIME = r"[ \t]*0?0:00(:00)?[ \t]*"
 TEXT_ROLES = ("supplier_id", "department", "expense_type", "transaction_id")
 _TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\s*:?\s*$", re.IGNORECASE)
 
@@ -72,18 +72,16 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
     reasons.append(amounts.reasons)
     notes += amounts.notes
     if col("date"):
-        dates = parse_dates(frame[col("date")], col("date"))
-        unreadable = dates.reasons != ""
-        filled = int((frame[col("date")].str.strip() != "").sum())
-        if filled and unreadable.sum() > BROKEN_COLUMN * filled:
-            # Most of the column is not dates (Oxford's '00:00:00' on every row): the column is
-            # broken, not the rows. Count the rows undated and say so, rather than drop them all.
-            sample = frame[col("date")][unreadable].iloc[0]
-            notes.append(f"date: {int(unreadable.sum()):,} of {filled:,} values in '{col('date')}' are "
-                         f"not dates (e.g. '{sample}'): the column was not used; rows are undated")
-            dates = normalise.Parsed(pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"),
-                                     pd.Series("", index=frame.index, dtype="str"), [])
-        elif settings.dates.unreadable == "reject":
+        raw_dates = frame[col("date")]
+        midnight = raw_dates.str.fullmatch(ZERO_TIME)
+        if midnight.any():
+            # A bare '00:00:00' is a null date/time as some systems export it (Oxford's
+            # apr-jun-2014 file has nothing else): no date, not an unreadable one.
+            raw_dates = raw_dates.mask(midnight, "")
+            notes.append(f"date: {int(midnight.sum()):,} value(s) in '{col('date')}' were a bare "
+                         "'00:00:00' (no date); those rows are counted undated")
+        dates = parse_dates(raw_dates, col("date"))
+        if settings.dates.unreadable == "reject":
             reasons.append(dates.reasons)
         elif (dates.reasons != "").any():
             notes.append(f"{int((dates.reasons != '').sum())} unreadable date(s) in '{col('date')}' "
