@@ -94,6 +94,23 @@ ROLES: dict[str, dict[str, list]] = {
                 {"documentno"}, {"document", "number"}, {"invoice", "number"}],
         "not": [],
     },
+    # Facts about the supplier: in supplier files, and as flags in some ledgers.
+    "sme_flag": {"any": [{"sme"}, {"sme", "supplier"}, {"sme", "flag"}, {"small", "business"}],
+                 "not": ["spend", "amount", "value"]},
+    "vcse_flag": {"any": [{"vcse"}, {"vcfse"}, {"vcs"}, {"voluntary", "sector"}],
+                  "not": ["grant", "spend", "amount", "value"]},
+    "legal_form": {"any": [{"legal", "form"}, {"legal", "status"}, {"company", "type"},
+                           {"company", "category"}, {"organisation", "type"}, {"entity", "type"}],
+                   "not": []},
+    "employees": {"any": [{"employees"}, {"staff"}, {"headcount"}, {"employee", "count"},
+                          {"number", "of", "employees"}, {"fte"}], "not": []},
+    "turnover": {"any": [{"turnover"}, {"annual", "turnover"}, {"revenue"}, {"income"}],
+                 "not": []},
+    "balance_sheet": {"any": [{"balance", "sheet"}, {"total", "assets"}], "not": []},
+    "sector": {"any": [{"sector"}, {"supplier", "type"}, {"supplier", "category"}],
+               "not": ["public", "sic"]},
+    "large_group": {"any": [{"large", "group"}, {"part", "of", "group"}, {"parent", "company"},
+                            {"ultimate", "parent"}, {"group", "member"}], "not": []},
     "publisher": {
         "any": [{"body", "name"}, {"body"}, {"organisation", "name"}, {"organisation", "label"},
                 {"organisation"}, {"council"}, {"authority", "name"}, {"authority"}, {"client"},
@@ -102,13 +119,16 @@ ROLES: dict[str, dict[str, list]] = {
     },
 }
 REQUIRED_ROLES = ("payee", "amount")
+FACT_ROLES = ("sme_flag", "vcse_flag", "legal_form", "employees", "turnover", "balance_sheet",
+              "sector", "large_group")
 SUPPLIER_FILE_ROLES = ("payee", "supplier_id", "postcode", "address", "company_number",
-                       "charity_number", "country")
+                       "charity_number", "country", *FACT_ROLES)
 # In a supplier file there is no publisher, so a plain "Name" is the supplier's name.
 SUPPLIER_FILE_NAMES = ({"name"}, {"organisation", "name"}, {"supplier"}, {"organisation"})
 # Roles read from the header alone; order decides who claims a column first.
 ROLE_ORDER = ("publisher", "payee", "amount", "date", "postcode", "supplier_id", "company_number",
-              "charity_number", "transaction_id", "department", "expense_type", "address", "country")
+              "charity_number", "transaction_id", "department", "expense_type", "address", "country",
+              "sme_flag", "vcse_flag")
 
 VOCABULARY = sorted({w for spec in ROLES.values() for alt in spec["any"] for w in alt} | {
     "organisational", "expenditure", "registration", "description", "beneficiary", "category",

@@ -11,6 +11,8 @@ supplier_id        text ("" when none)
 department         service area / directorate ("" when none)
 expense_type       expense type / category ("" when none)
 transaction_id     text ("" when none)
+company_number     as the ledger gives it ("" when none); so too charity_number,
+sme_flag           and the SME / VCSE flags some councils publish
 postcode_raw       the ledger's postcode cell, else one found in its address
 source_file        the file (and sheet or zip member) the row came from
 source_row         its row number there, as a spreadsheet shows it
@@ -43,7 +45,8 @@ parse_dates = per_distinct(normalise.parse_dates)
 extract_postcodes = per_distinct(postcodes.extract)
 
 ZERO_TIME = r"[ \t]*0?0:00(:00)?[ \t]*"
-TEXT_ROLES = ("supplier_id", "department", "expense_type", "transaction_id")
+TEXT_ROLES = ("supplier_id", "department", "expense_type", "transaction_id", "company_number",
+              "charity_number", "sme_flag", "vcse_flag")
 _TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\s*:?\s*$", re.IGNORECASE)
 
 

@@ -29,7 +29,7 @@ from . import postcodes
 from .config import Settings
 from .ledger import load_ledgers
 from .places import Districts, Place, PostcodeIndex, classify_geography, resolve_place
-from .suppliers import SupplierFile, join_suppliers, load_suppliers
+from .suppliers import SupplierFile, join_suppliers, load_suppliers, supplier_facts
 
 
 @dataclass
@@ -82,7 +82,9 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
     """Add postcode, district and geography columns, deciding once per distinct input."""
     inputs = pd.DataFrame({"postcode_raw": rows["postcode_raw"].fillna("")})
     if supplier_file is not None:
-        inputs = inputs.join(join_suppliers(rows, supplier_file))
+        joined = join_suppliers(rows, supplier_file)
+        inputs["supplier_postcode"] = supplier_facts(joined, supplier_file, "postcode_raw")
+        inputs["supplier_match"] = joined["supplier_match"]
     codes = inputs.groupby(list(inputs.columns), sort=False).ngroup().to_numpy()
     parts = decide_places(inputs.drop_duplicates().reset_index(drop=True), index, place, districts,
                           with_suppliers=supplier_file is not None)

@@ -958,7 +958,10 @@ def _prepare_registry(registry: pd.DataFrame) -> pd.DataFrame:
     reg["_label"] = reg["registry"].map({k: v[0] for k, v in REGISTRIES.items()}).fillna(reg["registry"])
     charity = reg["registry"].isin(CHARITY_REGISTRIES)
     reg["_charity"] = charity
-    reg["_charity_key"] = normalise_charity_numbers(reg["number"].where(charity, ""))
+    charity_key = pd.Series("", index=reg.index, dtype="str")
+    if charity.any():
+        charity_key[charity] = normalise_charity_numbers(reg.loc[charity, "number"])
+    reg["_charity_key"] = charity_key
     # CIOs are on Companies House (CE/CS numbers) and on a charity register, usually with no
     # number linking the two: a name match treats them as one organisation (see _resolve).
     reg["_cio"] = (reg["registry"] == "companies_house") & (
@@ -1071,9 +1074,9 @@ def _assemble(index: pd.Index, reg: pd.DataFrame, chosen: np.ndarray, method: np
     picked = reg[columns].iloc[np.maximum(chosen, 0)].reset_index(drop=True) if len(reg) \
         else pd.DataFrame({c: pd.Series([np.nan] * len(chosen)) for c in columns})
     linked = _linked_org_ids(reg, chosen, also)
+    org_ids = reg["org_id"].to_numpy()[np.maximum(chosen, 0)] if len(reg) else np.full(len(chosen), "")
     out = pd.DataFrame({
-        "org_id": pd.Series(np.where(chosen >= 0, reg["org_id"].to_numpy()[np.maximum(chosen, 0)], ""),
-                            dtype="str"),
+        "org_id": pd.Series(np.where(hit, org_ids, ""), dtype="str"),
         "match_method": pd.Series(method, dtype="str"),
         "match_score": pd.Series(score, dtype="float64"),
         "match_evidence": pd.Series(evidence, dtype="str"),

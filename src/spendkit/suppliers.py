@@ -1,8 +1,10 @@
 """A supplier file (the finance system's supplier master, or an analyst's list) joined to
 ledger rows: on supplier id where both have one, else on the normalised name.
 
-Column contract of ``SupplierFile.frame`` (one row per supplier, first one wins):
-supplier_id, payee_key, name, postcode_raw, plus the file's own columns.
+Column contract of ``SupplierFile.frame`` (one row per line of the file): supplier_id,
+name, payee_key, postcode_raw, source_row, and the facts it gives ("" when not):
+company_number, charity_number, sme_flag, vcse_flag, legal_form, employees, turnover,
+balance_sheet, sector, large_group.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import normalise, postcodes
-from .columns import detect_columns
+from .columns import FACT_ROLES, detect_columns
 from .errors import InputFileError
 from .read import read_tables
 
@@ -41,6 +43,8 @@ def load_suppliers(path: Path) -> SupplierFile:
     if col("address"):
         pc = pc.mask(pc == "", postcodes.extract(frame[col("address")]))
     out["postcode_raw"] = pc
+    for role in ("company_number", "charity_number", *FACT_ROLES):
+        out[role] = normalise.clean_text(frame[col(role)]) if col(role) else ""
     out["source_row"] = table.row_numbers
     info = {"file": table.source, "rows": len(out), "columns": dict(cmap.roles), "notes": list(cmap.notes)}
     dup_ids = out["supplier_id"].ne("") & out["supplier_id"].duplicated()
@@ -50,21 +54,33 @@ def load_suppliers(path: Path) -> SupplierFile:
 
 
 def join_suppliers(rows: pd.DataFrame, suppliers: SupplierFile) -> pd.DataFrame:
-    """Per ledger row: the matching supplier's postcode_raw and how it matched ('' if none)."""
-    sf = suppliers.frame
-    result = pd.DataFrame({"supplier_postcode": "", "supplier_match": ""}, index=rows.index)
-    by_id = sf[sf["supplier_id"] != ""].drop_duplicates("supplier_id").set_index("supplier_id")
-    if not by_id.empty and (rows["supplier_id"] != "").any():
-        hit = rows["supplier_id"].map(by_id["postcode_raw"])
+    """Per ledger row: the position of its supplier in the file (-1 if none) and how it matched."""
+    sf = suppliers.frame.reset_index(drop=True)
+    position = pd.Series(-1, index=rows.index, dtype="int64")
+    how = pd.Series("", index=rows.index, dtype="str")
+    ids = sf["supplier_id"]
+    by_id = pd.Series(ids.index, index=ids)[(ids != "").to_numpy()]
+    by_id = by_id[~by_id.index.duplicated()]
+    if len(by_id) and (rows["supplier_id"] != "").any():
+        hit = rows["supplier_id"].map(by_id)
         found = hit.notna() & (rows["supplier_id"] != "")
-        result.loc[found, "supplier_postcode"] = hit[found]
-        result.loc[found, "supplier_match"] = "supplier id"
-    by_name = sf[sf["payee_key"] != ""].drop_duplicates("payee_key").set_index("payee_key")
-    todo = result["supplier_match"] == ""
-    if not by_name.empty and todo.any():
-        hit = rows.loc[todo, "payee_key"].map(by_name["postcode_raw"])
-        found = hit.notna()
-        idx = hit.index[found]
-        result.loc[idx, "supplier_postcode"] = hit[found]
-        result.loc[idx, "supplier_match"] = "name"
-    return result
+        position[found] = hit[found].astype("int64")
+        how[found] = "supplier id"
+    keys = sf["payee_key"]
+    by_name = pd.Series(keys.index, index=keys)[(keys != "").to_numpy()]
+    by_name = by_name[~by_name.index.duplicated()]
+    todo = position < 0
+    if len(by_name) and todo.any():
+        hit = rows.loc[todo, "payee_key"].map(by_name)
+        found = hit.index[hit.notna()]
+        position[found] = hit[found].astype("int64")
+        how[found] = "name"
+    return pd.DataFrame({"supplier_row": position, "supplier_match": how})
+
+
+def supplier_facts(joined: pd.DataFrame, suppliers: SupplierFile, column: str) -> pd.Series:
+    """The supplier file's ``column`` for each joined ledger row ("" where unmatched)."""
+    values = suppliers.frame[column].reset_index(drop=True)
+    pos = joined["supplier_row"].to_numpy()
+    out = pd.Series(values.take(pos.clip(0)).to_numpy(), index=joined.index, dtype="str")
+    return out.where(pos >= 0, "")
