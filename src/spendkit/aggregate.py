@@ -10,14 +10,16 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
+from .organisations import SECTOR_CLASSES, SIZE_CLASSES
 from .places import GEOGRAPHY_CLASSES
+from .sizes import get_rule
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .pipeline import Result
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def breakdown(rows: pd.DataFrame, by: str, classes: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -76,4 +78,50 @@ def summarise(result: Result) -> dict[str, Any]:
         "place": result.place.to_dict(result.districts),
         "reconciliation": reconcile(result),
         "geography": breakdown(result.rows, "geography", GEOGRAPHY_CLASSES),
+        "size": breakdown(result.rows, "size_band", SIZE_CLASSES),
+        "sector": breakdown(result.rows, "sector", SECTOR_CLASSES),
+        "headline": headline(result),
+        "cross": {
+            "geography_by_size": crosstab(result.rows, "geography", GEOGRAPHY_CLASSES,
+                                          "size_band", SIZE_CLASSES),
+            "geography_by_sector": crosstab(result.rows, "geography", GEOGRAPHY_CLASSES,
+                                            "sector", SECTOR_CLASSES),
+        },
+    }
+
+
+def crosstab(rows: pd.DataFrame, a: str, a_classes: tuple[str, ...], b: str,
+             b_classes: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """{a class: {b class: pence}}, every class present, integer pence."""
+    sums = rows.groupby([a, b], sort=False, observed=True)["amount_pence"].sum()
+    return {x: {y: int(sums.get((x, y), 0)) for y in b_classes} for x in a_classes}
+
+
+def headline(result: Result) -> dict[str, Any]:
+    """The committee's figures: shares of influenceable spend that are local, SME, VCFSE."""
+    rows = result.rows
+    settings = result.settings
+    inf = rows[rows["influenceable"]]
+    total = int(inf["amount_pence"].sum())
+
+    def share(mask: pd.Series) -> float | None:
+        return round(int(inf.loc[mask, "amount_pence"].sum()) / total, 6) if total else None
+
+    excluded = rows[~rows["influenceable"]].groupby("sector", sort=True)["amount_pence"].sum()
+    rule = get_rule(settings.organisations.size_rule)
+    return {
+        "influenceable_pence": total,
+        "influenceable_payees": int(inf["payee_key"].nunique()),
+        "excluded_sectors": list(settings.headline.exclude),
+        "excluded_pence": {k: int(v) for k, v in excluded.items()},
+        "local_share": share(inf["geography"] == "local"),
+        "sub_regional_share": share(inf["geography"] == "sub_regional"),
+        "local_or_sub_regional_share": share(inf["geography"].isin(["local", "sub_regional"])),
+        "sme_share": share(inf["sme"].fillna(False).astype(bool)),
+        "vcfse_share": share(inf["sector"] == "vcfse"),
+        "unknown_place_share": share(inf["geography"] == "unknown"),
+        "unknown_size_share": share(inf["size_band"] == "unknown"),
+        "unknown_sector_share": share(inf["sector"] == "unknown"),
+        "size_rule": {"id": rule.id, "name": rule.name},
+        "vcfse_includes_guarantee_companies": settings.organisations.guarantee_is_vcfse,
     }

@@ -34,6 +34,20 @@ def classify(ledgers: str | Path | Sequence[str | Path], *, place: str | Sequenc
     return _classify(paths, Settings.model_validate(data))
 
 
+def supplier_list(ledgers: Sequence[Path], settings: Settings, *, out: Path | None = None
+                  ) -> tuple[Result, Any]:
+    """One row per payee (name variants merged), written to ``out`` if given."""
+    from .payees import supplier_list as build
+
+    if out is not None:
+        export.check_output(out, (".csv", ".xlsx"))
+    result = _classify(ledgers, settings)
+    table = build(result)
+    if out is not None:
+        export.write_table(table, out, sheet="Suppliers")
+    return result, table
+
+
 def rejected_path(out: Path) -> Path:
     return export.sidecar(out, "rejected")
 

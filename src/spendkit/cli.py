@@ -17,7 +17,7 @@ from .errors import EXIT_USAGE, SpendkitError
 
 app = typer.Typer(
     name="spendkit",
-    help="Where does public money go? Classify payment ledgers by place, to the penny.",
+    help="Where does public money go? Classify payment ledgers by place, size and sector, to the penny.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # ledgers are financial data: keep them out of tracebacks
     add_completion=False,
@@ -64,6 +64,20 @@ PostcodesOpt = Annotated[Path | None, typer.Option(
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="Settings file (default: ./spendkit.toml if present).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures.")]
+SizeRuleOpt = Annotated[str | None, typer.Option(
+    "--size-rule", help="procurement-act-2023 (default), eu-2003-361, companies-act-2006, "
+                        "companies-act-2006-2025 or islington-2020.")]
+GuaranteeOpt = Annotated[bool | None, typer.Option(
+    "--guarantee-is-vcfse/--guarantee-is-not-vcfse",
+    help="Count companies limited by guarantee as VCFSE (default: no).")]
+
+
+def _settings(config: Path | None, *, column: list[str] | None = None, **flags: Any) -> Any:
+    """Settings from the config file, then the flags given."""
+    from .config import apply_overrides, load_settings, parse_column_options
+
+    settings, _ = load_settings(config)
+    return apply_overrides(settings, columns=parse_column_options(column), **flags)
 
 
 @app.command()
@@ -80,20 +94,20 @@ def classify(
     postcodes: PostcodesOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    size_rule: SizeRuleOpt = None,
+    guarantee_is_vcfse: GuaranteeOpt = None,
 ) -> None:
     """Place every payee (local, sub-regional, regional, national, outside UK, unknown) and
     show spend per class, reconciled to the penny."""
     with _user_errors():
         from . import api
-        from .config import apply_overrides, load_settings, parse_column_options
         from .export import to_json
 
         if format not in ("table", "json"):
             raise typer.BadParameter("use table or json", param_hint="--format")
-        settings, _ = load_settings(config)
-        settings = apply_overrides(settings, districts=place, sub_regional=sub_regional,
-                                   regional=regional, suppliers=suppliers, postcodes=postcodes,
-                                   sheet=sheet, columns=parse_column_options(column))
+        settings = _settings(config, column=column, districts=place, sub_regional=sub_regional,
+                             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
+                             size_rule=size_rule, guarantee_is_vcfse=guarantee_is_vcfse)
         _result, summary = api.classify_and_export(ledgers, settings, out=out)
         if format == "json":
             sys.stdout.write(to_json(summary))
@@ -106,6 +120,63 @@ def classify(
             if out is not None and not quiet:
                 Console(stderr=True).print(f"[dim]Wrote {out} and {api.rejected_path(out)}[/dim]",
                                            highlight=False)
+
+
+@app.command()
+def suppliers(
+    ledgers: Ledgers,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the list (.csv or .xlsx).")] = None,
+    place: PlaceOpt = None,
+    suppliers: SuppliersOpt = None,
+    column: ColumnOpt = None,
+    sheet: SheetOpt = None,
+    config: ConfigOpt = None,
+    size_rule: SizeRuleOpt = None,
+    top: Annotated[int, typer.Option("--top", help="Rows to show in the terminal.")] = 25,
+) -> None:
+    """One row per payee (name variants merged): spend, classes, evidence and missing facts.
+
+    Fill in the blanks and pass the file back with --suppliers: it wins over weaker evidence."""
+    with _user_errors():
+        from . import api
+
+        settings = _settings(config, column=column, districts=place, suppliers=suppliers, sheet=sheet,
+                             size_rule=size_rule)
+        _result, table = api.supplier_list(ledgers, settings, out=out)
+        from rich.console import Console
+        from rich.table import Table
+
+        show = Table(title=f"Payees: {len(table):,} (top {min(top, len(table))} by spend)",
+                     title_justify="left")
+        for name in ("Supplier Name", "spendkit: spend (£)", "spendkit: place", "spendkit: size band",
+                     "spendkit: sector", "spendkit: missing"):
+            show.add_column(name.removeprefix("spendkit: "), justify="right" if "£" in name else "left")
+        for _, r in table.head(top).iterrows():
+            show.add_row(*(str(r[c]) for c in ("Supplier Name", "spendkit: spend (£)", "spendkit: place",
+                                               "spendkit: size band", "spendkit: sector",
+                                               "spendkit: missing")))
+        Console().print(show)
+        if out is not None:
+            Console(stderr=True).print(f"[dim]Wrote {out}: fill in the blanks, then pass it back with "
+                                       f"--suppliers {out}[/dim]", highlight=False)
+
+
+config_app = typer.Typer(help="Settings files.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("init")
+def config_init(
+    folder: Annotated[Path, typer.Argument(help="Where to write spendkit.toml and spendkit-rules.toml.")
+                      ] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Write a commented spendkit.toml and a copy of the sector rules to edit."""
+    with _user_errors():
+        from .config import write_starter_files
+
+        for path in write_starter_files(folder, force=force):
+            typer.echo(f"wrote {path}")
 
 
 class _user_errors:

@@ -199,6 +199,9 @@ def detect_columns(frame: pd.DataFrame, source: str,
     """
     headers = list(frame.columns)
     order = ROLE_ORDER if kind == "ledger" else SUPPLIER_FILE_ROLES
+    if kind == "suppliers":  # spendkit's own information columns (spendkit suppliers) are not facts
+        frame = frame[[h for h in headers if not h.lower().startswith("spendkit")]]
+        headers = list(frame.columns)
     overrides = dict(overrides or {})
     cmap = ColumnMap()
     for role, header in overrides.items():

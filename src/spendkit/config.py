@@ -43,11 +43,28 @@ class DateSettings(_Strict):
                               "or is kept as missing with a note ('keep').")
 
 
+class OrganisationRules(_Strict):
+    size_rule: Literal["procurement-act-2023", "eu-2003-361", "companies-act-2006",
+                       "companies-act-2006-2025", "islington-2020"] = Field(
+        "procurement-act-2023", description="The rule that turns staff and money into size bands.")
+    guarantee_is_vcfse: bool = Field(
+        False, description="Count companies limited by guarantee as VCFSE (many are trade bodies).")
+    rules: Path | None = Field(None, description="Your copy of the sector rules (spendkit config init).")
+
+
+class HeadlineSettings(_Strict):
+    exclude: list[Literal["public", "individual", "vcfse", "private", "unknown"]] = Field(
+        default_factory=lambda: ["public", "individual"],
+        description="Sectors left out of 'influenceable spend', the denominator of the headline shares.")
+
+
 class Settings(_Strict):
     place: PlaceSettings = Field(default_factory=PlaceSettings)
     columns: dict[str, str] = Field(default_factory=dict,
                                     description="Role -> header, e.g. payee = 'Vendor Name'.")
     dates: DateSettings = Field(default_factory=DateSettings)
+    organisations: OrganisationRules = Field(default_factory=OrganisationRules)
+    headline: HeadlineSettings = Field(default_factory=HeadlineSettings)
     postcodes: Path | None = Field(None, description="An ONSPD/NSPL download to use instead of "
                                                      "the packaged directory.")
     suppliers: Path | None = Field(None, description="A supplier file (CSV/XLSX) with postcodes.")
@@ -74,6 +91,9 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tup
         value = getattr(settings, name)
         if value is not None and not value.is_absolute():
             setattr(settings, name, base / value)
+    rules = settings.organisations.rules
+    if rules is not None and not rules.is_absolute():
+        settings.organisations.rules = base / rules
     return settings, path
 
 
@@ -94,6 +114,8 @@ def apply_overrides(settings: Settings, **flags: Any) -> Settings:
             continue
         if key in ("districts", "sub_regional", "regional"):
             data["place"][key] = list(value)
+        elif key in ("size_rule", "guarantee_is_vcfse"):
+            data["organisations"][key] = value
         elif key == "columns":
             data["columns"] = {**data["columns"], **value}
         else:
@@ -110,3 +132,52 @@ def parse_column_options(options: list[str] | None) -> dict[str, str]:
             raise ConfigError(f"--column {opt!r}: expected ROLE=HEADER, e.g. --column payee=\"Vendor Name\".")
         out[role.strip().lower()] = header.strip().strip('"')
     return out
+
+
+STARTER = """# spendkit settings. Flags on the command line win over this file.
+# Every key is optional; see docs/configuration.md.
+
+[place]
+districts = ["Wigan"]        # district names or ONS codes; several make one place
+sub_regional = []            # [] = districts adjacent to the place; or e.g. ["Greater Manchester"]
+regional = []                # [] = the place's region (Wales, Scotland, NI as wholes)
+
+[organisations]
+size_rule = "procurement-act-2023"  # eu-2003-361, companies-act-2006, companies-act-2006-2025, islington-2020
+guarantee_is_vcfse = false          # count companies limited by guarantee as VCFSE?
+rules = "spendkit-rules.toml"       # your copy of the sector rules (patterns, exclusions)
+
+[headline]
+exclude = ["public", "individual"]  # left out of "influenceable spend" (the headline denominator)
+
+[dates]
+unreadable = "reject"               # or "keep": count the row undated
+
+[columns]                           # only if a column is detected wrongly, e.g.
+# payee = "Vendor Name"
+
+# suppliers = "suppliers.xlsx"      # the supplier file used on every run
+# postcodes = "ONSPD_NOV_2025_UK.zip"
+"""
+
+
+def write_starter_files(folder: Path, *, force: bool = False) -> list[Path]:
+    """spendkit.toml (commented defaults) and spendkit-rules.toml (the packaged sector rules)."""
+    from importlib import resources
+
+    from .errors import OutputError
+
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: no such folder.")
+    targets = {folder / CONFIG_NAME: STARTER,
+               folder / "spendkit-rules.toml": (resources.files("spendkit") / "data" / "rules.toml")
+               .read_text(encoding="utf-8")}
+    existing = [p for p in targets if p.exists()]
+    if existing and not force:
+        raise OutputError(f"{', '.join(map(str, existing))} already exist(s).",
+                          hint="Pass --force to overwrite.")
+    for path, text in targets.items():
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return list(targets)

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import postcodes
+from . import organisations, postcodes, sectors
+from .columns import FACT_ROLES
 from .config import Settings
 from .ledger import load_ledgers
 from .places import Districts, Place, PostcodeIndex, classify_geography, resolve_place
@@ -42,6 +43,7 @@ class Result:
     place: Place
     districts: Districts
     directory: str
+    settings: Settings = field(default_factory=Settings)
     suppliers: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -62,9 +64,12 @@ def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) ->
     loaded = load_ledgers([Path(p) for p in ledgers], settings)
     rows = _concat([ledger.rows for ledger in loaded])
     rejected = _concat([ledger.rejected for ledger in loaded])
+    if supplier_file is not None:
+        rows = rows.join(join_suppliers(rows, supplier_file))
     rows = place_rows(rows, index, place, districts, supplier_file)
+    rows = organisation_rows(rows, supplier_file, settings)
     return Result(rows=rows, rejected=rejected, inputs=[ledger.info for ledger in loaded],
-                  place=place, districts=districts, directory=index.source,
+                  place=place, districts=districts, directory=index.source, settings=settings,
                   suppliers=supplier_file.info if supplier_file else None)
 
 
@@ -82,9 +87,8 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
     """Add postcode, district and geography columns, deciding once per distinct input."""
     inputs = pd.DataFrame({"postcode_raw": rows["postcode_raw"].fillna("")})
     if supplier_file is not None:
-        joined = join_suppliers(rows, supplier_file)
-        inputs["supplier_postcode"] = supplier_facts(joined, supplier_file, "postcode_raw")
-        inputs["supplier_match"] = joined["supplier_match"]
+        inputs["supplier_postcode"] = supplier_facts(rows, supplier_file, "postcode_raw")
+        inputs["supplier_match"] = rows["supplier_match"]
     codes = inputs.groupby(list(inputs.columns), sort=False).ngroup().to_numpy()
     parts = decide_places(inputs.drop_duplicates().reset_index(drop=True), index, place, districts,
                           with_suppliers=supplier_file is not None)
@@ -92,6 +96,30 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
     for col in ("postcode", "postcode_source", "district_code", "district_name", "geography",
                 "geography_evidence"):
         out[col] = parts[col].take(codes).to_numpy()
+    return out
+
+
+def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
+                      settings: Settings) -> pd.DataFrame:
+    """Add size and sector columns, deciding once per distinct payee and its facts."""
+    org = settings.organisations
+    rules = sectors.load_rules(org.rules)
+    evidence = rows[["payee", "payee_key", "company_number", "charity_number", "sme_flag",
+                     "vcse_flag"]].rename(columns={"payee": "name"})
+    if supplier_file is not None:
+        for fact in FACT_ROLES:
+            evidence[f"sup_{fact}"] = supplier_facts(rows, supplier_file, fact).to_numpy()
+    evidence = evidence.fillna("")
+    codes = evidence.groupby(list(evidence.columns), sort=False).ngroup().to_numpy()
+    decided = organisations.decide(
+        evidence.drop_duplicates().reset_index(drop=True),
+        organisations.OrganisationSettings(size_rule=org.size_rule,
+                                           guarantee_is_vcfse=org.guarantee_is_vcfse,
+                                           exclude_from_headline=settings.headline.exclude,
+                                           rules=rules))
+    out = rows.drop(columns=[c for c in ("supplier_row", "supplier_match") if c in rows])
+    for col in decided.columns:
+        out[col] = decided[col].take(codes).to_numpy()
     return out
 
 

@@ -10,6 +10,9 @@ from rich.table import Table
 LABELS = {
     "local": "Local", "sub_regional": "Sub-regional", "regional": "Regional",
     "national": "National", "outside_uk": "Outside UK", "unknown": "Unknown",
+    "micro": "Micro", "small": "Small", "medium": "Medium", "sme": "SME (band unknown)",
+    "large": "Large", "vcfse": "VCFSE", "private": "Private", "public": "Public bodies",
+    "individual": "Individuals",
 }
 
 
@@ -58,11 +61,44 @@ def reconciliation_lines(rec: dict[str, Any]) -> list[str]:
     return lines
 
 
+def headline_lines(head: dict[str, Any]) -> list[str]:
+    excluded = ", ".join(LABELS.get(s, s).lower() for s in head["excluded_sectors"]) or "nothing"
+    left_out = sum(head["excluded_pence"].values())
+    return [
+        f"[bold]Influenceable spend {money(head['influenceable_pence'])}[/bold] with "
+        f"{head['influenceable_payees']:,} payees ({excluded} left out: {money(left_out)})",
+        f"  Local {share(head['local_share'])}  ·  local + sub-regional "
+        f"{share(head['local_or_sub_regional_share'])}  ·  SME {share(head['sme_share'])}  ·  "
+        f"VCFSE {share(head['vcfse_share'])}",
+        f"  Unknown: place {share(head['unknown_place_share'])}, size "
+        f"{share(head['unknown_size_share'])}, sector {share(head['unknown_sector_share'])}"
+        f"  [dim](size rule: {head['size_rule']['name']})[/dim]",
+    ]
+
+
+def cross_table(title: str, cross: dict[str, dict[str, int]]) -> Table:
+    columns = list(next(iter(cross.values())))
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    for c in columns:
+        table.add_column(LABELS.get(c, c), justify="right")
+    for row, values in cross.items():
+        table.add_row(LABELS.get(row, row), *(money(v) if v else "–" for v in values.values()))
+    return table
+
+
 def print_classify(summary: dict[str, Any], console: Console, *, verbose: bool = True) -> None:
     place = summary["place"]
     local = ", ".join(d["name"] for d in place["local"])
     subs = ", ".join(d["name"] for d in place["sub_regional"]) or "none"
+    for line in headline_lines(summary["headline"]):
+        console.print(line, highlight=False)
     console.print(class_table(f"Spend by place: {local}", summary["geography"], LABELS))
+    if verbose:
+        console.print(class_table("Spend by size", summary["size"], LABELS))
+        console.print(class_table("Spend by sector", summary["sector"], LABELS))
+        console.print(cross_table("Place × sector", summary["cross"]["geography_by_sector"]))
+        console.print(cross_table("Place × size", summary["cross"]["geography_by_size"]))
     for line in reconciliation_lines(summary["reconciliation"]):
         console.print(line, highlight=False)
     if verbose:

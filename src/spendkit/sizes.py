@@ -434,15 +434,28 @@ def _figure_band(values: pd.Series, limits: list[float | None], inclusive: bool)
     return np.where(np.isnan(v), _UNKNOWN, idx)
 
 
-def _thousands(digits: pd.Series) -> pd.Series:
-    return digits.str.replace(r"(\d)(?=(\d{3})+$)", r"\1,", regex=True)
+def _thousands(whole: pd.Series) -> pd.Series:
+    """Non-negative integers -> '1,234,567' (arithmetic on groups of three digits, no regex)."""
+    v = whole.to_numpy(dtype=np.int64)
+    index = whole.index
+
+    def group(values: np.ndarray, padded: np.ndarray) -> pd.Series:
+        g = pd.Series(values % 1000, index=index).astype("str")
+        return g.where(~padded, g.str.zfill(3))
+
+    text = group(v, v >= 1000)
+    rest = v // 1000
+    while (rest > 0).any():
+        text = (group(rest, rest >= 1000) + "," + text).where(rest > 0, text)
+        rest = rest // 1000
+    return text
 
 
 def _money_text(values: pd.Series) -> pd.Series:
     """£1,234,567 (whole pounds) or £1,234,567.01; "" where missing."""
     known = values.notna()
     pence = (values.fillna(0) * 100).round().astype(np.int64)
-    whole = _thousands((pence // 100).astype("str"))
+    whole = _thousands(pence // 100)
     frac = (pence % 100).astype("str").str.zfill(2)
     text = ("£" + whole).where(frac == "00", "£" + whole + "." + frac)
     return text.where(known, "").astype("str")
@@ -451,7 +464,7 @@ def _money_text(values: pd.Series) -> pd.Series:
 def _staff_text(values: pd.Series) -> pd.Series:
     known = values.notna()
     tenths = (values.fillna(0) * 10).round().astype(np.int64)
-    whole = _thousands((tenths // 10).astype("str"))
+    whole = _thousands(tenths // 10)
     frac = (tenths % 10).astype("str")
     text = (whole + " staff").where(frac == "0", whole + "." + frac + " staff")
     return text.where(known, "").astype("str")
