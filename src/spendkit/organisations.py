@@ -73,8 +73,9 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
     group = sizes.not_sme(col("sup_large_group").str.fullmatch(YES),
                           "supplier file: part of a large group, not an SME", strength="strong")
     form_text = col("sup_legal_form").where(col("sup_legal_form") != "", col("reg_legal_form"))
-    plc = sizes.not_sme(form_text.str.contains(r"(?i)\bplc\b|public limited"),
-                        "public limited company: not an SME")
+    is_plc = form_text.str.contains(r"(?i)\bplc\b|public limited") | col("name").str.contains(
+        r"(?i)\b(?:plc|p\.l\.c)\.?$")
+    plc = sizes.not_sme(is_plc, "public limited company (legal form or name): not an SME")
     layers = [(figures, "supplier file figures"), (sup_flag, "supplier file SME flag"),
               (ledger_flag, "ledger SME flag"), (group, "supplier file group"), (plc, "legal form")]
     if "reg_registry" in payees:

@@ -1,0 +1,117 @@
+"""Size and sector end to end: evidence layers, headline shares, the supplier list round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+import spendkit
+from spendkit.cli import app
+
+runner = CliRunner()
+
+
+def write(tmp: Path, name: str, text: str) -> Path:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+LEDGER = """Supplier Name,Supplier ID,Amount,Postcode,SME Supplier?
+Acme Plumbing Ltd,S1,1000.00,WN1 1YN,
+Wigan Council,S2,500.00,WN1 1YN,
+REDACTED,,200.00,,
+Hope Community Interest Company,S3,300.00,BL1 1RU,
+Bigco PLC,S4,2000.00,N1 2UD,
+Flagged Firm Ltd,S5,100.00,WN1 1YN,No
+"""
+SUPPLIERS = """Supplier ID,Supplier Name,Employees,Turnover,Legal Form
+S1,Acme Plumbing Ltd,4,150000,Private limited company
+S5,Flagged Firm Ltd,5,200000,
+"""
+
+
+def test_size_sector_and_headline(tmp_path: Path) -> None:
+    result = spendkit.classify(write(tmp_path, "l.csv", LEDGER), place="Wigan",
+                               suppliers=write(tmp_path, "s.csv", SUPPLIERS))
+    rows = result.rows.set_index("payee")
+    assert rows.loc["Acme Plumbing Ltd", "size_band"] == "micro"
+    assert "supplier file" in rows.loc["Acme Plumbing Ltd", "size_evidence"]
+    assert rows.loc["Wigan Council", "sector"] == "public"
+    assert rows.loc["REDACTED", "sector"] == "individual"
+    assert rows.loc["Hope Community Interest Company", "sector"] == "vcfse"
+    assert rows.loc["Bigco PLC", "size_band"] == "large"
+    assert rows.loc["Bigco PLC", "sme"] is False or rows.loc["Bigco PLC", "sme"] == False  # noqa: E712
+    # Conflicting facts: supplier file figures (5 staff: micro) beat the ledger's SME flag 'No',
+    # and both appear in the evidence.
+    assert rows.loc["Flagged Firm Ltd", "size_band"] == "micro"
+    assert "ledger SME flag says large" in rows.loc["Flagged Firm Ltd", "size_conflict"]
+
+    head = result.summary()["headline"]
+    # Influenceable: everything but the council (public) and REDACTED (individual).
+    assert head["influenceable_pence"] == 100000 + 30000 + 200000 + 10000
+    assert head["excluded_pence"] == {"individual": 20000, "public": 50000}
+    assert head["local_share"] == round((100000 + 10000) / 340000, 6)
+    assert head["sme_share"] == round((100000 + 10000) / 340000, 6)
+    assert head["vcfse_share"] == round(30000 / 340000, 6)
+    assert head["size_rule"]["id"] == "procurement-act-2023"
+
+
+def test_headline_denominator_is_configurable(tmp_path: Path) -> None:
+    cfg = write(tmp_path, "spendkit.toml", '[place]\ndistricts = ["Wigan"]\n[headline]\nexclude = []\n')
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "l.csv", LEDGER)), "--config", str(cfg),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    head = json.loads(result.stdout)["headline"]
+    assert head["excluded_sectors"] == [] and head["influenceable_pence"] == 410000
+
+
+def test_size_rule_is_named_and_changes_bands(tmp_path: Path) -> None:
+    suppliers = write(tmp_path, "s.csv", "Supplier ID,Supplier Name,Employees,Turnover\n"
+                      "S1,Acme Plumbing Ltd,100,46000000\n")
+    ledger = write(tmp_path, "l.csv", LEDGER)
+    default = spendkit.classify(ledger, place="Wigan", suppliers=suppliers)
+    islington = spendkit.classify(ledger, place="Wigan", suppliers=suppliers,
+                                  organisations={"size_rule": "islington-2020"})
+    band = {r: x.rows.set_index("payee").loc["Acme Plumbing Ltd", "size_band"]
+            for r, x in (("pa", default), ("isl", islington))}
+    assert band == {"pa": "large", "isl": "medium"}  # £46m: over the Act's £44m, under Islington's £50m
+    assert islington.summary()["headline"]["size_rule"]["id"] == "islington-2020"
+
+
+def test_supplier_list_round_trip(tmp_path: Path) -> None:
+    ledger = write(tmp_path, "l.csv", LEDGER + "ACME PLUMBING LIMITED.,S1,10.00,WN1 1YN,\n")
+    out = tmp_path / "suppliers.csv"
+    result = runner.invoke(app, ["suppliers", str(ledger), "--place", "Wigan", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    acme = table[table["Supplier ID"] == "S1"]
+    assert len(acme) == 1  # name variants merged
+    assert "ACME PLUMBING LIMITED." in acme["spendkit: name variants"].iloc[0]
+    assert acme["spendkit: spend (£)"].iloc[0] == "1010.00"
+    assert "size" in acme["spendkit: missing"].iloc[0]
+    # The analyst fills in what the team knows and passes the file back.
+    table.loc[table["Supplier ID"] == "S1", ["Employees", "Turnover"]] = ["30", "3000000"]
+    table.loc[table["Supplier ID"] == "S4", "Sector"] = "VCFSE"
+    table.to_csv(out, index=False)
+    again = spendkit.classify(ledger, place="Wigan", suppliers=out).rows.set_index("payee")
+    assert again.loc["Acme Plumbing Ltd", "size_band"] == "small"
+    assert again.loc["Bigco PLC", "sector"] == "vcfse"
+    assert "supplier file sector 'VCFSE'" in again.loc["Bigco PLC", "sector_evidence"]
+
+
+def test_config_init_and_user_rules(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["config", "init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "spendkit.toml").exists() and (tmp_path / "spendkit-rules.toml").exists()
+    again = runner.invoke(app, ["config", "init", str(tmp_path)])
+    assert again.exit_code == 6 and "--force" in again.stderr
+    broken = tmp_path / "spendkit-rules.toml"
+    broken.write_text(broken.read_text() + '\n[[name]]\nid = "bad"\nsector = "vcfse"\npattern = "("\n')
+    result = runner.invoke(app, ["classify", str(write(tmp_path, "l.csv", LEDGER)),
+                                 "--config", str(tmp_path / "spendkit.toml")])
+    assert result.exit_code == 5
+    assert "spendkit-rules.toml" in result.stderr and "bad" in result.stderr
