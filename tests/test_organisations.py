@@ -115,3 +115,34 @@ def test_config_init_and_user_rules(tmp_path: Path) -> None:
                                  "--config", str(tmp_path / "spendkit.toml")])
     assert result.exit_code == 5
     assert "spendkit-rules.toml" in result.stderr and "bad" in result.stderr
+
+
+REGISTRIES = Path(__file__).parent / "data" / "registries"
+
+
+def test_registries_fill_postcode_size_and_sector(tmp_path: Path) -> None:
+    ledger = write(tmp_path, "l.csv", "Supplier Name,Amount,Company Number\n"
+                   "Acme Ltd,100.00,4142000\nWigan Food Bank,50.00,\nNobody Known Ltd,5.00,\n")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(ledger), "--place", "Wigan", "--out", str(out), "-q",
+                                 "--companies", str(REGISTRIES / "BasicCompanyData-2024-05-01.csv"),
+                                 "--charities", str(REGISTRIES / "publicextract.charity.txt")])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig").set_index("payee")
+    acme = rows.loc["Acme Ltd"]
+    assert acme["org_id"] == "GB-COH-04142000"  # matched on the unpadded company number
+    assert acme["geography"] == "local"
+    assert "registry: Companies House GB-COH-04142000" in acme["geography_evidence"]
+    assert acme["size_band"] == "micro" and "weak evidence" in acme["size_evidence"]
+    bank = rows.loc["Wigan Food Bank"]
+    assert bank["org_id"] == "GB-CHC-1234567" and bank["sector"] == "vcfse"
+    assert rows.loc["Nobody Known Ltd", "org_id"] == ""
+    assert rows.loc["Nobody Known Ltd", "geography"] == "unknown"
+
+
+def test_registry_in_wrong_format_is_a_clear_error(tmp_path: Path) -> None:
+    ledger = write(tmp_path, "l.csv", "Supplier Name,Amount\nAcme Ltd,1.00\n")
+    bogus = write(tmp_path, "companies.csv", "Name,Thing\nA,B\n")
+    result = runner.invoke(app, ["classify", str(ledger), "--place", "Wigan", "--companies", str(bogus)])
+    assert result.exit_code == 3
+    assert "companies.csv" in result.stderr and "Traceback" not in result.output

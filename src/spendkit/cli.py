@@ -96,9 +96,17 @@ def classify(
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
     guarantee_is_vcfse: GuaranteeOpt = None,
+    companies: Annotated[list[Path] | None, typer.Option(
+        "--companies", help="Companies House BasicCompanyData CSV or zip (repeat for parts).")] = None,
+    charities: Annotated[list[Path] | None, typer.Option(
+        "--charities", help="Charity Commission register extract (publicextract.charity.txt/zip).")] = None,
+    oscr: Annotated[list[Path] | None, typer.Option("--oscr", help="Scottish Charity Register CSV.")] = None,
+    ccni: Annotated[list[Path] | None, typer.Option("--ccni", help="Charity Commission NI CSV.")] = None,
+    mutuals: Annotated[list[Path] | None, typer.Option(
+        "--mutuals", help="FCA Mutuals Public Register CSV.")] = None,
 ) -> None:
-    """Place every payee (local, sub-regional, regional, national, outside UK, unknown) and
-    show spend per class, reconciled to the penny."""
+    """Place, size and sector every payee; show the headline shares and spend per class,
+    reconciled to the penny."""
     with _user_errors():
         from . import api
         from .export import to_json
@@ -107,7 +115,9 @@ def classify(
             raise typer.BadParameter("use table or json", param_hint="--format")
         settings = _settings(config, column=column, districts=place, sub_regional=sub_regional,
                              regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
-                             size_rule=size_rule, guarantee_is_vcfse=guarantee_is_vcfse)
+                             size_rule=size_rule, guarantee_is_vcfse=guarantee_is_vcfse,
+                             companies=companies, charities=charities, oscr=oscr, ccni=ccni,
+                             mutuals=mutuals)
         _result, summary = api.classify_and_export(ledgers, settings, out=out)
         if format == "json":
             sys.stdout.write(to_json(summary))

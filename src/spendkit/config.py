@@ -52,6 +52,18 @@ class OrganisationRules(_Strict):
     rules: Path | None = Field(None, description="Your copy of the sector rules (spendkit config init).")
 
 
+class RegistrySettings(_Strict):
+    """Registry downloads, as downloaded (each optional; several files allowed)."""
+
+    companies: list[Path] = Field(default_factory=list, description="Companies House BasicCompanyData "
+                                  "CSV or zip(s).")
+    charities: list[Path] = Field(default_factory=list, description="Charity Commission register "
+                                  "extract (publicextract.charity.txt or its zip).")
+    oscr: list[Path] = Field(default_factory=list, description="Scottish Charity Register CSV.")
+    ccni: list[Path] = Field(default_factory=list, description="Charity Commission for NI CSV.")
+    mutuals: list[Path] = Field(default_factory=list, description="FCA Mutuals Public Register CSV.")
+
+
 class HeadlineSettings(_Strict):
     exclude: list[Literal["public", "individual", "vcfse", "private", "unknown"]] = Field(
         default_factory=lambda: ["public", "individual"],
@@ -65,6 +77,7 @@ class Settings(_Strict):
     dates: DateSettings = Field(default_factory=DateSettings)
     organisations: OrganisationRules = Field(default_factory=OrganisationRules)
     headline: HeadlineSettings = Field(default_factory=HeadlineSettings)
+    registries: RegistrySettings = Field(default_factory=RegistrySettings)
     postcodes: Path | None = Field(None, description="An ONSPD/NSPL download to use instead of "
                                                      "the packaged directory.")
     suppliers: Path | None = Field(None, description="A supplier file (CSV/XLSX) with postcodes.")
@@ -94,6 +107,9 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tup
     rules = settings.organisations.rules
     if rules is not None and not rules.is_absolute():
         settings.organisations.rules = base / rules
+    reg = settings.registries
+    for name in ("companies", "charities", "oscr", "ccni", "mutuals"):
+        setattr(reg, name, [p if p.is_absolute() else base / p for p in getattr(reg, name)])
     return settings, path
 
 
@@ -116,6 +132,8 @@ def apply_overrides(settings: Settings, **flags: Any) -> Settings:
             data["place"][key] = list(value)
         elif key in ("size_rule", "guarantee_is_vcfse"):
             data["organisations"][key] = value
+        elif key in ("companies", "charities", "oscr", "ccni", "mutuals"):
+            data["registries"][key] = list(value)
         elif key == "columns":
             data["columns"] = {**data["columns"], **value}
         else:
@@ -155,6 +173,10 @@ unreadable = "reject"               # or "keep": count the row undated
 
 [columns]                           # only if a column is detected wrongly, e.g.
 # payee = "Vendor Name"
+
+[registries]                        # downloads, as downloaded (optional)
+# companies = ["BasicCompanyData-2026-11-01-part1_7.zip", "..."]
+# charities = ["publicextract.charity.zip"]
 
 # suppliers = "suppliers.xlsx"      # the supplier file used on every run
 # postcodes = "ONSPD_NOV_2025_UK.zip"

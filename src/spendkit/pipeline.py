@@ -66,6 +66,9 @@ def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) ->
     rejected = _concat([ledger.rejected for ledger in loaded])
     if supplier_file is not None:
         rows = rows.join(join_suppliers(rows, supplier_file))
+    registry = _load_registries(settings)
+    if registry is not None:
+        rows = registry_rows(rows, supplier_file, registry)
     rows = place_rows(rows, index, place, districts, supplier_file)
     rows = organisation_rows(rows, supplier_file, settings)
     return Result(rows=rows, rejected=rejected, inputs=[ledger.info for ledger in loaded],
@@ -89,6 +92,9 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
     if supplier_file is not None:
         inputs["supplier_postcode"] = supplier_facts(rows, supplier_file, "postcode_raw")
         inputs["supplier_match"] = rows["supplier_match"]
+    if "reg_postcode" in rows:
+        inputs["reg_postcode"] = rows["reg_postcode"].fillna("")
+        inputs["reg_label"] = rows["reg_label"].fillna("")
     codes = inputs.groupby(list(inputs.columns), sort=False).ngroup().to_numpy()
     parts = decide_places(inputs.drop_duplicates().reset_index(drop=True), index, place, districts,
                           with_suppliers=supplier_file is not None)
@@ -96,6 +102,52 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
     for col in ("postcode", "postcode_source", "district_code", "district_name", "geography",
                 "geography_evidence"):
         out[col] = parts[col].take(codes).to_numpy()
+    return out
+
+
+REGISTRY_COLUMNS = ("org_id", "match_method", "match_evidence", "reg_registry", "reg_legal_form",
+                    "reg_accounts_category", "reg_income_pounds", "reg_status")
+FORMATION_AGENT_COMPANIES = 500  # a registered office shared by more companies is weak evidence
+
+
+def _load_registries(settings: Settings) -> pd.DataFrame | None:
+    r = settings.registries
+    if not any((r.companies, r.charities, r.oscr, r.ccni, r.mutuals)):
+        return None
+    from .registries import load_registries
+
+    return load_registries(companies=r.companies or None, charities=r.charities or None,
+                           oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
+
+
+def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
+                  registry: pd.DataFrame) -> pd.DataFrame:
+    """Match each distinct payee to a registry record (number, name, then fuzzy name) and add
+    its identifier, evidence and facts; its postcode becomes a candidate for placing the payee."""
+    from .registries import match_payees
+
+    numbers = rows[["payee", "payee_key", "company_number", "charity_number"]].rename(
+        columns={"payee": "name"}).fillna("")
+    if supplier_file is not None:
+        for col in ("company_number", "charity_number"):
+            known = supplier_facts(rows, supplier_file, col)
+            numbers[col] = numbers[col].mask(numbers[col] == "", known)
+    codes = numbers.groupby(list(numbers.columns), sort=False).ngroup().to_numpy()
+    distinct = numbers.drop_duplicates().reset_index(drop=True)
+    matched = match_payees(distinct, registry)
+    shared = registry.loc[registry["registry"] == "companies_house", "postcode"].value_counts()
+    postcode = matched["reg_postcode"].fillna("").astype("str")
+    crowd = postcode.map(shared).fillna(0).astype(int)
+    where = matched["reg_registry"].fillna("").astype("str").str.replace("_", " ").str.title() \
+        + " " + matched["org_id"].fillna("").astype("str")
+    where = where.mask(crowd > FORMATION_AGENT_COMPANIES,
+                       where + ", registered office shared by " + crowd.astype(str)
+                       + " companies: weak evidence of place")
+    out = rows.copy()
+    for col in REGISTRY_COLUMNS:
+        out[col] = matched[col].take(codes).to_numpy() if col in matched else ""
+    out["reg_postcode"] = postcode.take(codes).to_numpy()
+    out["reg_label"] = ("registry: " + where).take(codes).to_numpy()
     return out
 
 
@@ -109,6 +161,11 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
     if supplier_file is not None:
         for fact in FACT_ROLES:
             evidence[f"sup_{fact}"] = supplier_facts(rows, supplier_file, fact).to_numpy()
+    for col in REGISTRY_COLUMNS:
+        if col.startswith("reg_") and col in rows:
+            evidence[col] = rows[col].astype("str").to_numpy()
+    if "org_id" in rows:
+        evidence["reg_org_id"] = rows["org_id"].astype("str").to_numpy()
     evidence = evidence.fillna("")
     codes = evidence.groupby(list(evidence.columns), sort=False).ngroup().to_numpy()
     decided = organisations.decide(
@@ -117,7 +174,9 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
                                            guarantee_is_vcfse=org.guarantee_is_vcfse,
                                            exclude_from_headline=settings.headline.exclude,
                                            rules=rules))
-    out = rows.drop(columns=[c for c in ("supplier_row", "supplier_match") if c in rows])
+    out = rows.drop(columns=[c for c in ("supplier_row", "supplier_match", "reg_postcode", "reg_label",
+                                         "reg_legal_form", "reg_accounts_category",
+                                         "reg_income_pounds", "reg_status") if c in rows])
     for col in decided.columns:
         out[col] = decided[col].take(codes).to_numpy()
     return out
@@ -133,6 +192,8 @@ def decide_places(inputs: pd.DataFrame, index: PostcodeIndex, place: Place, dist
         no_match = inputs["supplier_match"] == ""
     else:
         no_match = pd.Series(False, index=inputs.index)
+    if "reg_postcode" in inputs:
+        candidates.append((inputs["reg_postcode"], inputs["reg_label"]))
     chosen = pd.Series("", index=inputs.index, dtype="str")
     source = pd.Series("", index=inputs.index, dtype="str")
     problem = pd.Series("", index=inputs.index, dtype="str")

@@ -864,8 +864,8 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
         ok = todo & ~pd.isna(pos)
         r = pos[ok].astype(np.int64)
         chosen[ok], method[ok], score[ok] = r, "company number", 100.0
-        via_charity = reg["registry"].to_numpy()[r] != "companies_house"
-        ev = reg["_label"].to_numpy()[r] + " " + reg["org_id"].to_numpy()[r] + " by company number"
+        via_charity = _at(reg, "registry", r) != "companies_house"
+        ev = _at(reg, "_label", r) + " " + _at(reg, "org_id", r) + " by company number"
         ev = np.where(via_charity, ev + " " + comp[ok] + " (the charity's registered company)", ev)
         evidence[ok] = ev
 
@@ -881,7 +881,7 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
         ok = todo & ~pd.isna(pos)
         r = pos[ok].astype(np.int64)
         chosen[ok], method[ok], score[ok] = r, "charity number", 100.0
-        evidence[ok] = reg["_label"].to_numpy()[r] + " " + reg["org_id"].to_numpy()[r] + " by charity number"
+        evidence[ok] = _at(reg, "_label", r) + " " + _at(reg, "org_id", r) + " by charity number"
 
     # 3. exact name key
     keys = key.to_numpy(dtype=object)
@@ -895,8 +895,8 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
         matched, amb = _resolve(pairs, reg, fuzzy=False)
         mp, mr = matched["p"].to_numpy(), matched["r"].to_numpy()
         chosen[mp], method[mp], score[mp], also[mp] = mr, "name", 100.0, matched["also"].to_numpy()
-        evidence[mp] = ("exact name match to '" + reg["name"].to_numpy()[mr] + "' ("
-                        + reg["_label"].to_numpy()[mr] + " " + reg["org_id"].to_numpy()[mr] + ")")
+        evidence[mp] = ("exact name match to '" + _at(reg, "name", mr) + "' ("
+                        + _at(reg, "_label", mr) + " " + _at(reg, "org_id", mr) + ")")
         ambiguous[amb.index.to_numpy()] = amb.to_numpy()
 
     # 4. fuzzy name key, for distinctive keys only
@@ -911,8 +911,8 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
             ms = np.round(matched["score"].to_numpy(dtype=float), 1)
             chosen[mp], method[mp], score[mp], also[mp] = mr, "fuzzy name", ms, matched["also"].to_numpy()
             evidence[mp] = ("fuzzy name match " + pd.Series(ms).map("{:.1f}".format).to_numpy(dtype=object)
-                            + " to '" + reg["name"].to_numpy()[mr] + "' ("
-                            + reg["_label"].to_numpy()[mr] + " " + reg["org_id"].to_numpy()[mr] + ")")
+                            + " to '" + _at(reg, "name", mr) + "' ("
+                            + _at(reg, "_label", mr) + " " + _at(reg, "org_id", mr) + ")")
             ambiguous[amb.index.to_numpy()] = amb.to_numpy()
 
     # why the others are unmatched
@@ -930,6 +930,20 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
         evidence[none] = text[none]
 
     return _assemble(index, reg, chosen, method, score, evidence, also)
+
+
+def _at(reg: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
+    """``reg[column]`` at positions ``rows``, as a NumPy array (without converting the whole column)."""
+    picked = reg[column].take(np.asarray(rows, dtype=np.int64))
+    return picked.to_numpy(dtype=object) if isinstance(picked.dtype, pd.StringDtype) else picked.to_numpy()
+
+
+def _per_value(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """``fn`` evaluated once per distinct value of a low-cardinality column, spread back."""
+    codes, uniques = pd.factorize(values)
+    if not len(uniques):
+        return np.zeros(len(values), dtype=fn(pd.Series([""], dtype="str")).dtype)
+    return fn(pd.Series(uniques, dtype="str")).to_numpy()[codes]
 
 
 def _prepare_registry(registry: pd.DataFrame) -> pd.DataFrame:
@@ -950,13 +964,18 @@ def _prepare_registry(registry: pd.DataFrame) -> pd.DataFrame:
     if "income_pounds" not in reg:
         reg["income_pounds"] = np.nan
     reg["_pos"] = np.arange(len(reg), dtype=np.int64)
-    inactive = reg["status"].str.contains(_INACTIVE_STATUS, regex=True)
-    active = reg["status"].str.contains(_ACTIVE_STATUS, regex=True)
-    reg["_rank"] = np.where(inactive, 2, np.where(active, 0, 1)).astype(np.int8)
-    reg["_prio"] = reg["registry"].map(NAME_PRIORITY).fillna(9).astype(np.int8)
+
+    def rank(status: pd.Series) -> pd.Series:
+        inactive = status.str.contains(_INACTIVE_STATUS, regex=True)
+        active = status.str.contains(_ACTIVE_STATUS, regex=True)
+        return pd.Series(np.where(inactive, 2, np.where(active, 0, 1)).astype(np.int8))
+
+    reg["_rank"] = _per_value(reg["status"], rank)
+    reg["_prio"] = _per_value(reg["registry"], lambda r: r.map(NAME_PRIORITY).fillna(9).astype(np.int8))
     reg["_entity"] = ("COH:" + reg["company_number"]).where(reg["company_number"] != "", reg["org_id"])
-    reg["_label"] = reg["registry"].map({k: v[0] for k, v in REGISTRIES.items()}).fillna(reg["registry"])
-    charity = reg["registry"].isin(CHARITY_REGISTRIES)
+    labels = {k: v[0] for k, v in REGISTRIES.items()}
+    reg["_label"] = pd.Series(_per_value(reg["registry"], lambda r: r.map(labels).fillna(r)), dtype="str")
+    charity = pd.Series(_per_value(reg["registry"], lambda r: r.isin(CHARITY_REGISTRIES)), dtype=bool)
     reg["_charity"] = charity
     charity_key = pd.Series("", index=reg.index, dtype="str")
     if charity.any():
@@ -964,9 +983,9 @@ def _prepare_registry(registry: pd.DataFrame) -> pd.DataFrame:
     reg["_charity_key"] = charity_key
     # CIOs are on Companies House (CE/CS numbers) and on a charity register, usually with no
     # number linking the two: a name match treats them as one organisation (see _resolve).
-    reg["_cio"] = (reg["registry"] == "companies_house") & (
-        reg["number"].str.match(r"^C[ES]\d{6}$")
-        | reg["legal_form"].str.contains("Charitable Incorporated Organisation", case=False, regex=False))
+    cio_form = _per_value(reg["legal_form"], lambda f: f.str.contains(
+        "Charitable Incorporated Organisation", case=False, regex=False))
+    reg["_cio"] = (reg["registry"] == "companies_house") & (reg["number"].str.match(r"^C[ES]\d{6}$") | cio_form)
     return reg
 
 
@@ -983,9 +1002,9 @@ def _resolve(pairs: pd.DataFrame, reg: pd.DataFrame, *, fuzzy: bool
         return pairs.assign(score=pd.Series(dtype=float), also=pd.Series(dtype="str")), \
             pd.Series([], dtype="str")
     r = pairs["r"].to_numpy()
-    pairs = pairs.assign(rank=reg["_rank"].to_numpy()[r], entity=reg["_entity"].to_numpy()[r],
-                         prio=reg["_prio"].to_numpy()[r], charity=reg["_charity"].to_numpy()[r],
-                         cio=reg["_cio"].to_numpy()[r])
+    pairs = pairs.assign(rank=_at(reg, "_rank", r), entity=_at(reg, "_entity", r),
+                         prio=_at(reg, "_prio", r), charity=_at(reg, "_charity", r),
+                         cio=_at(reg, "_cio", r))
     if pairs["cio"].any():
         charities = pairs[pairs["charity"]].groupby("p")["entity"].agg(["nunique", "first"])
         one = charities.loc[charities["nunique"] == 1, "first"]
@@ -996,7 +1015,7 @@ def _resolve(pairs: pd.DataFrame, reg: pd.DataFrame, *, fuzzy: bool
     ordered = pairs[n_entities == 1].sort_values(["p", "prio", "score"], ascending=[True, True, False])
     single = ordered.drop_duplicates("p")
     others = ordered[ordered.duplicated("p")]
-    also = pd.Series(reg["org_id"].to_numpy()[others["r"].to_numpy()], index=others["p"].to_numpy()) \
+    also = pd.Series(_at(reg, "org_id", others["r"].to_numpy()), index=others["p"].to_numpy()) \
         .groupby(level=0).agg(lambda ids: ";".join(sorted(set(ids))))
     single = single.assign(also=single["p"].map(also).fillna("").astype("str").to_numpy())
     multi = pairs[n_entities > 1].sort_values(["p", "score", "prio"], ascending=[True, False, True]) \
@@ -1004,7 +1023,7 @@ def _resolve(pairs: pd.DataFrame, reg: pd.DataFrame, *, fuzzy: bool
     if multi.empty:
         return single[["p", "r", "score", "also"]], pd.Series([], dtype="str")
     mr = multi["r"].to_numpy()
-    desc = "'" + reg["name"].to_numpy()[mr] + "' " + reg["org_id"].to_numpy()[mr]
+    desc = "'" + _at(reg, "name", mr) + "' " + _at(reg, "org_id", mr)
     if fuzzy:
         desc = desc + " (" + multi["score"].round(1).map("{:.1f}".format).to_numpy(dtype=object) + ")"
     multi = multi.assign(desc=desc)
@@ -1018,51 +1037,62 @@ def _resolve(pairs: pd.DataFrame, reg: pd.DataFrame, *, fuzzy: bool
 
 def _fuzzy_pairs(keys: np.ndarray, todo: np.ndarray, reg: pd.DataFrame, threshold: float
                  ) -> pd.DataFrame:
-    """(payee p, registry row r, score) for every key scoring >= threshold within its block."""
+    """(payee p, registry row r, score) for every key scoring >= threshold within its block.
+
+    Blocks: registry keys sharing the payee key's first three characters, and (since
+    token_sort_ratio <= 100 * (1 - |la - lb| / (la + lb))) of a length that could reach the
+    threshold. Score matrices are computed a slice at a time (at most MAX_MATRIX_CELLS)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     from rapidfuzz import fuzz, process
 
+    empty = pd.DataFrame({"p": np.array([], dtype=np.int64), "r": np.array([], dtype=np.int64),
+                          "score": np.array([], dtype=float)})
     uq = pd.Series(keys[todo], dtype="str").drop_duplicates().to_numpy(dtype=object)
     qpref = pd.Series(uq, dtype="str").str.slice(0, 3)
-    rkeys = reg["name_key"]
-    sel = rkeys.str.slice(0, 3).isin(qpref.unique()) & (rkeys != "")
-    choices = rkeys[sel].drop_duplicates().reset_index(drop=True)
-    if choices.empty:
-        return pd.DataFrame({"p": [], "r": [], "score": []})
-    cpref = choices.str.slice(0, 3)
-    cgroups = cpref.groupby(cpref, sort=False).indices
-    clen = choices.str.len().to_numpy()
-    cvals = choices.to_numpy(dtype=object)
+    prefixes = pd.unique(qpref)
+    qcode = pd.Index(prefixes).get_indexer(qpref)
     qlen = pd.Series(uq, dtype="str").str.len().to_numpy()
-    slack = 1.0 - threshold / 100.0  # token_sort_ratio <= 1 - |la - lb| / (la + lb)
+    rkeys = pa.array(reg["name_key"], type=pa.large_string())
+    rcode = pc.fill_null(pc.index_in(pc.utf8_slice_codeunits(rkeys, 0, 3),
+                                     value_set=pa.array(list(prefixes), type=pa.large_string())), -1)
+    rcode = rcode.to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(rcode >= 0)
+    if not len(rows):
+        return empty
+    order = np.argsort(rcode[rows], kind="stable")
+    rows = rows[order]
+    bounds = np.searchsorted(rcode[rows], np.arange(len(prefixes) + 1))
+    picked = pc.take(rkeys, pa.array(rows))
+    cvals = picked.to_numpy(zero_copy_only=False)
+    clen = pc.utf8_length(picked).to_numpy(zero_copy_only=False)
+    slack = 1.0 - threshold / 100.0
     found_q: list[np.ndarray] = []
-    found_c: list[np.ndarray] = []
+    found_r: list[np.ndarray] = []
     found_s: list[np.ndarray] = []
-    for pfx, qidx in qpref.groupby(qpref, sort=False).indices.items():
-        cidx = cgroups.get(pfx)
-        if cidx is None:
+    for code, qidx in pd.Series(np.arange(len(uq))).groupby(qcode, sort=False).indices.items():
+        block = np.arange(bounds[code], bounds[code + 1])
+        if not len(block):
             continue
         qidx = qidx[np.argsort(qlen[qidx], kind="stable")]
-        step = max(1, MAX_MATRIX_CELLS // max(1, len(cidx)))
+        step = max(1, MAX_MATRIX_CELLS // len(block))
         for start in range(0, len(qidx), step):
             qs = qidx[start:start + step]
             lo = qlen[qs].min() * (1 - slack) / (1 + slack)
             hi = qlen[qs].max() * (1 + slack) / (1 - slack) if slack < 1 else np.inf
-            cs = cidx[(clen[cidx] >= lo) & (clen[cidx] <= hi)]
+            cs = block[(clen[block] >= lo) & (clen[block] <= hi)]
             if not len(cs):
                 continue
             scores = process.cdist(list(uq[qs]), list(cvals[cs]), scorer=fuzz.token_sort_ratio,
                                    score_cutoff=threshold, dtype=np.float32, workers=-1)
             qi, ci = np.nonzero(scores >= threshold)
             found_q.append(qs[qi])
-            found_c.append(cs[ci])
+            found_r.append(rows[cs[ci]])
             found_s.append(scores[qi, ci].astype(float))
     if not found_q:
-        return pd.DataFrame({"p": [], "r": [], "score": []})
-    hits = pd.DataFrame({"qkey": uq[np.concatenate(found_q)],
-                         "name_key": cvals[np.concatenate(found_c)],
+        return empty
+    hits = pd.DataFrame({"qkey": uq[np.concatenate(found_q)], "r": np.concatenate(found_r),
                          "score": np.concatenate(found_s)})
-    rows = reg.loc[sel & rkeys.isin(hits["name_key"].unique()), ["name_key", "_pos"]]
-    hits = hits.merge(rows, on="name_key").rename(columns={"_pos": "r"})
     payees = pd.DataFrame({"p": todo, "qkey": keys[todo]})
     return payees.merge(hits, on="qkey")[["p", "r", "score"]]
 
@@ -1074,7 +1104,7 @@ def _assemble(index: pd.Index, reg: pd.DataFrame, chosen: np.ndarray, method: np
     picked = reg[columns].iloc[np.maximum(chosen, 0)].reset_index(drop=True) if len(reg) \
         else pd.DataFrame({c: pd.Series([np.nan] * len(chosen)) for c in columns})
     linked = _linked_org_ids(reg, chosen, also)
-    org_ids = reg["org_id"].to_numpy()[np.maximum(chosen, 0)] if len(reg) else np.full(len(chosen), "")
+    org_ids = _at(reg, "org_id", np.maximum(chosen, 0)) if len(reg) else np.full(len(chosen), "")
     out = pd.DataFrame({
         "org_id": pd.Series(np.where(hit, org_ids, ""), dtype="str"),
         "match_method": pd.Series(method, dtype="str"),
@@ -1100,10 +1130,10 @@ def _linked_org_ids(reg: pd.DataFrame, chosen: np.ndarray, also: np.ndarray) -> 
     if not len(hit):
         return out
     rows = chosen[hit]
-    ent = reg["_entity"].to_numpy()[rows]
+    ent = _at(reg, "_entity", rows)
     same = reg.loc[reg["_entity"].isin(pd.unique(ent)) & reg["_entity"].str.startswith("COH:"),
                    ["_entity", "org_id"]]
-    links = pd.DataFrame({"i": hit, "_entity": ent, "own": reg["org_id"].to_numpy()[rows]})
+    links = pd.DataFrame({"i": hit, "_entity": ent, "own": _at(reg, "org_id", rows)})
     pairs = links.merge(same, on="_entity")[["i", "own", "org_id"]]
     extra = pd.DataFrame({"i": hit, "own": links["own"].to_numpy(),
                           "org_id": pd.Series(also[hit], dtype="str").str.split(";")}).explode("org_id")
