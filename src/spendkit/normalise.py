@@ -55,6 +55,8 @@ def parse_amounts(raw: pd.Series, column: str) -> Parsed:
     double_sign = ((paren.astype(int) + lead + trail) > 1) | raw.str.contains(_BAD_COMMA)
     plain = t.str.fullmatch(_PLAIN) & ~double_sign
     parts = t.where(plain, "0").str.partition(".")
+    if parts.shape[1] < 3:  # an empty column (a header-only file) partitions into no columns
+        parts = pd.DataFrame({0: t, 2: t}, index=t.index)
     whole, frac = parts[0], parts[2]
     too_long = whole.str.len() > 13
     plain &= ~too_long
@@ -142,7 +144,8 @@ def name_key(names: pd.Series) -> pd.Series:
     Case, punctuation, '&'/'and', a leading 'The' and trailing legal suffixes
     are ignored for the key (the suffix itself is kept in the name as evidence).
     """
-    k = names.str.upper().str.replace("&", " AND ", regex=False)
+    k = names.str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True)  # Café -> Cafe
+    k = k.str.upper().str.replace("&", " AND ", regex=False)
     k = k.str.replace(r"[^A-Z0-9 ]+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
     k = k.str.replace(r"^THE\s+", "", regex=True)
     stripped = k.str.replace(LEGAL_SUFFIX, "", regex=True).str.strip()

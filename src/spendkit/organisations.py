@@ -97,7 +97,11 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
     from_ledger_vcse = _sector_frame(np.where(col("vcse_flag").str.fullmatch(YES), "vcfse", "unknown"),
                                      "ledger VCSE flag '" + col("vcse_flag") + "'", "strong", idx)
     reg = col("reg_registry")
-    charity = reg.str.contains("charit|oscr|ccni") | (reg == "mutuals")
+    # The FCA register also lists building and friendly societies (private mutual businesses).
+    society = (reg == "mutuals") & col("reg_legal_form").str.contains(
+        r"(?i)co-?operative|community benefit|bencom|registered society") & ~col(
+        "reg_legal_form").str.contains(r"(?i)building society|friendly society")
+    charity = reg.str.contains("charit|oscr|ccni") | society
     from_registry = _sector_frame(np.where(charity, "vcfse", "unknown"),
                                   "registered: " + col("reg_org_id") + " (" + reg.str.replace("_", " ") + ")",
                                   "strong", idx)

@@ -101,6 +101,12 @@ _TITLE = r"^(?:MR|MRS|MS|MISS|MX|DR|MASTER|SIR|DAME|PROF|REV|REVD)\b"
 _ORGANISATION_WORDS = (r"\b(?:LTD|LIMITED|PLC|LLP|CIC|CIO|INC|COMPANY|PARTNERS|PARTNERSHIP|ASSOCIATES|"
                        r"SURGERY|PRACTICE|TRUST|SERVICES|GROUP)\b")
 
+# A payee whose name ends in one of these is a company, never a registered charity or
+# society (a CIC cannot be a charity; charities are not PLCs or LLPs): name matches to those
+# registers are ruled out for it.
+_COMPANY_ONLY_SUFFIX = r"\b(?:CIC|C\.I\.C|COMMUNITY INTEREST COMPANY|PLC|P\.L\.C|LLP|L\.L\.P)\.?\s*$"
+NOT_COMPANY_REGISTRIES = (*CHARITY_REGISTRIES, "mutuals")
+
 _ACTIVE_STATUS = r"(?i)^\s*(?:active|registered|live|open|current|up[- ]to[- ]date)"
 _INACTIVE_STATUS = (r"(?i)removed|dissolved|deregistered|de-registered|cancell?ed|ceased|closed|converted"
                     r"|struck off|liquidation|receivership|administration|insolven|dormant company")
@@ -338,6 +344,10 @@ def load_registries(companies: Paths | None = None, charities: Paths | None = No
         return empty_registry()
     notes = [n for f in frames for n in f.attrs.get("notes", [])]
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    repeated = out["org_id"].duplicated()
+    if repeated.any():  # e.g. a full extract and a local subset of it, both given
+        notes.append(f"{int(repeated.sum())} organisation(s) given twice: the first of each is kept")
+        out = out.loc[~repeated.to_numpy()].reset_index(drop=True)
     out.attrs["notes"] = notes
     return out
 
@@ -361,6 +371,8 @@ def _as_list(given: Paths | None) -> list[PathLike]:
 def _text(raw: pd.Series | None, index: pd.Index | None = None) -> pd.Series:
     if raw is None:
         return pd.Series("", index=index, dtype="str")
+    if not isinstance(raw.dtype, pd.StringDtype):
+        raw = raw.astype(object)
     return raw.fillna("").astype("str")
 
 
@@ -396,10 +408,10 @@ def _frame(*, registry: str, number: pd.Series, name: pd.Series, postcode: pd.Se
 
 
 def _finish(frame: pd.DataFrame, source: str, notes: list[str]) -> pd.DataFrame:
-    """Drop rows with neither number nor name; note how many."""
-    empty = (frame["number"] == "") | (frame["name"] == "")
+    """Drop rows without the register's number (nothing to identify them by); note how many."""
+    empty = frame["number"] == ""
     if empty.any():
-        notes.append(f"{source}: {int(empty.sum())} row(s) without a number or a name skipped")
+        notes.append(f"{source}: {int(empty.sum())} row(s) without a registration number skipped")
         frame = frame.loc[~empty.to_numpy()]
     frame = frame.reset_index(drop=True)
     frame.attrs["notes"] = notes
@@ -497,16 +509,28 @@ def _map_fields(headers: list[str], fields: Sequence[Field], source: str, regist
 
 def _columns_error(source: str, registry: str, fields: Sequence[Field], headers: list[str],
                    missing: list[str]) -> InputFileError:
-    expected = ", ".join(f"'{f.header}'" for f in fields if f.required)
+    """The file, the register expected, the columns it needs and the columns it has."""
+    needed = [f.header for f in fields if f.required]
+    expected = ", ".join(f"'{h}'" for h in needed)
     shown = ", ".join(f"'{h}'" for h in headers[:40]) + (" ..." if len(headers) > 40 else "")
-    return InputFileError(
-        f"{source}: not the {_describe(registry)}: cannot find the column(s) "
-        + ", ".join(f"'{m}'" for m in missing) + ".",
-        hint=f"Expected the columns {expected}. Found {len(headers)} column(s): {shown or '(none)'}.")
+    if set(missing) >= set(needed):
+        what = f"none of its columns ({expected}) are here."
+    else:
+        what = "cannot find the column(s) " + ", ".join(f"'{m}'" for m in missing) + f" (it needs {expected})."
+    return InputFileError(f"{source}: not the {_describe(registry)}: {what}",
+                          hint=f"Found {len(headers)} column(s): {shown or '(none)'}.")
 
 
 def _mutuals_has_number(roles: dict[str, str]) -> str | None:
     return None if ("full" in roles or "number" in roles) else "Full Registation Number"
+
+
+def _skipper(bad: list[Any]) -> Callable[[Any], str]:
+    """A pyarrow invalid-row handler that records the row and skips it."""
+    def handle(row: Any) -> str:
+        bad.append(row)
+        return "skip"
+    return handle
 
 
 def _parse_register(data: bytes, source: str, registry: str, fields: Sequence[Field],
@@ -537,7 +561,7 @@ def _parse_register(data: bytes, source: str, registry: str, fields: Sequence[Fi
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False,
                                               newlines_in_values=quoted,
-                                              invalid_row_handler=lambda row: bad.append(row) or "skip"),
+                                              invalid_row_handler=_skipper(bad)),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[names[i] for i in wanted],
                 column_types=dict.fromkeys((names[i] for i in wanted), pa.string()),
@@ -622,12 +646,15 @@ def _companies_house_members(files: list[Path]) -> Iterable[tuple[str, Opener]]:
         if head[:4] == b"PK\x03\x04":
             try:
                 with zipfile.ZipFile(p) as z:
+                    names = z.namelist()
                     members = sorted(i.filename for i in z.infolist() if not i.is_dir()
                                      and i.filename.lower().endswith((".csv", ".txt"))
                                      and not Path(i.filename).name.startswith((".", "~$")))
             except (zipfile.BadZipFile, EOFError, OSError) as exc:
                 raise InputFileError(f"{p}: the zip file is damaged ({exc}).",
                                      hint="Download it again from Companies House.") from None
+            if "[Content_Types].xml" in names:
+                _reject_kind(p.read_bytes(), str(p), "companies_house")
             if not members:
                 raise InputFileError(f"{p}: the zip holds no CSV file.",
                                      hint=f"Expected the {_describe('companies_house')}.")
@@ -674,7 +701,7 @@ def _read_ch_member(source: str, opener: Opener) -> tuple[pd.DataFrame, list[str
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding,
                                                block_size=32 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                                  invalid_row_handler=lambda row: bad.append(row) or "skip"),
+                                                  invalid_row_handler=_skipper(bad)),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=[names[i] for i in wanted],
                     column_types=dict.fromkeys((names[i] for i in wanted), pa.string()),
@@ -843,6 +870,7 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
     charity = normalise_charity_numbers(
         _text(payees.get("charity_number"), index))
     excluded = redacted_or_individual(names).to_numpy(dtype=object)
+    company_only = names.str.upper().str.contains(_COMPANY_ONLY_SUFFIX, regex=True).to_numpy(dtype=bool)
 
     chosen = np.full(n, -1, dtype=np.int64)
     method = np.full(n, "", dtype=object)
@@ -892,6 +920,7 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
         cand = reg.loc[reg["name_key"].isin(pd.unique(keys[p])), ["name_key", "_pos"]]
         pairs = wanted.merge(cand, on="name_key").rename(columns={"_pos": "r"})
         pairs["score"] = 100.0
+        pairs = _compatible(pairs, reg, company_only)
         matched, amb = _resolve(pairs, reg, fuzzy=False)
         mp, mr = matched["p"].to_numpy(), matched["r"].to_numpy()
         chosen[mp], method[mp], score[mp], also[mp] = mr, "name", 100.0, matched["also"].to_numpy()
@@ -904,7 +933,8 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
     generic = generic_key(key).to_numpy()
     todo = open_ & (chosen < 0) & (ambiguous == "") & (lengths >= min_key_length) & ~generic
     if todo.any():
-        pairs = _fuzzy_pairs(keys, np.flatnonzero(todo), reg, fuzzy_threshold)
+        pairs = _compatible(_fuzzy_pairs(keys, np.flatnonzero(todo), reg, fuzzy_threshold), reg,
+                            company_only)
         if len(pairs):
             matched, amb = _resolve(pairs, reg, fuzzy=True)
             mp, mr = matched["p"].to_numpy(), matched["r"].to_numpy()
@@ -932,6 +962,15 @@ def match_payees(payees: pd.DataFrame, registry: pd.DataFrame, *, fuzzy_threshol
     return _assemble(index, reg, chosen, method, score, evidence, also)
 
 
+def _compatible(pairs: pd.DataFrame, reg: pd.DataFrame, company_only: np.ndarray) -> pd.DataFrame:
+    """Drop candidate pairs whose register the payee's own name rules out ("... CIC" is no charity)."""
+    if pairs.empty or not company_only.any():
+        return pairs
+    ruled_out = company_only[pairs["p"].to_numpy()] & np.isin(
+        _at(reg, "registry", pairs["r"].to_numpy()), NOT_COMPANY_REGISTRIES)
+    return pairs[~ruled_out]
+
+
 def _at(reg: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
     """``reg[column]`` at positions ``rows``, as a NumPy array (without converting the whole column)."""
     picked = reg[column].take(np.asarray(rows, dtype=np.int64))
@@ -940,9 +979,9 @@ def _at(reg: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
 
 def _per_value(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
     """``fn`` evaluated once per distinct value of a low-cardinality column, spread back."""
+    if not len(values):
+        return fn(pd.Series([], dtype="str")).to_numpy()
     codes, uniques = pd.factorize(values)
-    if not len(uniques):
-        return np.zeros(len(values), dtype=fn(pd.Series([""], dtype="str")).dtype)
     return fn(pd.Series(uniques, dtype="str")).to_numpy()[codes]
 
 
@@ -961,8 +1000,8 @@ def _prepare_registry(registry: pd.DataFrame) -> pd.DataFrame:
             reg[c] = pd.Series("", index=reg.index, dtype="str")
     if "name_key" not in registry:
         reg["name_key"] = name_key(reg["name"])
-    if "income_pounds" not in reg:
-        reg["income_pounds"] = np.nan
+    reg["income_pounds"] = pd.to_numeric(reg["income_pounds"], errors="coerce").astype("float64") \
+        if "income_pounds" in reg else np.nan
     reg["_pos"] = np.arange(len(reg), dtype=np.int64)
 
     def rank(status: pd.Series) -> pd.Series:
@@ -1017,7 +1056,8 @@ def _resolve(pairs: pd.DataFrame, reg: pd.DataFrame, *, fuzzy: bool
     others = ordered[ordered.duplicated("p")]
     also = pd.Series(_at(reg, "org_id", others["r"].to_numpy()), index=others["p"].to_numpy()) \
         .groupby(level=0).agg(lambda ids: ";".join(sorted(set(ids))))
-    single = single.assign(also=single["p"].map(also).fillna("").astype("str").to_numpy())
+    linked = single["p"].map(also).astype(object)
+    single = single.assign(also=linked.where(linked.notna(), "").to_numpy())
     multi = pairs[n_entities > 1].sort_values(["p", "score", "prio"], ascending=[True, False, True]) \
         .drop_duplicates(["p", "entity"])
     if multi.empty:
@@ -1137,7 +1177,11 @@ def _linked_org_ids(reg: pd.DataFrame, chosen: np.ndarray, also: np.ndarray) -> 
     pairs = links.merge(same, on="_entity")[["i", "own", "org_id"]]
     extra = pd.DataFrame({"i": hit, "own": links["own"].to_numpy(),
                           "org_id": pd.Series(also[hit], dtype="str").str.split(";")}).explode("org_id")
-    pairs = pd.concat([pairs, extra], ignore_index=True)
+    # a charity's linked company, as its own register gives it (Companies House loaded or not)
+    coy = _at(reg, "company_number", rows)
+    own_company = pd.DataFrame({"i": hit, "own": links["own"].to_numpy(),
+                                "org_id": np.where(coy != "", "GB-COH-" + coy, "")})
+    pairs = pd.concat([pairs, extra, own_company], ignore_index=True)
     pairs = pairs[(pairs["org_id"].fillna("") != "") & (pairs["org_id"] != pairs["own"])]
     if pairs.empty:
         return out
