@@ -146,3 +146,24 @@ def test_registry_in_wrong_format_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["classify", str(ledger), "--place", "Wigan", "--companies", str(bogus)])
     assert result.exit_code == 3
     assert "companies.csv" in result.stderr and "Traceback" not in result.output
+
+
+def test_formation_agent_office_is_weak_evidence_of_place() -> None:
+    from spendkit.normalise import name_key
+    from spendkit.pipeline import registry_rows
+    from spendkit.registries import COLUMNS
+
+    n = 600  # companies registered at one formation agent's address
+    names = pd.Series([f"SHELF COMPANY {i} LIMITED" for i in range(n)], dtype="str")
+    registry = pd.DataFrame({
+        "org_id": [f"GB-COH-{i:08d}" for i in range(n)], "registry": "companies_house",
+        "number": [f"{i:08d}" for i in range(n)], "name": names, "name_key": name_key(names),
+        "postcode": "EC1V 2NX", "legal_form": "Private Limited Company", "status": "Active",
+        "accounts_category": "", "income_pounds": float("nan"), "sic_codes": "", "company_number": "",
+    })[COLUMNS]
+    rows = pd.DataFrame({"payee": ["Shelf Company 7 Ltd"], "payee_key": name_key(pd.Series(["Shelf Company 7 Ltd"])),
+                         "company_number": [""], "charity_number": [""]})
+    out = registry_rows(rows, None, registry)
+    assert out.loc[0, "org_id"] == "GB-COH-00000007"
+    assert out.loc[0, "reg_postcode"] == "EC1V 2NX"
+    assert "registered office shared by 600 companies: weak evidence of place" in out.loc[0, "reg_label"]
