@@ -207,6 +207,11 @@ class _user_errors:
         return False
 
 
+from .cli_reports import register  # noqa: E402  (the report commands reuse the options above)
+
+register(app)
+
+
 def main() -> None:
     try:
         app()

