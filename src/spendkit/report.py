@@ -344,6 +344,17 @@ def resolve_denominator(rows: pd.DataFrame, denominator: str = "auto") -> str:
     return denominator
 
 
+def denominator_text(rows: pd.DataFrame, denominator: str) -> str:
+    """'influenceable spend (public bodies, individuals left out)': the sectors actually left out."""
+    if denominator != "influenceable" or "influenceable" not in rows:
+        return DENOMINATORS["all"]
+    from .render import LABELS
+
+    left_out = sorted(rows.loc[~rows["influenceable"].astype(bool), "sector"].unique())
+    names = ", ".join(LABELS.get(s, s).lower() for s in left_out)
+    return f"influenceable spend ({names} left out)" if names else "influenceable spend (nothing left out)"
+
+
 def base_rows(rows: pd.DataFrame, denominator: str) -> pd.DataFrame:
     """The rows whose spend is the denominator of the headline shares."""
     return rows[rows["influenceable"].astype(bool)] if denominator == "influenceable" else rows
@@ -352,7 +363,7 @@ def base_rows(rows: pd.DataFrame, denominator: str) -> pd.DataFrame:
 def headline(rows: pd.DataFrame, denominator: str) -> dict[str, Any]:
     base = base_rows(rows, denominator)
     total = int(base["amount_pence"].sum())
-    out: dict[str, Any] = {"shares_of": denominator, "shares_of_text": DENOMINATORS[denominator],
+    out: dict[str, Any] = {"shares_of": denominator, "shares_of_text": denominator_text(rows, denominator),
                            "denominator_pence": total, "pence": int(rows["amount_pence"].sum())}
     for name, mask in headline_masks(base).items():
         p = int(base.loc[mask, "amount_pence"].sum())
