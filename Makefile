@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint bench samples realdata clean
+.PHONY: setup run test lint bench bench-10m profile reliability samples realdata clean
 
 setup: $(STAMP)
 
@@ -27,8 +27,19 @@ lint: setup
 	$(BIN)/mypy src
 
 bench: setup
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python scripts/bench_read.py
-	$(BIN)/python scripts/bench_classify.py
+	$(BIN)/python scripts/bench/run.py
+
+bench-10m: setup
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python scripts/bench/run.py --sizes 10m --runs 1
+
+profile: setup
+	$(BIN)/python scripts/bench/profile_spendkit.py
+
+reliability: setup
+	$(BIN)/python scripts/reliability.py
 
 samples: setup
 	$(BIN)/python scripts/make_samples.py

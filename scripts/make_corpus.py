@@ -105,6 +105,13 @@ class Sheet:
     state: str = "visible"
     merges: list[str] = field(default_factory=list)
     doctype: str = ""  # an XML prolog put before <worksheet> (hostile cases)
+    tail: str = ""  # raw XML after the rows, inside <sheetData>
+
+
+def far_cell(ref: str, text: str = "x") -> str:
+    """A row holding one cell far from the others (``ref`` like 'XFD1048576')."""
+    row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c></row>'
 
 
 def _col(i: int) -> str:
@@ -148,7 +155,7 @@ def sheet_xml(sheet: Sheet) -> str:
               + "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges) + "</mergeCells>") if sheet.merges else ""
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{sheet.doctype}'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f"<sheetData>{rows}</sheetData>{merges}</worksheet>")
+            f"<sheetData>{rows}{sheet.tail}</sheetData>{merges}</worksheet>")
 
 
 def xlsx(sheets: list[Sheet], *, shared: str | None = None) -> bytes:
@@ -361,7 +368,7 @@ def bomb_zip_member(inflated_gb: float) -> bytes:
 
 
 def billion_laughs(root: str) -> str:
-    ents = "".join(f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10 if i > 1 else "lol" * 10}">'
+    ents = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "lol" * 10}">'
                    for i in range(1, 10))
     return f"<!DOCTYPE {root} [{ents}]>"
 
@@ -486,6 +493,10 @@ def declare() -> list[tuple[Case, bytes | str | Writer]]:
     add("external_entity.xlsx", xlsx([xxe]),
         fail("external_entity.xlsx", "hostile", "an external entity (XXE) reading /etc/passwd", 3,
              "entities"))
+    add("dimension_bomb.xlsx", xlsx([Sheet("Payments", ledger(2), tail=far_cell("XFD1048576"))]),
+        fail("dimension_bomb.xlsx", "hostile", "a 2 KB workbook with one cell at XFD1048576: a "
+             "rectangle of 17 billion cells, which would abort the reader", 3,
+             "16,384 columns by 1,048,576 rows", "too many to read in memory"))
     add("zip_in_zip.zip", zipped({"inner.csv": zipped({"jan.csv": good})}),
         fail("zip_in_zip.zip", "hostile", "a zip inside a zip (named .csv), the way to a zip quine",
              3, "inner.csv", "zip inside a zip"))
@@ -524,7 +535,7 @@ def declare() -> list[tuple[Case, bytes | str | Writer]]:
         ok("xlsx_named_csv.csv", "layout", "a workbook with a .csv name (read by content)", 3,
            pence_counted=6000))
     add("ragged_rows.csv",
-        csv_text([H, ROW, ["Short Row Ltd", "5.00"], ROW + ["stray", "values"], ["Tiny Ltd"]]),
+        csv_text([H, ROW, ["Short Row Ltd", "5.00"], [*ROW, "stray", "values"], ["Tiny Ltd"]]),
         ok("ragged_rows.csv", "layout", "rows shorter and longer than the header", 3, 1,
            rejected={"5": "no amount"}))
     add("header_row_50.csv", "Council payments\n" + "\n" * 10 + "Report run 01/03/2024\n" * 37
@@ -533,6 +544,10 @@ def declare() -> list[tuple[Case, bytes | str | Writer]]:
     add("title_rows.xlsx", simple_xlsx([["Wigan Council"], ["Payments over £500"], [], [], *ledger(4)]),
         ok("title_rows.xlsx", "layout", "a workbook with title rows above the header (row 5)", 4,
            pence_counted=10000))
+    add("stray_far_cell.xlsx", xlsx([Sheet("Payments", ledger(2), tail=far_cell("CV20000", "note"))]),
+        ok("stray_far_cell.xlsx", "layout", "a stray note at CV20000, far below and beside the "
+           "table: the empty rows are skipped, the note's row rejected (no payee)", 2, 1,
+           rejected={"20000": "no payee"}))
     add("blank_lines.csv", csv_text([H, ROW]) + "\n,,,\n\n" + csv_text([ROW, ROW]) + ",,,\n",
         ok("blank_lines.csv", "layout", "blank and delimiter-only lines among the rows", 3))
     add("line_endings_mixed.csv", csv_text([H, ROW], nl="\r\n") + csv_text([ROW], nl="\r")
@@ -552,7 +567,7 @@ def declare() -> list[tuple[Case, bytes | str | Writer]]:
     add("long_field_100k.csv", csv_text([H, ["A" * 100000, "10.00", "01/02/2024", "WN1 1YN"], ROW]),
         ok("long_field_100k.csv", "layout", "a 100,000-character payee", 2))
     add("long_field_300k_ragged.csv",
-        csv_text([H, ["Note " * 60000, "10.00", "01/02/2024", "WN1 1YN"], ROW + ["extra"]]),
+        csv_text([H, ["Note " * 60000, "10.00", "01/02/2024", "WN1 1YN"], [*ROW, "extra"]]),
         ok("long_field_300k_ragged.csv", "layout",
            "a 300,000-character cell in a ragged file (past the csv module's default limit)", 2))
     add("duplicate_columns.csv",
@@ -582,7 +597,7 @@ def declare() -> list[tuple[Case, bytes | str | Writer]]:
                                   "README.txt": "Payments over £500.\nPublished monthly."}),
         ok("two_months.zip", "layout", "a zip of a CSV and a workbook, and a README.txt (skipped: "
            "no ledger header)", 5))
-    add("totals_row.csv", csv_text(ledger(3) + [["Total", "60.00", "", ""]]),
+    add("totals_row.csv", csv_text([*ledger(3), ["Total", "60.00", "", ""]]),
         ok("totals_row.csv", "layout", "a totals row at the foot: set aside, not counted twice", 3, 1,
            rejected={"5": "totals row"}, pence_counted=6000))
 
@@ -715,18 +730,28 @@ UNSAFE = re.compile(r"^[\x00-\x08\x0b\x0c\x0e-\x1f]*[=+\-@\t\r]")  # what a spre
 NUMBER = re.compile(r"[+-]?[0-9,]*\.?[0-9]+")  # ... unless it is a plain number
 
 
-def unsafe_cells(rows: list[list[str]]) -> list[str]:
-    """Cells a spreadsheet would run as a formula."""
-    return [c for r in rows for c in r if UNSAFE.match(c) and not NUMBER.fullmatch(c)]
+def unsafe_cells(cells: list[str]) -> list[str]:
+    """Text cells a spreadsheet would run as a formula."""
+    return [c for c in cells if UNSAFE.match(c) and not NUMBER.fullmatch(c)]
 
 
-def read_csv(path: Path) -> list[list[str]]:
-    """An output CSV as written (header first), every cell as text."""
+def read_table(path: Path) -> tuple[list[list[str]], list[str], int]:
+    """An output file as written: its rows (header first) as text, its text cells (what a
+    spreadsheet might run), and its formula cells (XLSX)."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(path).active
+        cells = [c for row in sheet.iter_rows() for c in row]
+        rows = [["" if c.value is None else str(c.value) for c in row] for row in sheet.iter_rows()]
+        return rows, [c.value for c in cells if isinstance(c.value, str)], \
+            sum(c.data_type == "f" for c in cells)
     import csv
 
     csv.field_size_limit(2**31 - 1)
     with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.reader(f))
+        rows = list(csv.reader(f))
+    return rows, [c for r in rows for c in r], 0
 
 
 @dataclass
@@ -753,7 +778,7 @@ class Outcome:
 
 def check(case: Case, folder: Path, workdir: Path, *, out_name: str = "out.csv") -> Outcome:
     """Run ``spendkit classify CASE --place Wigan --out WORKDIR/out.csv --format json`` in
-    process and compare what it did with the case's promise."""
+    process and compare what it did with the case's promise (``out_name`` may be .xlsx)."""
     from typer.testing import CliRunner
 
     from spendkit.cli import app
@@ -793,7 +818,8 @@ def check(case: Case, folder: Path, workdir: Path, *, out_name: str = "out.csv")
     got.pence_read, got.pence_counted, got.pence_rejected = rec["pence_read"], rec["pence_counted"], rec["pence_rejected"]
     if not rec["balanced"]:
         problems.append(f"the reconciliation does not balance: {rec}")
-    rows, rejected = read_csv(out), read_csv(rejected_out)
+    (rows, text, formulas), (rejected, rejected_text, rejected_formulas) = \
+        read_table(out), read_table(rejected_out)
     in_files = (len(rows) - 1) + (len(rejected) - 1)
     got.rows_lost = max(0, got.rows_read - in_files)
     if len(rows) - 1 != got.rows_counted or len(rejected) - 1 != got.rows_rejected:
@@ -822,10 +848,11 @@ def check(case: Case, folder: Path, workdir: Path, *, out_name: str = "out.csv")
     for cls, n in case.geography.items():
         if geography[cls]["rows"] != n:
             problems.append(f"{geography[cls]['rows']} rows {cls}, expected {n}")
-    unsafe = unsafe_cells(rows) + unsafe_cells(rejected)
-    got.unsafe_cells = len(unsafe)
-    if unsafe:
-        problems.append(f"cells a spreadsheet would run: {unsafe[:5]}")
+    unsafe = unsafe_cells(text) + unsafe_cells(rejected_text)
+    got.unsafe_cells = len(unsafe) + formulas + rejected_formulas
+    if got.unsafe_cells:
+        problems.append(f"cells a spreadsheet would run: {unsafe[:5]}, formula cells: "
+                        f"{formulas + rejected_formulas}")
     return got
 
 

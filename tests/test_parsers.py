@@ -277,3 +277,12 @@ def test_name_key_never_empty() -> None:
 def test_name_key_keeps_different_names_apart() -> None:
     keys = normalise.name_key(S(["Acme Ltd", "Acme Services Ltd", "Limited Edition Ltd"]))
     assert keys.tolist() == ["ACME", "ACME SERVICES", "LIMITED EDITION"]
+
+
+def test_old_newport_npt_postcodes_are_postcode_shaped() -> None:
+    # The directory still holds 2,417 terminated 'NPT' postcodes (Newport); they must be looked up.
+    from spendkit import postcodes as pc
+
+    formatted, reasons = pc.normalise(pd.Series(["npt0ad", "NPT 0AD", "NPT0A"], dtype="str"))
+    assert list(formatted) == ["NPT 0AD", "NPT 0AD", ""]
+    assert reasons.iloc[2] != ""

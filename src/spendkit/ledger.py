@@ -24,7 +24,6 @@ amount_pence (0 when unreadable) and reason.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,7 @@ extract_postcodes = per_distinct(postcodes.extract)
 ZERO_TIME = r"[ \t]*0?0:00(:00)?[ \t]*"
 TEXT_ROLES = ("supplier_id", "department", "expense_type", "transaction_id", "company_number",
               "charity_number", "sme_flag", "vcse_flag")
-_TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\s*:?\s*$", re.IGNORECASE)
+_TOTAL = r"[ \t]*(?:GRAND[ \t]+|SUB[ \t-]?)?TOTALS?[ \t]*:?[ \t]*"  # matched upper-cased; RE2-safe
 
 
 @dataclass
@@ -139,12 +138,12 @@ def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.S
     payee (or 'Total' as the payee), or nothing but an amount."""
     amount_col = cmap.get("amount")
     others = [c for c in frame.columns if c != amount_col]
-    candidates = (payee == "") | payee.str.match(_TOTAL)
+    candidates = (payee == "") | payee.str.upper().str.fullmatch(_TOTAL)
     out = pd.Series(False, index=frame.index)
     if not candidates.any() or not others:
         return out
     sub = frame.loc[candidates, others]
-    labelled = sub.apply(lambda s: s.str.match(_TOTAL)).any(axis=1)
+    labelled = sub.apply(lambda s: s.str.upper().str.fullmatch(_TOTAL)).any(axis=1)
     only_amount = (sub.apply(lambda s: s.str.strip() == "").all(axis=1)
                    & (frame.loc[candidates, amount_col].str.strip() != ""))
     out[candidates] = labelled | only_amount

@@ -20,12 +20,15 @@ MAX_PENCE = 10**15  # £10 trillion: anything larger is a broken cell, not a pay
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10-03 .. 2119-01-10
 
-_CURRENCY_AND_SPACE = r"[£$€,\s\u00a0]|GBP"
+# Character classes are spelt out (no \\s, no \\u escapes) so pandas runs them in pyarrow's
+# RE2 engine rather than falling back to Python's re, row by row.
+WS = "[ \t\r\n\f\v\xa0]"
+_CURRENCY_AND_SPACE_KEEP_COMMAS = "[£$€ \t\r\n\f\v\xa0]|GBP"
 _PLAIN = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
 _SCIENTIFIC = r"[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+"
 # A comma that is not a thousands separator ("12,34", "1,,2", "1.234,56") makes the value unreadable,
 # rather than silently 100 or 1,000 times too large.
-_BAD_COMMA = r"(?<![0-9]),|,(?![0-9]{3}(?![0-9]))|\.[0-9]*,"
+_THOUSANDS = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
 
 
 @dataclass
@@ -41,7 +44,7 @@ def _blank(s: pd.Series) -> pd.Series:
 
 def parse_amounts(raw: pd.Series, column: str) -> Parsed:
     """Amount text -> int64 pence. Handles £, commas, (1.00), -1.00, 1.00-, 1.00 CR/DR."""
-    t = raw.str.upper().str.replace(_CURRENCY_AND_SPACE, "", regex=True)
+    t = raw.str.upper().str.replace(_CURRENCY_AND_SPACE_KEEP_COMMAS, "", regex=True)
     credit = t.str.endswith("CR")
     t = t.str.replace(r"(CR|DR)$", "", regex=True)
     paren = t.str.startswith("(") & t.str.endswith(")")
@@ -51,8 +54,13 @@ def parse_amounts(raw: pd.Series, column: str) -> Parsed:
     trail = t.str.endswith("-")
     t = t.where(~trail, t.str.slice(0, -1))
     t = t.str.removeprefix("+")
+    # Commas must be thousands separators: "12,34" or "1.234,56" is unreadable, never 100 or
+    # 1,000 times too large. (A plain RE2 pattern, checked only where there is a comma.)
+    has_comma = t.str.contains(",", regex=False)
+    bad_comma = has_comma & ~t.str.fullmatch(_THOUSANDS)
+    t = t.str.replace(",", "", regex=False)
     negative = (credit ^ (paren | lead | trail)) & ~((paren.astype(int) + lead + trail) > 1)
-    double_sign = ((paren.astype(int) + lead + trail) > 1) | raw.str.contains(_BAD_COMMA)
+    double_sign = ((paren.astype(int) + lead + trail) > 1) | bad_comma
     plain = t.str.fullmatch(_PLAIN) & ~double_sign
     parts = t.where(plain, "0").str.partition(".")
     if parts.shape[1] < 3:  # an empty column (a header-only file) partitions into no columns
@@ -132,10 +140,10 @@ def _as_ns(values: pd.Series) -> pd.Series:
 
 def clean_text(raw: pd.Series) -> pd.Series:
     """Trim and collapse whitespace; remove the padding characters some exports add."""
-    return raw.str.replace("\u2020", "", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
+    return raw.str.replace("\u2020", "", regex=False).str.replace(WS + "+", " ", regex=True).str.strip()
 
 
-LEGAL_SUFFIX = r"(?:\s+(?:LTD|LIMITED|PLC|LLP|LP|CIC|CIO|INC|CO))+\.?$"
+LEGAL_SUFFIX = r"(?: +(?:LTD|LIMITED|PLC|LLP|LP|CIC|CIO|INC|CO))+\.?$"
 
 
 def name_key(names: pd.Series) -> pd.Series:
@@ -144,9 +152,9 @@ def name_key(names: pd.Series) -> pd.Series:
     Case, punctuation, '&'/'and', a leading 'The' and trailing legal suffixes
     are ignored for the key (the suffix itself is kept in the name as evidence).
     """
-    k = names.str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True)  # Café -> Cafe
+    k = names.str.normalize("NFKD").str.replace("[\u0300-\u036f]", "", regex=True)  # Café -> Cafe
     k = k.str.upper().str.replace("&", " AND ", regex=False)
-    k = k.str.replace(r"[^A-Z0-9 ]+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
-    k = k.str.replace(r"^THE\s+", "", regex=True)
+    k = k.str.replace(r"[^A-Z0-9 ]+", " ", regex=True).str.replace(" +", " ", regex=True).str.strip()
+    k = k.str.replace(r"^THE +", "", regex=True)
     stripped = k.str.replace(LEGAL_SUFFIX, "", regex=True).str.strip()
     return stripped.where(stripped != "", k)

@@ -202,9 +202,9 @@ class PostcodeIndex:
         if cached is not None:
             try:
                 tmp = cached.with_suffix(".tmp")
-                tmp.write_text(json.dumps({
-                    "format": ADJACENCY_FORMAT, "count": len(self.postcodes),
-                    "adjacency": {k: sorted(v) for k, v in sorted(adjacency.items())}}))
+                table = {k: sorted(v) for k, v in sorted(adjacency.items())}
+                tmp.write_text(json.dumps({"format": ADJACENCY_FORMAT, "count": len(self.postcodes),
+                                           "sha256": _digest(table), "adjacency": table}))
                 os.replace(tmp, cached)
             except OSError:
                 pass
@@ -213,7 +213,8 @@ class PostcodeIndex:
     def _checked_adjacency(self, doc: object) -> dict[str, frozenset[str]] | None:
         """The cached adjacency if it is this index's and whole: known codes, symmetric."""
         if not isinstance(doc, dict) or doc.get("format") != ADJACENCY_FORMAT \
-                or doc.get("count") != len(self.postcodes) or not isinstance(doc.get("adjacency"), dict):
+                or doc.get("count") != len(self.postcodes) or not isinstance(doc.get("adjacency"), dict) \
+                or doc.get("sha256") != _digest(doc["adjacency"]):
             return None
         known = set(self.codes)
         out = {}
@@ -224,6 +225,10 @@ class PostcodeIndex:
         if any(k not in out.get(n, ()) for k, v in out.items() for n in v):
             return None  # not symmetric: damaged
         return out
+
+
+def _digest(table: object) -> str:
+    return hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()
 
 
 def adjacency_from_grid(index: PostcodeIndex, cell_m: int = 500, min_contacts: int = 3

@@ -11,13 +11,14 @@ from __future__ import annotations
 import pandas as pd
 
 # Outward code (A9, A99, A9A, AA9, AA99, AA9A) + inward code (9AA); GIR 0AA is Girobank's.
-COMPACT = r"(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)"
+# NPT is the old Newport outward code, still in the directory for terminated postcodes.
+COMPACT = r"(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA|NPT[0-9][A-Z]{2})"
 _IN_TEXT = r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b"
 
 
 def compact(raw: pd.Series) -> pd.Series:
     """'wn1  1yn ' -> 'WN11YN'; no validation."""
-    return raw.str.upper().str.replace(r"[\s\u00a0]+", "", regex=True)
+    return raw.str.upper().str.replace("[ \t\r\n\f\v\xa0]+", "", regex=True)  # RE2-safe: no \\s
 
 
 def normalise(raw: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -45,7 +45,9 @@ CSV_EXPANSION = 8
 XLSX_EXPANSION = 3
 MEMORY_LIMIT_ENV = "SPENDKIT_MEMORY_LIMIT"  # bytes (or 500M, 2G): overrides the memory guard
 
-_BLANK_LINE = re.compile(r"\n\r?\n|\r\r")
+def _has_blank_line(text: str, start: int) -> bool:
+    """An empty line after ``start`` (LF, CRLF or CR endings); str.find is far faster than a regex."""
+    return any(text.find(pair, start) >= 0 for pair in ("\n\n", "\n\r\n", "\r\r"))
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 # A well-formed UTF-8 sequence of two to four bytes: a file holding them is UTF-8 at heart,
 # even when a few lines were pasted in from a Windows-1252 system.
@@ -54,6 +56,18 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf
                              rb"|[\xf1-\xf3][\x80-\xbf]{3}")
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the OLE2 stream of an encrypted OOXML
 _XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# A cell reference far from A1 (column AA+ at row 10,000+, or column AAA+): worth measuring
+# the sheet's rectangle, which calamine allocates whole (a 2 KB file with one cell at
+# XFD1048576 asks for 17 billion cells and aborts the process).
+# (The patterns start with a literal, which re searches for fast; in a worksheet's XML only a
+# cell's r attribute holds letters then digits after 'r="'.)
+_FAR_CELL = re.compile(rb'r="(?:[A-Z]{3}[0-9]|[A-Z]{2}[0-9]{5})')
+_CELL_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
+CELL_BYTES = 64  # memory per cell of a sheet's rectangle once read (calamine, then Python)
+# What Python's zipfile raises on a damaged archive: a bad offset is a ValueError (negative
+# seek), an unknown version or method NotImplementedError, a bad stream zlib.error.
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error, ValueError,
+              NotImplementedError, KeyError)
 
 
 def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -117,7 +131,7 @@ def check_memory(path: Path) -> None:
         try:
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        except ZIP_ERRORS:
             infos = []  # damaged: reading it says so
         declared = [i.file_size for i in infos]
         if any(n > XLSX_MAX_UNCOMPRESSED for n in declared):
@@ -209,7 +223,7 @@ def sniff_format(data: bytes) -> str:
     if data[:4] == b"PK\x03\x04":
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
+        except ZIP_ERRORS:
             return "zip"  # a damaged zip: _read_zip says so, naming the file
         return "xlsx" if "[Content_Types].xml" in names else "zip"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -227,33 +241,39 @@ def sniff_format(data: bytes) -> str:
 
 def _read_zip(data: bytes, source: str, *, sheet: str | None,
               score_header: HeaderScorer) -> list[RawTable]:
+    def damaged(exc: BaseException) -> InputFileError:
+        return InputFileError(f"{source}: the zip file is damaged ({str(exc) or type(exc).__name__}).",
+                              hint="Download or export it again.")
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [i for i in archive.infolist()
                    if not i.is_dir() and i.filename.lower().endswith(TABLE_SUFFIXES)
                    and not Path(i.filename).name.startswith((".", "~$"))]
-        if not members:
-            raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file.")
-        tables, skipped = [], []
-        for info in sorted(members, key=lambda i: i.filename):
-            if info.file_size > XLSX_MAX_UNCOMPRESSED:
-                raise InputFileError(f"{source}!{info.filename}: inflates to {info.file_size:,} bytes, "
-                                     "too large to read safely.")
+    except ZIP_ERRORS as exc:
+        raise damaged(exc) from None
+    if not members:
+        raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file.")
+    tables, skipped = [], []
+    for info in sorted(members, key=lambda i: i.filename):
+        if info.file_size > XLSX_MAX_UNCOMPRESSED:
+            raise InputFileError(f"{source}!{info.filename}: inflates to {info.file_size:,} bytes, "
+                                 "too large to read safely.")
+        try:
             member = archive.read(info)
-            if info.filename.lower().endswith(".txt") and not _has_ledger_header(member, score_header):
-                skipped.append(info.filename)  # a README beside the ledgers, not a ledger
-                continue
-            tables += _read_bytes(member, f"{source}!{info.filename}",
-                                  sheet=sheet, score_header=score_header, nested=True)
-        if not tables:
-            raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file "
-                                 f"({', '.join(skipped)}: text without a ledger's header).")
-        if skipped:
-            tables[0].notes.append(f"zip member(s) without a ledger's header skipped: {', '.join(skipped)}")
-        return tables
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-        raise InputFileError(f"{source}: the zip file is damaged ({exc}).",
-                             hint="Download or export it again.") from None
+        except ZIP_ERRORS as exc:
+            raise damaged(exc) from None
+        if info.filename.lower().endswith(".txt") and not _has_ledger_header(member, score_header):
+            skipped.append(info.filename)  # a README beside the ledgers, not a ledger
+            continue
+        tables += _read_bytes(member, f"{source}!{info.filename}",
+                              sheet=sheet, score_header=score_header, nested=True)
+    if not tables:
+        raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file "
+                             f"({', '.join(skipped)}: text without a ledger's header).")
+    if skipped:
+        tables[0].notes.append(f"zip member(s) without a ledger's header skipped: {', '.join(skipped)}")
+    return tables
 
 
 def _has_ledger_header(data: bytes, score_header: HeaderScorer) -> bool:
@@ -342,7 +362,7 @@ def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | Non
                 raise InputFileError(*_too_wide(source, header_idx + 1, len(header)))
             table = None
             body_offset = _offset_after_records(text, header_idx + 1, head_records)
-            if body_offset is not None and width <= MAX_COLUMNS and not _BLANK_LINE.search(text, body_offset):
+            if body_offset is not None and width <= MAX_COLUMNS and not _has_blank_line(text, body_offset):
                 table = _arrow_body(text[body_offset:], full_header, delimiter)
             if table is None:
                 table = _python_body(text, delimiter, header_idx, header, source)
@@ -499,6 +519,7 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
     if not legacy:
         _check_zip_size(data, source)
         _check_xml_declarations(data, source)
+        _check_sheet_extent(data, source)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
@@ -531,11 +552,11 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
         notes.append(f"hidden sheet(s) not read: {', '.join(repr(h) for h in hidden)}")
     if best is None or not best[3]:
         raise InputFileError(f"{source}: the workbook has no rows.", hint="Check the right file was exported.")
-    _, _, name, text_rows, header_idx = best
+    _, _, name, text_rows, header_idx, merged = best
     import numpy as np
     import pandas as pd
 
-    filled = _fill_merged(book.get_sheet_by_name(name), text_rows, header_idx)
+    filled = _fill_merged(merged, text_rows, header_idx)
     if filled:
         notes.append(f"{filled} merged cell range(s): their text is read on every row they span "
                      "(numbers only on the first)")
@@ -552,15 +573,21 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
     return table
 
 
+Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+
 def _best_sheet(book: Any, names: list[str], source: str, scorer: HeaderScorer
-                ) -> tuple[float, int, str, list[list[str]], int] | None:
-    """(header score, rows, name, text rows, header index) of the sheet most like a ledger."""
+                ) -> tuple[float, int, str, list[list[str]], int, Merged] | None:
+    """(header score, rows, name, text rows, header index, merged ranges) of the sheet most
+    like a ledger."""
     from python_calamine import CalamineError
 
-    best: tuple[float, int, str, list[list[str]], int] | None = None
+    best: tuple[float, int, str, list[list[str]], int, Merged] | None = None
     for name in names:
         try:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_name(name)  # parses the sheet: once per sheet
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
         except (CalamineError, ValueError) as exc:
             raise InputFileError(f"{source}: sheet '{name}' cannot be read ({exc}).") from None
         text_rows = [_trim([_cell_text(c) for c in r]) for r in rows]
@@ -569,16 +596,16 @@ def _best_sheet(book: Any, names: list[str], source: str, scorer: HeaderScorer
         score = scorer(head[idx])
         key = (score, len(text_rows))
         if best is None or key > best[:2]:
-            best = (score, len(text_rows), name, text_rows, idx)
+            best = (score, len(text_rows), name, text_rows, idx, merged)
     return best
 
 
-def _fill_merged(sheet: Any, rows: list[list[str]], header_idx: int) -> int:
+def _fill_merged(merged: Merged, rows: list[list[str]], header_idx: int) -> int:
     """A merged cell's text belongs to every row it spans (a payee merged over its payments):
     copy it down its first column, below the header. Numbers are never copied, so an amount
     merged over two rows is counted once, not twice. Returns the ranges filled."""
     filled = 0
-    for (r0, c0), (r1, _) in getattr(sheet, "merged_cell_ranges", None) or []:
+    for (r0, c0), (r1, _) in merged:
         if r1 <= r0 or r0 <= header_idx or r0 >= len(rows) or c0 >= len(rows[r0]):
             continue
         value = rows[r0][c0]
@@ -597,12 +624,60 @@ def _fill_merged(sheet: Any, rows: list[list[str]], header_idx: int) -> int:
 def _check_zip_size(data: bytes, source: str) -> None:
     try:
         total = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:
         raise InputFileError(f"{source}: the workbook is damaged (not a valid zip).",
                              hint="Save it again from Excel.") from None
     if total > XLSX_MAX_UNCOMPRESSED:
         raise InputFileError(f"{source}: the workbook inflates to {total:,} bytes; refusing to open it.",
                              hint="This looks like a zip bomb, or a workbook far too large for memory.")
+
+
+def _check_sheet_extent(data: bytes, source: str) -> None:
+    """Refuse a sheet whose rectangle (A1 to its farthest cell) would not fit in memory.
+
+    Only sheets with a cell far from A1 are measured (a scan of their XML); an ordinary
+    ledger costs one quick search."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                name = info.filename
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                if not any(_FAR_CELL.search(chunk) for chunk in _chunks(archive, info)):
+                    continue
+                rows = cols = 0
+                for chunk in _chunks(archive, info):
+                    for col, row in set(_CELL_REF.findall(chunk)):
+                        rows = max(rows, int(row))
+                        cols = max(cols, _column_number(col))
+                cells = rows * cols
+                available = available_memory()
+                if available is not None and cells * CELL_BYTES > available:
+                    raise InputFileError(
+                        f"{source}: {name} spans {cols:,} columns by {rows:,} rows ({cells:,} cells), "
+                        f"too many to read in memory ({_size(cells * CELL_BYTES)} needed, "
+                        f"{_size(available)} available).",
+                        hint="A cell far from the table (a stray value or format at the sheet's far "
+                             "corner) makes the sheet huge: delete the empty rows and columns after "
+                             "the table, or save the sheet as CSV.")
+    except ZIP_ERRORS:
+        return  # damaged: calamine says so when it opens it
+
+
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 8 << 20) -> Iterator[bytes]:
+    """A member's bytes in pieces that overlap by 32 bytes (so no cell reference is cut)."""
+    with archive.open(info) as part:
+        tail = b""
+        while chunk := part.read(size):
+            yield tail + chunk
+            tail = chunk[-32:]
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + c - 64
+    return n
 
 
 def _check_xml_declarations(data: bytes, source: str) -> None:
@@ -620,7 +695,7 @@ def _check_xml_declarations(data: bytes, source: str) -> None:
                         f"{source}: the workbook's {info.filename} declares XML entities "
                         "(<!DOCTYPE/<!ENTITY>), which Excel never writes; refusing to read it.",
                         hint="This can be an attack (entity expansion). Save it again from Excel.")
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError):
+    except ZIP_ERRORS:
         return  # damaged: calamine says so when it opens it
 
 

@@ -97,9 +97,9 @@ def figures(result: Any) -> dict[str, Any]:
     return {"geography": s["geography"], "reconciliation": rec}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=ROWS, seed=st.integers(0, 2**32 - 1))
-def test_ledger_invariants(rows: list[Row], seed: int) -> None:
+def check_invariants(rows: list[Row], seed: int) -> dict[str, int]:
+    """Classify ``rows`` whole, shuffled and split into twelve monthly files, asserting every
+    invariant; return what was checked (for scripts/reliability.py)."""
     numbered = list(enumerate(rows, start=1))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -136,3 +136,12 @@ def test_ledger_invariants(rows: list[Row], seed: int) -> None:
         split = spendkit.classify(months, place="Wigan")
         assert figures(split) == figures(whole)
         assert len(split.summary()["inputs"]) == 12
+    return {"ledgers": 1, "files": 14, "rows": len(rows), "rows_counted": rec["rows_counted"],
+            "rows_rejected": rec["rows_rejected"], "rows_lost": len(rows) - rec["rows_counted"]
+            - rec["rows_rejected"], "pence": abs(readable)}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=ROWS, seed=st.integers(0, 2**32 - 1))
+def test_ledger_invariants(rows: list[Row], seed: int) -> None:
+    check_invariants(rows, seed)
