@@ -99,8 +99,9 @@ def crosstab(rows: pd.DataFrame, a: str, a_classes: tuple[str, ...], b: str,
 
 def headline(result: Result) -> dict[str, Any]:
     """The committee's figures: shares of influenceable spend that are local, SME, VCFSE."""
-    rows = result.rows
     settings = result.settings
+    rows = result.rows[["amount_pence", "payee_key", "geography", "size_band", "sector", "sme",
+                        "influenceable"]]  # only what the figures need: no copy of the whole ledger
     inf = rows[rows["influenceable"]]
     total = int(inf["amount_pence"].sum())
 

@@ -272,7 +272,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
             row: list[Any] = []
             for c, v, is_plain in zip(cols, values, plain, strict=True):
                 if is_plain:
-                    row.append(v if not isinstance(v, float) or v == v else None)
+                    row.append(None if v is pd.NA or (isinstance(v, float) and v != v) else v)
                 else:
                     cell = WriteOnlyCell(ws, value=None if pd.isna(v) else
                                          (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v))

@@ -95,7 +95,7 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
     totals = _totals_rows(frame, cmap, payee)
     reason = _first_reason(reasons).mask(totals, "totals row (not a payment)")
 
-    rows = frame.copy()
+    rows = frame.copy(deep=False)  # copy-on-write: the new columns never touch ``frame``
     rows["payee"] = payee
     rows["payee_key"] = name_key(payee)
     rows["amount_pence"] = amounts.values

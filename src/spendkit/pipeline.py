@@ -28,6 +28,7 @@ import pandas as pd
 from . import organisations, postcodes, sectors
 from .columns import FACT_ROLES
 from .config import Settings
+from .distinct import spread
 from .ledger import load_ledgers
 from .places import Districts, Place, PostcodeIndex, classify_geography, resolve_place
 from .suppliers import SupplierFile, join_suppliers, load_suppliers, supplier_facts
@@ -101,7 +102,7 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
     out = rows.drop(columns=["postcode_raw"])
     for col in ("postcode", "postcode_source", "district_code", "district_name", "geography",
                 "geography_evidence"):
-        out[col] = parts[col].take(codes).to_numpy()
+        out[col] = spread(parts[col], codes, out.index)
     return out
 
 
@@ -145,9 +146,9 @@ def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
                        + " companies: weak evidence of place")
     out = rows.copy()
     for col in REGISTRY_COLUMNS:
-        out[col] = matched[col].take(codes).to_numpy() if col in matched else ""
-    out["reg_postcode"] = postcode.take(codes).to_numpy()
-    out["reg_label"] = ("registry: " + where).take(codes).to_numpy()
+        out[col] = spread(matched[col], codes, out.index) if col in matched else ""
+    out["reg_postcode"] = spread(postcode, codes, out.index)
+    out["reg_label"] = spread("registry: " + where, codes, out.index)
     return out
 
 
@@ -156,20 +157,26 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
     """Add size and sector columns, deciding once per distinct payee and its facts."""
     org = settings.organisations
     rules = sectors.load_rules(org.rules)
-    evidence = rows[["payee", "payee_key", "company_number", "charity_number", "sme_flag",
-                     "vcse_flag"]].rename(columns={"payee": "name"})
+    # Everything the decision reads is a function of these keys (supplier facts of the supplier
+    # row, registry facts of the match): group on them, read the evidence of one row per group.
+    keys = [c for c in ("payee", "company_number", "charity_number", "sme_flag", "vcse_flag",
+                        "supplier_row", "org_id") if c in rows]
+    codes = rows[keys].groupby(keys, sort=False).ngroup().to_numpy()
+    first = np.unique(codes, return_index=True)[1]
+    sub = rows.iloc[first].reset_index(drop=True)
+    evidence = sub[["payee", "payee_key", "company_number", "charity_number", "sme_flag",
+                    "vcse_flag"]].rename(columns={"payee": "name"})
     if supplier_file is not None:
         for fact in FACT_ROLES:
-            evidence[f"sup_{fact}"] = supplier_facts(rows, supplier_file, fact).to_numpy()
+            evidence[f"sup_{fact}"] = supplier_facts(sub, supplier_file, fact)
     for col in REGISTRY_COLUMNS:
-        if col.startswith("reg_") and col in rows:
-            evidence[col] = rows[col].astype("str").to_numpy()
-    if "org_id" in rows:
-        evidence["reg_org_id"] = rows["org_id"].astype("str").to_numpy()
+        if col.startswith("reg_") and col in sub:
+            evidence[col] = sub[col].astype("str")
+    if "org_id" in sub:
+        evidence["reg_org_id"] = sub["org_id"].astype("str")
     evidence = evidence.fillna("")
-    codes = evidence.groupby(list(evidence.columns), sort=False).ngroup().to_numpy()
     decided = organisations.decide(
-        evidence.drop_duplicates().reset_index(drop=True),
+        evidence,
         organisations.OrganisationSettings(size_rule=org.size_rule,
                                            guarantee_is_vcfse=org.guarantee_is_vcfse,
                                            exclude_from_headline=settings.headline.exclude,
@@ -178,7 +185,7 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
                                          "reg_legal_form", "reg_accounts_category",
                                          "reg_income_pounds", "reg_status") if c in rows])
     for col in decided.columns:
-        out[col] = decided[col].take(codes).to_numpy()
+        out[col] = spread(decided[col], codes, out.index)
     return out
 
 
