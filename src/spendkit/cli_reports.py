@@ -25,8 +25,10 @@ from .cli import (
     QuietOpt,
     RegionalOpt,
     SheetOpt,
+    SizeRuleOpt,
     SubRegionalOpt,
     SuppliersOpt,
+    _settings,
     _user_errors,
 )
 
@@ -88,6 +90,7 @@ def report(
     postcodes: PostcodesOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    size_rule: SizeRuleOpt = None,
 ) -> None:
     """Spend by place (and size and sector) broken down by service area, expense type, month,
     quarter or financial year, with trends, for a period; several files combine into one run."""
@@ -95,7 +98,8 @@ def report(
         from .report import make_report
 
         _check(format, out)
-        settings = _settings(config, column, districts=place, sub_regional=sub_regional,
+        settings = _settings(config, column=column, size_rule=size_rule, districts=place,
+                             sub_regional=sub_regional,
                              regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
         with _progress(quiet):
             rep = make_report(ledgers, settings, by=by or DEFAULT_BY, date_from=date_from,
@@ -123,6 +127,7 @@ def rank(
     postcodes: PostcodesOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    size_rule: SizeRuleOpt = None,
 ) -> None:
     """Top suppliers overall and within each class, how many make up 80% of spend, leakage
     (the largest spend outside the place where local suppliers are also paid), and the CLES
@@ -131,7 +136,8 @@ def rank(
         from .rank import make_ranking
 
         _check(format, out)
-        settings = _settings(config, column, districts=place, sub_regional=sub_regional,
+        settings = _settings(config, column=column, size_rule=size_rule, districts=place,
+                             sub_regional=sub_regional,
                              regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
         with _progress(quiet):
             ranking = make_ranking(ledgers, settings, top=top, date_from=date_from, date_to=date_to,
@@ -172,13 +178,6 @@ def register(app: typer.Typer) -> None:
 
 
 # ---------------------------------------------------------------- shared steps
-
-def _settings(config: Path | None, column: list[str] | None, **flags: Any) -> Any:
-    from .config import apply_overrides, load_settings, parse_column_options
-
-    settings, _ = load_settings(config)
-    return apply_overrides(settings, columns=parse_column_options(column), **flags)
-
 
 def _check(format: str, out: list[Path] | None) -> None:
     """Bad --format or --out fail before any work (so nothing is half done)."""
