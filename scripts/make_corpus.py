@@ -20,6 +20,7 @@ pence_counted      the counted total, where it is checked
 geography          {class: rows} where the places are checked
 env                environment variables for the run (the memory guard's limit)
 skip_as_root       the case means nothing to root (file permissions)
+header_row, sheet  where the table was found, where that is checked
 =================  ==========================================================================
 """
 
@@ -76,6 +77,8 @@ class Case:
     geography: dict[str, int] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     skip_as_root: bool = False
+    header_row: int | None = None
+    sheet: str | None = None
 
 
 # ---------------------------------------------------------------- helpers
@@ -538,12 +541,12 @@ def declare() -> list[tuple[Case, bytes | str | Writer]]:
         csv_text([H, ROW, ["Short Row Ltd", "5.00"], [*ROW, "stray", "values"], ["Tiny Ltd"]]),
         ok("ragged_rows.csv", "layout", "rows shorter and longer than the header", 3, 1,
            rejected={"5": "no amount"}))
-    add("header_row_50.csv", "Council payments\n" + "\n" * 10 + "Report run 01/03/2024\n" * 37
-        + good, ok("header_row_50.csv", "layout", "37 title lines and blank lines, header on row 49",
-                   3))
+    add("header_row_50.csv", "Council payments\n" + "\n" * 10 + "Report run 01/03/2024\n" * 38
+        + good, ok("header_row_50.csv", "layout", "title lines and blank lines, the header on row 50",
+                   3, header_row=50))
     add("title_rows.xlsx", simple_xlsx([["Wigan Council"], ["Payments over £500"], [], [], *ledger(4)]),
         ok("title_rows.xlsx", "layout", "a workbook with title rows above the header (row 5)", 4,
-           pence_counted=10000))
+           pence_counted=10000, header_row=5))
     add("stray_far_cell.xlsx", xlsx([Sheet("Payments", ledger(2), tail=far_cell("CV20000", "note"))]),
         ok("stray_far_cell.xlsx", "layout", "a stray note at CV20000, far below and beside the "
            "table: the empty rows are skipped, the note's row rejected (no payee)", 2, 1,
@@ -587,12 +590,13 @@ def declare() -> list[tuple[Case, bytes | str | Writer]]:
     add("hidden_data_sheet.xlsx",
         xlsx([Sheet("Read me", [["This workbook"], ["holds the payments on another sheet"]]),
               Sheet("Data", ledger(5), state="hidden")]),
-        ok("hidden_data_sheet.xlsx", "layout", "the ledger on a hidden sheet, a note visible", 5))
+        ok("hidden_data_sheet.xlsx", "layout", "the ledger on a hidden sheet, a note visible", 5,
+           sheet="Data"))
     add("hidden_decoy_sheet.xlsx",
         xlsx([Sheet("Payments", ledger(2)), Sheet("Old", ledger(9), state="hidden"),
               Sheet("Older", ledger(9), state="veryHidden")]),
         ok("hidden_decoy_sheet.xlsx", "layout", "a visible ledger and hidden old ones: the visible "
-           "sheet is read, the hidden ones named in the notes", 2))
+           "sheet is read, the hidden ones named in the notes", 2, sheet="Payments"))
     add("two_months.zip", zipped({"2024-01.csv": csv_text(ledger(2)), "2024-02.xlsx": simple_xlsx(ledger(3)),
                                   "README.txt": "Payments over £500.\nPublished monthly."}),
         ok("two_months.zip", "layout", "a zip of a CSV and a workbook, and a README.txt (skipped: "
@@ -844,7 +848,13 @@ def check(case: Case, folder: Path, workdir: Path, *, out_name: str = "out.csv")
                 problems.append(f"row {row}'s reason {reasons.get(row)!r} lacks {text!r}")
     elif case.rejected:
         problems.append(f"no rejected rows; expected {case.rejected}")
-    geography = json.loads(result.stdout)["geography"]
+    doc = json.loads(result.stdout)
+    first = doc["inputs"][0] if doc["inputs"] else {}
+    if case.header_row is not None and first.get("header_row") != case.header_row:
+        problems.append(f"header found on row {first.get('header_row')}, expected {case.header_row}")
+    if case.sheet is not None and first.get("sheet") != case.sheet:
+        problems.append(f"read sheet {first.get('sheet')!r}, expected {case.sheet!r}")
+    geography = doc["geography"]
     for cls, n in case.geography.items():
         if geography[cls]["rows"] != n:
             problems.append(f"{geography[cls]['rows']} rows {cls}, expected {n}")

@@ -104,6 +104,12 @@ def classify(
     ccni: Annotated[list[Path] | None, typer.Option("--ccni", help="Charity Commission NI CSV.")] = None,
     mutuals: Annotated[list[Path] | None, typer.Option(
         "--mutuals", help="FCA Mutuals Public Register CSV.")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="local (default) or spark: classify on Apache Spark (CSV input, "
+                         "--out NAME.parquet; pip install 'spendkit[spark]'; see docs/spark.md).")] = "local",
+    encoding: Annotated[str, typer.Option(
+        "--encoding", help="With --engine spark: the CSV files' encoding (default UTF-8, "
+                           "e.g. windows-1252).")] = "UTF-8",
 ) -> None:
     """Place, size and sector every payee; show the headline shares and spend per class,
     reconciled to the penny."""
@@ -113,12 +119,19 @@ def classify(
 
         if format not in ("table", "json"):
             raise typer.BadParameter("use table or json", param_hint="--format")
+        if engine not in ("local", "spark"):
+            raise typer.BadParameter("use local or spark", param_hint="--engine")
         settings = _settings(config, column=column, districts=place, sub_regional=sub_regional,
                              regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
                              size_rule=size_rule, guarantee_is_vcfse=guarantee_is_vcfse,
                              companies=companies, charities=charities, oscr=oscr, ccni=ccni,
                              mutuals=mutuals)
-        _result, summary = api.classify_and_export(ledgers, settings, out=out)
+        if engine == "spark":
+            from .spark import classify_for_cli
+
+            _result, summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)
+        else:
+            _result, summary = api.classify_and_export(ledgers, settings, out=out)
         if format == "json":
             sys.stdout.write(to_json(summary))
         else:
@@ -128,8 +141,8 @@ def classify(
 
             print_classify(summary, Console(), verbose=not quiet)
             if out is not None and not quiet:
-                Console(stderr=True).print(f"[dim]Wrote {out} and {api.rejected_path(out)}[/dim]",
-                                           highlight=False)
+                wrote = str(out) if engine == "spark" else f"{out} and {api.rejected_path(out)}"
+                Console(stderr=True).print(f"[dim]Wrote {wrote}[/dim]", highlight=False)
 
 
 @app.command()

@@ -147,7 +147,7 @@ def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.S
     only_amount = (sub.apply(lambda s: s.str.strip() == "").all(axis=1)
                    & (frame.loc[candidates, amount_col].str.strip() != ""))
     out[candidates] = labelled | only_amount
-    return out
+    return out.astype(bool)  # pandas 2 leaves an object mask here
 
 
 def _check_totals(pence: pd.Series, bad: np.ndarray, totals: pd.Series) -> dict[str, Any]:

@@ -108,11 +108,13 @@ def read_tables(path: str | Path, *, sheet: str | None = None,
         raise InputFileError(f"{path}: no such file.", hint="Check the path and try again.")
     if path.is_dir():
         raise InputFileError(f"{path}: is a folder, not a ledger file.")
+    if path.is_char_device() or path.is_block_device():  # /dev/zero would never end
+        raise InputFileError(f"{path}: is a device, not a ledger file.")
     try:
         check_memory(path)
         data = path.read_bytes()
     except OSError as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc.strerror}).",
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc}).",
                              hint="Check the file's permissions (can you open it?).") from None
     return _read_bytes(data, str(path), sheet=sheet, score_header=score_header or _default_scorer)
 

@@ -141,7 +141,7 @@ def check_invariants(rows: list[Row], seed: int) -> dict[str, int]:
             - rec["rows_rejected"], "pence": abs(readable)}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=ROWS, seed=st.integers(0, 2**32 - 1))
 def test_ledger_invariants(rows: list[Row], seed: int) -> None:
     check_invariants(rows, seed)

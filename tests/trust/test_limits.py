@@ -106,3 +106,10 @@ def test_memory_limit_errors_are_config_errors(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("SPENDKIT_MEMORY_LIMIT", "-5")
     with pytest.raises(ConfigError):
         read.available_memory()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_an_endless_device_is_refused_not_read() -> None:
+    result = classify(Path("/dev/zero"), None)
+    assert result.exit_code == errors.EXIT_INPUT
+    assert "/dev/zero: is a device" in result.stderr
