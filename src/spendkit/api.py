@@ -60,6 +60,7 @@ def classify_and_export(ledgers: Sequence[Path], settings: Settings, *, out: Pat
     result = _classify(ledgers, settings)
     summary = result.summary()
     if out is not None:
-        export.write_table(result.rows, out, sheet="Classified")
-        export.write_table(result.rejected, rejected_path(out), sheet="Rejected")
+        # Both or neither: a full disk on the second file must not leave the first one new.
+        export.write_tables([(result.rows, out, "Classified"),
+                             (result.rejected, rejected_path(out), "Rejected")])
     return result, summary

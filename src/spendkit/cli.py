@@ -226,6 +226,10 @@ register(app)
 
 
 def main() -> None:
+    import signal
+
+    # A `kill` (cron, CI time-outs) unwinds like Ctrl-C, so temporary files are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         app()
     except KeyboardInterrupt:

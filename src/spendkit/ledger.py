@@ -61,9 +61,22 @@ def load_ledgers(paths: list[Path], settings: Settings) -> list[Ledger]:
     return [to_ledger(t, settings) for p in paths for t in read_tables(p, sheet=settings.sheet)]
 
 
+# Columns spendkit adds to the ledger's rows (and to rejected rows): a ledger column with one
+# of these names is kept as "NAME (ledger)" so that neither overwrites the other.
+RESERVED = {
+    "payee", "payee_key", "amount", "amount_pence", "payment_date", *TEXT_ROLES, "postcode_raw",
+    "source_file", "source_row", "reason", "postcode", "postcode_source", "district_code",
+    "district_name", "geography", "geography_evidence", "org_id", "match_method", "match_evidence",
+    "reg_registry", "size_band", "size_evidence", "size_strength", "size_conflict", "sme", "sector",
+    "sector_evidence", "sector_strength", "sector_conflict", "sector_rule", "influenceable",
+}
+
+
 def to_ledger(table: RawTable, settings: Settings) -> Ledger:
-    frame = table.frame
-    cmap = detect_columns(frame, table.source, settings.columns)
+    clashes = {c: f"{c} (ledger)" for c in table.frame.columns if c in RESERVED}
+    frame = table.frame.rename(columns=clashes) if clashes else table.frame
+    cmap = detect_columns(frame, table.source, {role: clashes.get(h, h)
+                                                for role, h in settings.columns.items()})
     col = cmap.get
     reasons: list[pd.Series] = []
     notes = list(table.notes)
