@@ -103,16 +103,23 @@ def headline(result: Result) -> dict[str, Any]:
     rows = result.rows[["amount_pence", "payee_key", "geography", "size_band", "sector", "sme",
                         "influenceable"]]  # only what the figures need: no copy of the whole ledger
     inf = rows[rows["influenceable"]]
-    total = int(inf["amount_pence"].sum())
+    excluded = rows[~rows["influenceable"]].groupby("sector", sort=True)["amount_pence"].sum()
+    return headline_figures(inf, excluded, int(inf["payee_key"].nunique()), settings)
+
+
+def headline_figures(inf: pd.DataFrame, excluded: pd.Series, payees: int, settings: Any,
+                     pence: str = "amount_pence") -> dict[str, Any]:
+    """The headline document from the influenceable rows (or per-class sums: the Spark engine
+    passes grouped rows with a ``pence`` column), the excluded pence by sector, and payees."""
+    total = int(inf[pence].sum())
 
     def share(mask: pd.Series) -> float | None:
-        return round(int(inf.loc[mask, "amount_pence"].sum()) / total, 6) if total else None
+        return round(int(inf.loc[mask, pence].sum()) / total, 6) if total else None
 
-    excluded = rows[~rows["influenceable"]].groupby("sector", sort=True)["amount_pence"].sum()
     rule = get_rule(settings.organisations.size_rule)
     return {
         "influenceable_pence": total,
-        "influenceable_payees": int(inf["payee_key"].nunique()),
+        "influenceable_payees": payees,
         "excluded_sectors": list(settings.headline.exclude),
         "excluded_pence": {k: int(v) for k, v in excluded.items()},
         "local_share": share(inf["geography"] == "local"),

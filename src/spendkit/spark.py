@@ -650,9 +650,8 @@ def _aggregate(frame: DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _summarise(result: SparkResult) -> dict[str, Any]:
-    from .aggregate import SCHEMA_VERSION
+    from .aggregate import SCHEMA_VERSION, headline_figures
     from .render import money
-    from .sizes import get_rule
 
     parts = _aggregate(result.frame)
     files = parts["files"]
@@ -720,32 +719,12 @@ def _summarise(result: SparkResult) -> dict[str, Any]:
     fine = fine[fine["status"] == "counted"]
     influenceable = fine["influenceable"].fillna(False).astype(bool)
     inf = fine[influenceable]
-    total = int(inf["pence"].sum())
-
-    def share(mask: pd.Series) -> float | None:
-        return round(int(inf.loc[mask, "pence"].sum()) / total, 6) if total else None
-
     inf_payees = parts["influenceable"]
     inf_payees = inf_payees[(inf_payees["status"] == "counted")
                             & inf_payees["influenceable"].fillna(False).astype(bool)]
     excluded = fine[~influenceable].groupby("sector", sort=True)["pence"].sum()
-    rule = get_rule(result.settings.organisations.size_rule)
-    headline = {
-        "influenceable_pence": total,
-        "influenceable_payees": int(inf_payees["payees"].sum()),
-        "excluded_sectors": list(result.settings.headline.exclude),
-        "excluded_pence": {k: int(v) for k, v in excluded.items()},
-        "local_share": share(inf["geography"] == "local"),
-        "sub_regional_share": share(inf["geography"] == "sub_regional"),
-        "local_or_sub_regional_share": share(inf["geography"].isin(["local", "sub_regional"])),
-        "sme_share": share(inf["sme"].fillna(False).astype(bool)),
-        "vcfse_share": share(inf["sector"] == "vcfse"),
-        "unknown_place_share": share(inf["geography"] == "unknown"),
-        "unknown_size_share": share(inf["size_band"] == "unknown"),
-        "unknown_sector_share": share(inf["sector"] == "unknown"),
-        "size_rule": {"id": rule.id, "name": rule.name},
-        "vcfse_includes_guarantee_companies": result.settings.organisations.guarantee_is_vcfse,
-    }
+    headline = headline_figures(inf, excluded, int(inf_payees["payees"].sum()), result.settings,
+                                pence="pence")
 
     def crosstab(a: str, a_classes: tuple[str, ...], b: str, b_classes: tuple[str, ...]
                  ) -> dict[str, dict[str, int]]:
