@@ -46,3 +46,13 @@ def spread(result: Any, codes: np.ndarray, index: pd.Index) -> Any:
                   for k, v in vars(result).items()}
         return type(result)(**fields)
     return result
+
+
+def spread_categorical(result: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Like ``spread`` for text decided per distinct value, as a Categorical: the million-row
+    column holds integer codes and the few distinct strings once, so taking it costs nothing."""
+    if result.dtype == object or str(result.dtype) == "str":
+        inner, labels = pd.factorize(result.fillna(""), sort=False)
+        return pd.Series(pd.Categorical.from_codes(inner[codes], categories=pd.Index(labels, dtype="str")),
+                         index=index)
+    return spread(result, codes, index)

@@ -28,7 +28,7 @@ import pandas as pd
 from . import organisations, postcodes, sectors
 from .columns import FACT_ROLES
 from .config import Settings
-from .distinct import spread
+from .distinct import spread, spread_categorical
 from .ledger import load_ledgers
 from .places import Districts, Place, PostcodeIndex, classify_geography, resolve_place
 from .suppliers import SupplierFile, join_suppliers, load_suppliers, supplier_facts
@@ -102,7 +102,7 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
     out = rows.drop(columns=["postcode_raw"])
     for col in ("postcode", "postcode_source", "district_code", "district_name", "geography",
                 "geography_evidence"):
-        out[col] = spread(parts[col], codes, out.index)
+        out[col] = spread_categorical(parts[col], codes, out.index)
     return out
 
 
@@ -185,7 +185,7 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
                                          "reg_legal_form", "reg_accounts_category",
                                          "reg_income_pounds", "reg_status") if c in rows])
     for col in decided.columns:
-        out[col] = spread(decided[col], codes, out.index)
+        out[col] = spread_categorical(decided[col], codes, out.index)
     return out
 
 
