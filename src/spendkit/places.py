@@ -78,6 +78,7 @@ class PostcodeIndex:
     terminated: np.ndarray | None  # bool, when the source says
     codes: list[str]
     source: str
+    folder: Path | None = None  # where the index is cached (adjacency is cached beside it)
 
     @classmethod
     def load(cls, onspd_file: str | Path | None = None, *, rebuild: bool = False) -> PostcodeIndex:
@@ -185,8 +186,6 @@ class PostcodeIndex:
             else np.zeros(len(uniques), dtype=bool)
         return pd.DataFrame({"found": found[inverse], "district": district[inverse],
                              "terminated": term[inverse]}, index=compact.index)
-
-    folder: Path | None = None  # where the index is cached (adjacency is cached beside it)
 
     @cached_property
     def adjacency(self) -> dict[str, frozenset[str]]:

@@ -258,12 +258,7 @@ def read_charity_commission(path: PathLike) -> pd.DataFrame:
     """
     raw, source, notes = _read_register(path, "charity_commission", CCEW_FIELDS,
                                         prefer=r"publicextract\.charity\.(?:txt|csv)$")
-    linked = raw["linked"].str.strip()
-    main = linked.isin(["", "0"])
-    if (~main).any():
-        notes.append(f"{int((~main).sum())} linked charit{'y' if (~main).sum() == 1 else 'ies'} "
-                     "(linked_charity_number not 0) dropped: they share their main charity's number")
-    raw = raw.loc[main.to_numpy()].reset_index(drop=True)
+    raw = _main_charities(raw, "linked", "linked charit", "linked_charity_number", notes)
     number = raw["number"].str.strip().str.lstrip("0")
     ctype = clean_text(raw["type"])
     is_cio = raw["cio"].str.strip().str.lower().isin(["true", "1", "yes", "t"]) | ctype.str.fullmatch(r"(?i)cio")
@@ -273,6 +268,18 @@ def read_charity_commission(path: PathLike) -> pd.DataFrame:
         legal_form=legal, status=raw["status"], income=raw["income"],
         company_number=normalise_company_numbers(raw["company"]))
     return _finish(out, source, notes)
+
+
+def _main_charities(raw: pd.DataFrame, column: str, noun: str, header: str,
+                    notes: list[str]) -> pd.DataFrame:
+    """Keep main charities only: linked and sub-charities (``column`` not 0) share their main
+    charity's number, and are dropped with a note."""
+    main = raw[column].str.strip().isin(["", "0"])
+    dropped = int((~main).sum())
+    if dropped:
+        notes.append(f"{dropped} {noun}{'y' if dropped == 1 else 'ies'} ({header} not 0) dropped: "
+                     "they share their main charity's number")
+    return raw.loc[main.to_numpy()].reset_index(drop=True)
 
 
 def read_oscr(path: PathLike) -> pd.DataFrame:
@@ -290,12 +297,7 @@ def read_ccni(path: PathLike) -> pd.DataFrame:
     """Charity Commission for Northern Ireland register export (CSV); the postcode is taken
     from the end of the public address. Sub-charities (Sub charity number not 0) are dropped."""
     raw, source, notes = _read_register(path, "ccni", CCNI_FIELDS, prefer=r"\.csv$")
-    sub = raw["sub"].str.strip()
-    main = sub.isin(["", "0"])
-    if (~main).any():
-        notes.append(f"{int((~main).sum())} sub-charit{'y' if (~main).sum() == 1 else 'ies'} "
-                     "(Sub charity number not 0) dropped: they share their main charity's number")
-    raw = raw.loc[main.to_numpy()].reset_index(drop=True)
+    raw = _main_charities(raw, "sub", "sub-charit", "Sub charity number", notes)
     number = raw["number"].str.upper().str.replace(r"\s+|^NIC", "", regex=True).str.lstrip("0")
     coy = raw["company"].str.strip().str.upper()
     # The register gives Northern Ireland company numbers as bare digits ("612345" is NI612345);

@@ -280,12 +280,7 @@ def sector_from_name(names: pd.Series, rules: Rules | None = None) -> pd.DataFra
         rule_id[pos] = rule.id
         todo[pos] = False
     strength = np.where(sector == "unknown", "", "weak")
-    return pd.DataFrame({
-        "sector": pd.Series(sector, index=index, dtype="str"),
-        "sector_evidence": pd.Series(evidence, index=index, dtype="str"),
-        "sector_strength": pd.Series(strength, index=index, dtype="str"),
-        "sector_rule": pd.Series(rule_id, index=index, dtype="str"),
-    }, index=index)
+    return _sector_columns(index, sector, evidence, strength, rule_id)
 
 
 @per_distinct
@@ -333,9 +328,13 @@ def sector_from_legal_form(forms: pd.Series, rules: Rules | None = None, *,
         strength[pos] = stren
         rule_id[pos] = rule.id
         todo[pos] = False
-    return pd.DataFrame({
-        "sector": pd.Series(sector, index=index, dtype="str"),
-        "sector_evidence": pd.Series(evidence, index=index, dtype="str"),
-        "sector_strength": pd.Series(strength, index=index, dtype="str"),
-        "sector_rule": pd.Series(rule_id, index=index, dtype="str"),
-    }, index=index)
+    return _sector_columns(index, sector, evidence, strength, rule_id)
+
+
+def _sector_columns(index: pd.Index, sector: np.ndarray, evidence: np.ndarray, strength: np.ndarray,
+                    rule_id: np.ndarray) -> pd.DataFrame:
+    """The four sector columns, as text, on ``index``."""
+    values = {"sector": sector, "sector_evidence": evidence, "sector_strength": strength,
+              "sector_rule": rule_id}
+    return pd.DataFrame({k: pd.Series(v, index=index, dtype="str") for k, v in values.items()},
+                        index=index)

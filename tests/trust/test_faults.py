@@ -167,11 +167,7 @@ def test_disk_full_on_rename(samples: Path, tmp_path: Path, monkeypatch: pytest.
     assert list(tmp_path.iterdir()) == []
 
 
-def test_write_tables_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The classified and rejected files are one output: if the second cannot be written,
-    the first is not left new (export.write_tables)."""
-    rows = pd.DataFrame({"payee": ["a"], "amount_pence": [1]})
-    (tmp_path / "out.csv").write_text("old rows")
+def _second_csv_write_fills_the_disk(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     real = pd.DataFrame.to_csv
 
@@ -182,6 +178,14 @@ def test_write_tables_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.Monk
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", second_fails)
+
+
+def test_write_tables_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classified and rejected files are one output: if the second cannot be written,
+    the first is not left new (export.write_tables)."""
+    rows = pd.DataFrame({"payee": ["a"], "amount_pence": [1]})
+    (tmp_path / "out.csv").write_text("old rows")
+    _second_csv_write_fills_the_disk(monkeypatch)
     with pytest.raises(errors.OutputError, match="disk is full"):
         export.write_tables([(rows, tmp_path / "out.csv", "Rows"),
                              (rows, tmp_path / "out.rejected.csv", "Rejected")])
@@ -191,16 +195,7 @@ def test_write_tables_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_cli_disk_full_on_the_rejected_file_leaves_no_classified_file(
         samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    real = pd.DataFrame.to_csv
-
-    def second_fails(self, path, *args, **kwargs):
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, path, *args, **kwargs)
-
-    monkeypatch.setattr(pd.DataFrame, "to_csv", second_fails)
+    _second_csv_write_fills_the_disk(monkeypatch)
     result = classify(str(samples / "ledger.csv"), "--out", str(tmp_path / "out.csv"))
     assert result.exit_code == errors.EXIT_OUTPUT
     assert list(tmp_path.iterdir()) == []
