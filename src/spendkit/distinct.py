@@ -34,6 +34,27 @@ def per_distinct(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def categorical(fn: Callable[[pd.Series], pd.Series], raw: pd.Series) -> pd.Series:
+    """``fn`` (text -> text) over the distinct values of ``raw``, as a Categorical: however many
+    rows, the column holds integer codes and each distinct result once. A Categorical ``raw``
+    is mapped through its categories."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        if raw.hasnans:
+            raw = (raw if "" in raw.cat.categories else raw.cat.add_categories("")).fillna("")
+        codes = raw.cat.codes.to_numpy()
+        uniques = raw.cat.categories
+    else:
+        codes, uniques = pd.factorize(raw.fillna(""), sort=False)
+    return spread_categorical(fn(pd.Series(uniques, dtype="str")), codes, raw.index)
+
+
+def test_categories(column: pd.Series, test: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """A boolean test of a Categorical's text, run once per category."""
+    hit = test(pd.Series(column.cat.categories, dtype="str")).to_numpy(dtype=bool)
+    codes = column.cat.codes.to_numpy()
+    return pd.Series(hit[codes] & (codes >= 0), index=column.index)
+
+
 def spread(result: Any, codes: np.ndarray, index: pd.Index) -> Any:
     if isinstance(result, pd.Series | pd.DataFrame):
         out = result.take(codes)  # arrow-backed strings stay in arrow: no Python objects

@@ -13,7 +13,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -174,11 +174,20 @@ def _safe_frame(frame: pd.DataFrame, *, xlsx: bool = False) -> pd.DataFrame:
         return s
 
     for c in _text_columns(out):
-        out[c] = clean(out[c].astype("object").fillna("").astype("str"))
+        out[c] = per_category(clean, out[c])
     # A ledger's own header ("=HYPERLINK(...)") becomes a header cell of the output too.
     names = pd.Series([str(c) for c in out.columns], dtype="str")
     out.columns = unique_labels(clean(names).tolist())
     return out
+
+
+def per_category(fn: Callable[[pd.Series], pd.Series], s: pd.Series) -> pd.Series:
+    """``fn`` over a text column as str ("" where missing); over a Categorical's categories once."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = fn(pd.Series(s.cat.categories, dtype="str")).array
+        values = pd.api.extensions.take(cats, s.cat.codes.to_numpy(), allow_fill=True, fill_value="")
+        return pd.Series(values, index=s.index, dtype="str")
+    return fn(s.astype("object").fillna("").astype("str"))
 
 
 def unique_labels(names: list[str]) -> list[str]:

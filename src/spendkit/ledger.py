@@ -34,11 +34,10 @@ import pandas as pd
 from . import normalise, postcodes
 from .columns import ColumnMap, detect_columns
 from .config import Settings
-from .distinct import per_distinct
+from .distinct import categorical, per_distinct, test_categories
 from .read import RawTable, read_tables
 
 clean_text = per_distinct(normalise.clean_text)
-name_key = per_distinct(normalise.name_key)
 parse_amounts = per_distinct(normalise.parse_amounts)
 parse_dates = per_distinct(normalise.parse_dates)
 extract_postcodes = per_distinct(postcodes.extract)
@@ -81,7 +80,7 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
     reasons: list[pd.Series] = []
     notes = list(table.notes)
 
-    payee = clean_text(frame[col("payee")])
+    payee = categorical(normalise.clean_text, frame[col("payee")])
     reasons.append(pd.Series("", index=frame.index, dtype="str").mask(payee == "", "no payee"))
     amounts = parse_amounts(frame[col("amount")], col("amount"))
     reasons.append(amounts.reasons)
@@ -108,26 +107,34 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
     totals = _totals_rows(frame, cmap, payee)
     reason = _first_reason(reasons).mask(totals, "totals row (not a payment)")
 
+    # Text decided per distinct value is a Categorical (codes plus each value once): cheap to
+    # filter, group and write, however many rows. Transaction ids are mostly distinct: text.
+    source = table.source if table.sheet is None else f"{table.source} [{table.sheet}]"
     rows = frame.copy(deep=False)  # copy-on-write: the new columns never touch ``frame``
     rows["payee"] = payee
-    rows["payee_key"] = name_key(payee)
+    rows["payee_key"] = categorical(normalise.name_key, payee)
     rows["amount_pence"] = amounts.values
     rows["payment_date"] = payment_date
     for role in TEXT_ROLES:
-        rows[role] = clean_text(frame[col(role)]) if col(role) else ""
+        if role == "transaction_id":
+            rows[role] = clean_text(frame[col(role)]) if col(role) else ""
+        else:
+            rows[role] = categorical(normalise.clean_text, frame[col(role)] if col(role) else _empty(frame))
     rows["postcode_raw"] = _ledger_postcodes(frame, cmap)
-    rows["source_file"] = table.source if table.sheet is None else f"{table.source} [{table.sheet}]"
+    rows["source_file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                                    categories=pd.Index([source], dtype="str"))
     rows["source_row"] = table.row_numbers
 
     bad = (reason != "").to_numpy()
     totals_info = _check_totals(amounts.values, bad, totals) if totals.any() else None
     if totals_info:  # a total is not a payment: keep its figure in the reason, not in the sums
         reason = reason.mask(totals, f"totals row ({totals_info['summary']}; not a payment)")
-    rejected = frame.loc[bad].copy()
-    rejected["source_file"] = rows["source_file"][bad]
-    rejected["source_row"] = table.row_numbers[bad]
-    rejected["amount_pence"] = amounts.values.where(~totals, 0)[bad]
-    rejected["reason"] = reason[bad]
+    bad_at = np.flatnonzero(bad)
+    rejected = frame.take(bad_at)  # positions, not a boolean .loc: a fraction of the cost
+    rejected["source_file"] = source
+    rejected["source_row"] = table.row_numbers[bad_at]
+    rejected["amount_pence"] = amounts.values.where(~totals, 0).to_numpy()[bad_at]
+    rejected["reason"] = reason.to_numpy()[bad_at]
     info = {
         "file": table.source, "sheet": table.sheet, "encoding": table.encoding,
         "delimiter": table.delimiter, "header_row": table.header_row,
@@ -136,7 +143,13 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
     }
     if totals_info:
         info["totals_rows"] = totals_info
-    return Ledger(rows.loc[~bad].reset_index(drop=True), rejected.reset_index(drop=True), info)
+    if len(bad_at):
+        rows = rows.take(np.flatnonzero(~bad))
+    return Ledger(rows.reset_index(drop=True), rejected.reset_index(drop=True), info)
+
+
+def _empty(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series("", index=frame.index, dtype="str")
 
 
 def _first_reason(reasons: list[pd.Series]) -> pd.Series:
@@ -151,7 +164,7 @@ def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.S
     payee (or 'Total' as the payee), or nothing but an amount."""
     amount_col = cmap.get("amount")
     others = [c for c in frame.columns if c != amount_col]
-    candidates = (payee == "") | payee.str.upper().str.fullmatch(_TOTAL)
+    candidates = test_categories(payee, lambda s: (s == "") | s.str.upper().str.fullmatch(_TOTAL))
     out = pd.Series(False, index=frame.index)
     if not candidates.any() or not others:
         return out

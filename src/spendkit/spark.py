@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from . import ledger as _ledger
+from . import normalise
 from .columns import detect_columns, header_score
 from .config import Settings
 from .errors import ConfigError, InputFileError, OutputError
@@ -559,7 +560,7 @@ def _rejected_table(rejected: pd.DataFrame, body: pd.DataFrame, kept: np.ndarray
     amount_col = settings.columns.get("amount")
     if payee_col in body:
         payee = _ledger.clean_text(body[payee_col].take(pos).reset_index(drop=True))
-        cols["payee"], cols["payee_key"] = payee, _ledger.name_key(payee)
+        cols["payee"], cols["payee_key"] = payee, normalise.name_key(payee)
     reason = rejected["reason"].reset_index(drop=True)
     totals = reason.str.startswith("totals row").to_numpy()
     stated = pd.Series(pd.NA, index=reason.index, dtype="Int64")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .export import GBP_FORMAT, atomic_path, safe_text
+from .export import GBP_FORMAT, atomic_path, per_category, safe_text
 from .render import LABELS
 
 if TYPE_CHECKING:
@@ -123,8 +123,10 @@ class Book:
         for c in cols:
             if formats[c] == GBP_FORMAT:
                 out[c] = out[c].astype("float64") / 100  # a missing figure stays empty
-            elif out[c].dtype == object or str(out[c].dtype) in ("str", "string", "boolean"):
-                out[c] = safe_text(out[c].astype("object").where(out[c].notna(), "").astype("str"))
+            elif out[c].dtype == object or str(out[c].dtype) in ("str", "string", "boolean") \
+                    or isinstance(out[c].dtype, pd.CategoricalDtype):
+                out[c] = per_category(safe_text, out[c].astype("object").where(out[c].notna(), "")
+                                      if str(out[c].dtype) == "boolean" else out[c])
         for i, c in enumerate(cols, start=1):
             width = _width(title_of(c), out[c], formats[c])
             ws.column_dimensions[get_column_letter(i)].width = width
