@@ -34,7 +34,7 @@ import pandas as pd
 from . import normalise, postcodes
 from .columns import ColumnMap, detect_columns
 from .config import Settings
-from .distinct import categorical, per_distinct, test_categories
+from .distinct import categorical, keep_rows, per_distinct, test_categories
 from .read import RawTable, read_tables
 
 clean_text = per_distinct(normalise.clean_text)
@@ -119,10 +119,9 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
         if role == "transaction_id":
             rows[role] = clean_text(frame[col(role)]) if col(role) else ""
         else:
-            rows[role] = categorical(normalise.clean_text, frame[col(role)] if col(role) else _empty(frame))
+            rows[role] = categorical(normalise.clean_text, frame[col(role)]) if col(role) else _constant(frame, "")
     rows["postcode_raw"] = _ledger_postcodes(frame, cmap)
-    rows["source_file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
-                                                    categories=pd.Index([source], dtype="str"))
+    rows["source_file"] = _constant(frame, source)
     rows["source_row"] = table.row_numbers
 
     bad = (reason != "").to_numpy()
@@ -143,13 +142,14 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
     }
     if totals_info:
         info["totals_rows"] = totals_info
-    if len(bad_at):
-        rows = rows.take(np.flatnonzero(~bad))
-    return Ledger(rows.reset_index(drop=True), rejected.reset_index(drop=True), info)
+    rows = keep_rows(rows, ~bad) if len(bad_at) else rows.reset_index(drop=True)
+    return Ledger(rows, rejected.reset_index(drop=True), info)
 
 
-def _empty(frame: pd.DataFrame) -> pd.Series:
-    return pd.Series("", index=frame.index, dtype="str")
+def _constant(frame: pd.DataFrame, value: str) -> pd.Series:
+    """``value`` on every row, as a one-category Categorical (a byte a row)."""
+    return pd.Series(pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                               categories=pd.Index([value], dtype="str")), index=frame.index)
 
 
 def _first_reason(reasons: list[pd.Series]) -> pd.Series:

@@ -28,7 +28,7 @@ import pandas as pd
 from . import organisations, postcodes, sectors
 from .columns import FACT_ROLES
 from .config import Settings
-from .distinct import spread, spread_categorical
+from .distinct import group_codes, spread, spread_categorical
 from .ledger import load_ledgers
 from .places import Districts, Place, PostcodeIndex, classify_geography, resolve_place
 from .suppliers import SupplierFile, join_suppliers, load_suppliers, supplier_facts
@@ -89,21 +89,30 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts: Districts,
                supplier_file: SupplierFile | None = None) -> pd.DataFrame:
     """Add postcode, district and geography columns, deciding once per distinct input."""
-    inputs = pd.DataFrame({"postcode_raw": rows["postcode_raw"].fillna("")})
+    keys = ["postcode_raw"]
     if supplier_file is not None:
-        inputs["supplier_postcode"] = supplier_facts(rows, supplier_file, "postcode_raw")
-        inputs["supplier_match"] = rows["supplier_match"]
+        keys += ["supplier_row", "supplier_match"]  # the supplier's postcode follows from its row
     if "reg_postcode" in rows:
-        inputs["reg_postcode"] = rows["reg_postcode"].fillna("")
-        inputs["reg_label"] = rows["reg_label"].fillna("")
-    codes = inputs.groupby(list(inputs.columns), sort=False).ngroup().to_numpy()
-    parts = decide_places(inputs.drop_duplicates().reset_index(drop=True), index, place, districts,
-                          with_suppliers=supplier_file is not None)
+        keys += ["reg_postcode", "reg_label"]
+    codes, first = group_codes([rows[k] for k in keys])
+    sub = rows[keys].iloc[first].reset_index(drop=True)
+    inputs = pd.DataFrame({"postcode_raw": _text(sub["postcode_raw"])})
+    if supplier_file is not None:
+        inputs["supplier_postcode"] = supplier_facts(sub, supplier_file, "postcode_raw")
+        inputs["supplier_match"] = _text(sub["supplier_match"])
+    if "reg_postcode" in rows:
+        inputs["reg_postcode"] = _text(sub["reg_postcode"])
+        inputs["reg_label"] = _text(sub["reg_label"])
+    parts = decide_places(inputs, index, place, districts, with_suppliers=supplier_file is not None)
     out = rows.drop(columns=["postcode_raw"])
     for col in ("postcode", "postcode_source", "district_code", "district_name", "geography",
                 "geography_evidence"):
         out[col] = spread_categorical(parts[col], codes, out.index)
     return out
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.astype("object").fillna("").astype("str")
 
 
 REGISTRY_COLUMNS = ("org_id", "match_method", "match_evidence", "reg_registry", "reg_legal_form",
@@ -133,8 +142,8 @@ def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
         for col in ("company_number", "charity_number"):
             known = supplier_facts(rows, supplier_file, col)
             numbers[col] = numbers[col].mask(numbers[col] == "", known)
-    codes = numbers.groupby(list(numbers.columns), sort=False).ngroup().to_numpy()
-    distinct = numbers.drop_duplicates().reset_index(drop=True)
+    codes, first = group_codes([numbers[c] for c in numbers.columns])
+    distinct = numbers.iloc[first].astype("str").reset_index(drop=True)
     matched = match_payees(distinct, registry)
     shared = registry.loc[registry["registry"] == "companies_house", "postcode"].value_counts()
     postcode = matched["reg_postcode"].fillna("").astype("str")
@@ -161,8 +170,7 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
     # row, registry facts of the match): group on them, read the evidence of one row per group.
     keys = [c for c in ("payee", "company_number", "charity_number", "sme_flag", "vcse_flag",
                         "supplier_row", "org_id") if c in rows]
-    codes = rows[keys].groupby(keys, sort=False).ngroup().to_numpy()
-    first = np.unique(codes, return_index=True)[1]
+    codes, first = group_codes([rows[k] for k in keys])
     sub = rows.iloc[first].reset_index(drop=True)
     evidence = sub[["payee", "payee_key", "company_number", "charity_number", "sme_flag",
                     "vcse_flag"]].rename(columns={"payee": "name"})
@@ -220,7 +228,7 @@ def decide_places(inputs: pd.DataFrame, index: PostcodeIndex, place: Place, dist
     parts = pd.DataFrame({"postcode": chosen, "postcode_source": source, "problem": problem})
     found = index.lookup(postcodes.compact(chosen))
     parts["district_code"] = found["district"].astype("str").to_numpy()
-    parts["district_name"] = parts["district_code"].map(districts.name).fillna("")
+    parts["district_name"] = districts.name_column(parts["district_code"]).fillna("")
     parts["geography"] = classify_geography(parts["district_code"], place, districts)
     parts["geography_evidence"] = _evidence(parts, found, place)
     return parts

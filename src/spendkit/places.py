@@ -356,6 +356,10 @@ class Districts:
     def names(self, codes: Iterable[str]) -> list[str]:
         return [self.name(c) for c in codes]
 
+    def name_column(self, codes: pd.Series) -> pd.Series:
+        """``name`` over a column of codes at once (a code not in the table stands for itself)."""
+        return codes.map(self.frame["name"]).fillna(codes)
+
     def region(self, code: str) -> tuple[str, str]:
         row = self.frame.loc[code] if code in self.frame.index else None
         return ("", "") if row is None else (row["region_code"], row["region_name"])

@@ -227,6 +227,30 @@ def _ci(pattern: str) -> str:
     return f"(?i)(?:{pattern})"
 
 
+def contains(key: pd.Series, pattern: str) -> np.ndarray:
+    """``key.str.contains(pattern)`` as a bool array, ASCII names in pyarrow's RE2 engine.
+
+    pandas sends a whole column to Python's ``re`` when one name has a non-ASCII letter and
+    the pattern uses ``\\b`` (the engines disagree on such letters): here only those names
+    go to ``re``. (Keys have their whitespace collapsed, so ``\\s`` and ``$`` agree too.)
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(key.astype("str"), type=pa.large_string())
+    ascii_ = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(key), dtype=bool)
+    try:
+        if ascii_.any():
+            out[ascii_] = pc.match_substring_regex(values.filter(ascii_), pattern).to_numpy(
+                zero_copy_only=False)
+    except pa.ArrowInvalid:  # a pattern RE2 cannot run (a look-around): Python's re for all
+        ascii_[:] = False
+    if not ascii_.all():
+        out[~ascii_] = key[~ascii_].astype("object").str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    return out
+
+
 @per_distinct
 def sector_from_name(names: pd.Series, rules: Rules | None = None) -> pd.DataFrame:
     """Sector from the payee name: columns sector, sector_evidence, sector_strength, sector_rule."""
@@ -240,17 +264,20 @@ def sector_from_name(names: pd.Series, rules: Rules | None = None) -> pd.DataFra
     blank = (key == "").to_numpy()
     evidence[blank] = "no name"
     todo = ~blank.copy()
-    has_suffix = key.str.contains(_ci(rules.company_suffix), regex=True).to_numpy(dtype=bool)
-    has_business = (key.str.contains(_ci(rules.business_words), regex=True).to_numpy(dtype=bool)
+    if rules.names:  # one pass for every rule first: most names match none, and skip the loop
+        any_rule = "|".join(f"(?:{rule.pattern})" for rule in rules.names)
+        todo &= contains(key, _ci(any_rule))
+    has_suffix = contains(key, _ci(rules.company_suffix))
+    has_business = (contains(key, _ci(rules.business_words))
                     if rules.business_words else np.zeros(n, dtype=bool))
     for rule in rules.names:
         if not todo.any():
             break
         pos = np.flatnonzero(todo)
         cand = key.iloc[pos]
-        hit = cand.str.contains(_ci(rule.pattern), regex=True).to_numpy(dtype=bool, copy=True)
+        hit = contains(cand, _ci(rule.pattern))
         if rule.unless:
-            hit &= ~cand.str.contains(_ci(rule.unless), regex=True).to_numpy(dtype=bool)
+            hit &= ~contains(cand, _ci(rule.unless))
         if rule.company_suffix == "skip":
             hit &= ~has_suffix[pos]
         if rule.business_words == "skip":
@@ -309,7 +336,7 @@ def sector_from_legal_form(forms: pd.Series, rules: Rules | None = None, *,
         if not todo.any():
             break
         pos = np.flatnonzero(todo)
-        hit = key.iloc[pos].str.contains(_ci(rule.pattern), regex=True).to_numpy(dtype=bool, copy=True)
+        hit = contains(key.iloc[pos], _ci(rule.pattern))
         if not hit.any():
             continue
         pos = pos[hit]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import normalise, postcodes
 from .columns import FACT_ROLES, detect_columns
+from .distinct import group_codes, spread_categorical
 from .errors import InputFileError
 from .read import read_tables
 
@@ -54,16 +55,20 @@ def load_suppliers(path: Path) -> SupplierFile:
 
 
 def join_suppliers(rows: pd.DataFrame, suppliers: SupplierFile) -> pd.DataFrame:
-    """Per ledger row: the position of its supplier in the file (-1 if none) and how it matched."""
+    """Per ledger row: the position of its supplier in the file (-1 if none) and how it matched.
+    Decided once per distinct (supplier id, payee key)."""
+    codes, first = group_codes([rows["supplier_id"], rows["payee_key"]])
+    sub = rows[["supplier_id", "payee_key"]].iloc[first].astype("object").fillna("").astype("str")
+    sub = sub.reset_index(drop=True)
     sf = suppliers.frame.reset_index(drop=True)
-    position = pd.Series(-1, index=rows.index, dtype="int64")
-    how = pd.Series("", index=rows.index, dtype="str")
+    position = pd.Series(-1, index=sub.index, dtype="int64")
+    how = pd.Series("", index=sub.index, dtype="str")
     ids = sf["supplier_id"]
     by_id = pd.Series(ids.index, index=ids)[(ids != "").to_numpy()]
     by_id = by_id[~by_id.index.duplicated()]
-    if len(by_id) and (rows["supplier_id"] != "").any():
-        hit = rows["supplier_id"].map(by_id)
-        found = hit.notna() & (rows["supplier_id"] != "")
+    if len(by_id) and (sub["supplier_id"] != "").any():
+        hit = sub["supplier_id"].map(by_id)
+        found = hit.notna() & (sub["supplier_id"] != "")
         position[found] = hit[found].astype("int64")
         how[found] = "supplier id"
     keys = sf["payee_key"]
@@ -71,11 +76,12 @@ def join_suppliers(rows: pd.DataFrame, suppliers: SupplierFile) -> pd.DataFrame:
     by_name = by_name[~by_name.index.duplicated()]
     todo = position < 0
     if len(by_name) and todo.any():
-        hit = rows.loc[todo, "payee_key"].map(by_name)
+        hit = sub.loc[todo, "payee_key"].map(by_name)
         found = hit.index[hit.notna()]
         position[found] = hit[found].astype("int64")
         how[found] = "name"
-    return pd.DataFrame({"supplier_row": position, "supplier_match": how})
+    return pd.DataFrame({"supplier_row": position.to_numpy()[codes],
+                         "supplier_match": spread_categorical(how, codes, rows.index)}, index=rows.index)
 
 
 def supplier_facts(joined: pd.DataFrame, suppliers: SupplierFile, column: str) -> pd.Series:
