@@ -24,18 +24,21 @@ amount_pence (0 when unreadable) and reason.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from . import normalise, postcodes
 from .columns import ColumnMap, detect_columns
 from .config import Settings
 from .distinct import categorical, keep_rows, per_distinct, test_categories
-from .read import RawTable, read_tables
+from .read import RawTable, RestartWhole, iter_tables, read_tables
 
 clean_text = per_distinct(normalise.clean_text)
 parse_amounts = per_distinct(normalise.parse_amounts)
@@ -53,11 +56,104 @@ class Ledger:
     rows: pd.DataFrame
     rejected: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
+    column_map: ColumnMap | None = None  # how the columns were read (reused for later parts)
+    other_pence: int = 0  # the pence of every row but a totals row (what a stated total should equal)
+
+
+CHUNK_ROWS = 1_000_000  # a large CSV or Parquet ledger is read and normalised this many rows at a time
+TOTALS_REASON = "totals row (not a payment)"
 
 
 def load_ledgers(paths: list[Path], settings: Settings) -> list[Ledger]:
-    """Read and normalise every table in every file."""
-    return [to_ledger(t, settings) for p in paths for t in read_tables(p, sheet=settings.sheet)]
+    """Read and normalise every table in every file. A large CSV or Parquet file is taken in
+    parts of ``CHUNK_ROWS`` rows, so memory holds its rows once, not also its text and the
+    copies each step makes; the parts of a table are then one Ledger again."""
+    out: list[Ledger] = []
+    for path in paths:
+        try:
+            out += _load_file(iter_tables(path, sheet=settings.sheet, chunk_rows=CHUNK_ROWS), settings)
+        except RestartWhole:  # a problem only seen part-way: read the file whole instead
+            out += _load_file(iter(read_tables(path, sheet=settings.sheet)), settings)
+    return out
+
+
+def _load_file(tables: Iterator[RawTable], settings: Settings) -> list[Ledger]:
+    ledgers: list[Ledger] = []
+    parts: list[Ledger] = []
+    for table in tables:
+        if table.part == 0 and parts:
+            ledgers.append(join_parts(parts))
+            parts = []
+        cmap = parts[0].column_map if table.part and parts else None  # decided on the first part
+        parts.append(to_ledger(table, settings, column_map=cmap, finish=False))
+    if parts:
+        ledgers.append(join_parts(parts))
+    return ledgers
+
+
+def join_parts(parts: list[Ledger]) -> Ledger:
+    """The parts of one table as one Ledger: rows together, counts summed, and the table's own
+    totals row checked against all of its other rows."""
+    first = parts[0]
+    if len(parts) == 1:
+        return _finish_totals(first)
+    info = dict(first.info)
+    for count in ("rows_read", "blank_rows"):
+        info[count] = sum(p.info[count] for p in parts)
+    info["notes"] = merge_notes([p.info["notes"] for p in parts])
+    partial = [p.info["totals_rows"] for p in parts if "totals_rows" in p.info]
+    if partial:
+        info["totals_rows"] = {k: sum(t[k] for t in partial) for k in ("rows", "pence")}
+    joined = Ledger(concat_frames([p.rows for p in parts]), concat_frames([p.rejected for p in parts]),
+                    info, first.column_map, sum(p.other_pence for p in parts))
+    return _finish_totals(joined)
+
+
+def _finish_totals(ledger: Ledger) -> Ledger:
+    """Does the file's own total equal the sum of its other rows? Say so in the totals rows'
+    reason and in ``info`` (a check worth showing)."""
+    totals = ledger.info.get("totals_rows")
+    if not totals or "summary" in totals:
+        return ledger
+    from .render import money
+
+    match = totals["pence"] == ledger.other_pence
+    summary = f"{money(totals['pence'])}, {'equal to' if match else 'not equal to'} the sum of the other rows"
+    ledger.info["totals_rows"] = {**totals, "other_rows_pence": ledger.other_pence, "matches": match,
+                                  "summary": summary}
+    reason = ledger.rejected["reason"]
+    ledger.rejected["reason"] = reason.mask(reason == TOTALS_REASON, f"totals row ({summary}; not a payment)")
+    return ledger
+
+
+_COUNT = re.compile(r"[0-9][0-9,]*")
+
+
+def merge_notes(notes: list[list[str]]) -> list[str]:
+    """Notes of several parts of one table, once each; a note that counts something
+    ("12 amount(s) ... rounded") appears once with the counts added up."""
+    counts: dict[str, int] = {}
+    for note in (n for part in notes for n in part):
+        m = _COUNT.search(note)
+        key = note if m is None else note[:m.start()] + "\x00" + note[m.end():]
+        counts[key] = counts.get(key, 0) + (0 if m is None else int(m[0].replace(",", "")))
+    return [k.replace("\x00", f"{n:,}") for k, n in counts.items()]
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of several frames as one; Categoricals stay Categoricals (their categories joined),
+    text missing from some frames is "" there."""
+    if len(frames) == 1:
+        return frames[0]
+    order = list(dict.fromkeys(c for f in frames for c in f.columns))
+    categorical_cols = [c for c in order if all(c in f and isinstance(f[c].dtype, pd.CategoricalDtype)
+                                                for f in frames)]
+    out = pd.concat([f.drop(columns=categorical_cols) for f in frames], ignore_index=True, sort=False)
+    for c in categorical_cols:
+        out[c] = union_categoricals([f[c] for f in frames], ignore_order=True)
+    text = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype) == "str"]
+    out[text] = out[text].fillna("")
+    return out[order]
 
 
 # Columns spendkit adds to the ledger's rows (and to rejected rows): a ledger column with one
@@ -71,11 +167,16 @@ RESERVED = {
 }
 
 
-def to_ledger(table: RawTable, settings: Settings) -> Ledger:
+def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | None = None,
+              finish: bool = True) -> Ledger:
+    """A raw table -> counted rows in canonical columns, and rejected rows with reasons.
+
+    ``column_map`` reuses the columns decided on a table's first part; ``finish=False`` leaves
+    the totals check to ``join_parts`` (it needs the whole table)."""
     clashes = {c: f"{c} (ledger)" for c in table.frame.columns if c in RESERVED}
     frame = table.frame.rename(columns=clashes) if clashes else table.frame
-    cmap = detect_columns(frame, table.source, {role: clashes.get(h, h)
-                                                for role, h in settings.columns.items()})
+    cmap = column_map or detect_columns(frame, table.source, {role: clashes.get(h, h)
+                                                              for role, h in settings.columns.items()})
     col = cmap.get
     reasons: list[pd.Series] = []
     notes = list(table.notes)
@@ -105,7 +206,7 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
         payment_date = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
 
     totals = _totals_rows(frame, cmap, payee)
-    reason = _first_reason(reasons).mask(totals, "totals row (not a payment)")
+    reason = _first_reason(reasons).mask(totals, TOTALS_REASON)
 
     # Text decided per distinct value is a Categorical (codes plus each value once): cheap to
     # filter, group and write, however many rows. Transaction ids are mostly distinct: text.
@@ -125,25 +226,24 @@ def to_ledger(table: RawTable, settings: Settings) -> Ledger:
     rows["source_row"] = table.row_numbers
 
     bad = (reason != "").to_numpy()
-    totals_info = _check_totals(amounts.values, bad, totals) if totals.any() else None
-    if totals_info:  # a total is not a payment: keep its figure in the reason, not in the sums
-        reason = reason.mask(totals, f"totals row ({totals_info['summary']}; not a payment)")
     bad_at = np.flatnonzero(bad)
     rejected = frame.take(bad_at)  # positions, not a boolean .loc: a fraction of the cost
-    rejected["source_file"] = source
+    rejected["source_file"] = pd.Series(source, index=rejected.index, dtype="str")
     rejected["source_row"] = table.row_numbers[bad_at]
     rejected["amount_pence"] = amounts.values.where(~totals, 0).to_numpy()[bad_at]
-    rejected["reason"] = reason.to_numpy()[bad_at]
+    rejected["reason"] = pd.Series(reason.to_numpy()[bad_at], index=rejected.index, dtype="str")
     info = {
         "file": table.source, "sheet": table.sheet, "encoding": table.encoding,
         "delimiter": table.delimiter, "header_row": table.header_row,
         "columns": dict(cmap.roles), "rows_read": len(frame), "blank_rows": table.blank_rows,
         "notes": [*cmap.notes, *notes],
     }
-    if totals_info:
-        info["totals_rows"] = totals_info
+    pence, is_total = amounts.values.to_numpy(), totals.to_numpy()
+    if is_total.any():  # a total is not a payment: its figure goes in the reason, not in the sums
+        info["totals_rows"] = {"rows": int(is_total.sum()), "pence": int(pence[is_total].sum())}
     rows = keep_rows(rows, ~bad) if len(bad_at) else rows.reset_index(drop=True)
-    return Ledger(rows, rejected.reset_index(drop=True), info)
+    ledger = Ledger(rows, rejected.reset_index(drop=True), info, cmap, int(pence[~is_total].sum()))
+    return _finish_totals(ledger) if finish else ledger
 
 
 def _constant(frame: pd.DataFrame, value: str) -> pd.Series:
@@ -174,18 +274,6 @@ def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.S
                    & (frame.loc[candidates, amount_col].str.strip() != ""))
     out[candidates] = labelled | only_amount
     return out.astype(bool)  # pandas 2 leaves an object mask here
-
-
-def _check_totals(pence: pd.Series, bad: np.ndarray, totals: pd.Series) -> dict[str, Any]:
-    """Does the file's own total equal the sum of its other rows? (A check worth showing.)"""
-    stated = int(pence[totals].sum())
-    others = int(pence[~totals.to_numpy()].sum())
-    match = stated == others
-    from .render import money
-
-    summary = f"{money(stated)}, {'equal to' if match else 'not equal to'} the sum of the other rows"
-    return {"rows": int(totals.sum()), "pence": stated, "other_rows_pence": others,
-            "matches": match, "summary": summary}
 
 
 def _ledger_postcodes(frame: pd.DataFrame, cmap: ColumnMap) -> pd.Series:

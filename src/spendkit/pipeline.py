@@ -29,7 +29,7 @@ from . import organisations, postcodes, sectors
 from .columns import FACT_ROLES
 from .config import Settings
 from .distinct import group_codes, spread, spread_categorical
-from .ledger import load_ledgers
+from .ledger import concat_frames, load_ledgers
 from .places import Districts, Place, PostcodeIndex, classify_geography, resolve_place
 from .suppliers import SupplierFile, join_suppliers, load_suppliers, supplier_facts
 
@@ -63,8 +63,8 @@ def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) ->
                           settings.place.sub_regional, settings.place.regional)
     supplier_file = load_suppliers(settings.suppliers) if settings.suppliers else None
     loaded = load_ledgers([Path(p) for p in ledgers], settings)
-    rows = _concat([ledger.rows for ledger in loaded])
-    rejected = _concat([ledger.rejected for ledger in loaded])
+    rows = concat_frames([ledger.rows for ledger in loaded])
+    rejected = concat_frames([ledger.rejected for ledger in loaded])
     if supplier_file is not None:
         rows = rows.join(join_suppliers(rows, supplier_file))
     registry = _load_registries(settings)
@@ -75,15 +75,6 @@ def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) ->
     return Result(rows=rows, rejected=rejected, inputs=[ledger.info for ledger in loaded],
                   place=place, districts=districts, directory=index.source, settings=settings,
                   suppliers=supplier_file.info if supplier_file else None)
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    if len(frames) == 1:
-        return frames[0]
-    out = pd.concat(frames, ignore_index=True, sort=False)
-    text = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype) == "str"]
-    out[text] = out[text].fillna("")
-    return out
 
 
 def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts: Districts,

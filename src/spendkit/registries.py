@@ -440,7 +440,7 @@ def _check_path(path: Path, registry: str) -> None:
 def _reject_kind(head: bytes, source: str, registry: str) -> None:
     kind = sniff_format(head)
     what = {"xlsx": "an Excel workbook", "xls": "an Excel 97-2003 workbook",
-            "binary": "binary data, not text", "empty": "empty"}.get(kind)
+            "parquet": "a Parquet file", "binary": "binary data, not text", "empty": "empty"}.get(kind)
     if what:
         raise InputFileError(f"{source}: this file is {what}, not the {_describe(registry)}.",
                              hint="Give the register's CSV or text file as downloaded (or the zip holding it).")
