@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
+from decimal import ROUND_HALF_UP, Decimal, Overflow
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,6 +92,7 @@ def test_rounding_is_noted() -> None:
     ("   ", "Amount: no amount"),
     ("1" * 100, "Amount: '" + "1" * 40 + "' is too large to be a payment"),
     ("10000000000000", "Amount: '10000000000000' is too large to be a payment"),
+    ("1E999999", "Amount: '1E999999' is not an amount"),  # beyond Decimal's range: no crash
 ])
 def test_amount_rejects(text: str, reason: str) -> None:
     assert one_amount(text) == (0, reason)
@@ -117,6 +121,119 @@ def test_amount_styles_round_trip(pences: list[int]) -> None:
     assert (parsed.reasons == "").all(), parsed.reasons[parsed.reasons != ""].tolist()
     assert parsed.values.tolist() == expected
     assert parsed.notes == []
+
+
+@pytest.mark.parametrize(("text", "pence"), [
+    ("2.5000", 250),
+    ("0000000000001.5", 150),  # leading zeros count towards the 13 digits of pounds
+    ("£ 1 234.56", 123456),  # currency signs and spaces are ignored wherever they are
+    ("(1,234.56) CR", 123456),  # a credit in parentheses
+    ("-1e3", -100000),
+    ("1E3 CR", -100000),
+    ("(1.5e2)", -15000),
+    ("+1.5E+2", 15000),
+    ("1e-3", 0),
+])
+def test_more_amounts(text: str, pence: int) -> None:
+    assert one_amount(text) == (pence, "")
+
+
+@pytest.mark.parametrize(("text", "pence"), [
+    ("1.0050", 101), ("1.23456", 123), ("9999999999999.995", 10**15), ("1.0000000000000000000001", 100)])
+def test_more_than_three_decimals_are_rounded_at_the_third(text: str, pence: int) -> None:
+    parsed = normalise.parse_amounts(S([text, "2.5000"]), "Amount")
+    assert parsed.values.tolist() == [pence, 250]
+    assert parsed.notes == ["1 amount(s) in 'Amount' had fractions of a penny and were rounded to the penny"]
+
+
+@pytest.mark.parametrize("text", ["1,000e3", "-5-", "1.5.", "(5", "5)", "GBP", "+-5", "5CRCR"])
+def test_more_amount_rejects(text: str) -> None:
+    assert one_amount(text) == (0, f"Amount: '{text}' is not an amount")
+
+
+def test_amounts_of_every_kind_of_column() -> None:
+    texts = ["£1.50", "x", "(2)", " 3.456 ", ""]
+    index = [40, 30, 20, 10, 0]
+    expected_values = {40: 150, 30: 0, 20: -200, 10: 346, 0: 0}
+    expected_reasons = {40: "", 30: "Net: 'x' is not an amount", 20: "", 10: "", 0: "Net: no amount"}
+    chunked = pa.chunked_array([texts[:2], texts[2:]], type=pa.large_string())
+    for raw in (pd.Series(texts, index=index, dtype="str"), pd.Series(texts, index=index, dtype=object),
+                pd.Series(texts, index=index, dtype="string[pyarrow]"),
+                pd.Series(pd.array(chunked, dtype="str"), index=index)):
+        parsed = normalise.parse_amounts(raw, "Net")
+        assert parsed.values.dtype == np.int64
+        assert parsed.values.to_dict() == expected_values
+        assert parsed.reasons.to_dict() == expected_reasons
+        assert str(parsed.reasons.dtype) == "str"
+        assert parsed.notes == ["1 amount(s) in 'Net' had fractions of a penny and were rounded to the penny"]
+
+
+def test_amounts_of_an_empty_column() -> None:
+    parsed = normalise.parse_amounts(S([]), "Amount")
+    assert parsed.values.dtype == np.int64
+    assert (len(parsed.values), len(parsed.reasons), parsed.notes) == (0, 0, [])
+
+
+def _reference_amount(text: str) -> tuple[int, str]:
+    """The amount rules in plain Python, one cell at a time: (pence, reason after 'Amount: ')."""
+    if text.strip() == "":
+        return 0, "no amount"
+    t = re.sub("[£$€ \t\r\n\f\v\xa0]|GBP", "", text.upper())
+    credit = t.endswith("CR")
+    t = t[:-2] if t.endswith(("CR", "DR")) else t
+    signs = 0
+    if t.startswith("(") and t.endswith(")"):
+        t, signs = t[1:-1], signs + 1
+    if t.startswith("-"):
+        t, signs = t[1:], signs + 1
+    if t.endswith("-"):
+        t, signs = t[:-1], signs + 1
+    t = t.removeprefix("+")
+    unreadable = 0, f"'{text[:40]}' is not an amount"
+    if signs > 1 or ("," in t and not re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?", t)):
+        return unreadable
+    t = t.replace(",", "")
+    sign = -1 if credit != (signs == 1) else 1
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", t):
+        whole, _, frac = t.partition(".")
+        if len(whole) > 13:
+            return 0, f"'{text[:40]}' is too large to be a payment"
+        frac3 = (frac + "000")[:3]
+        return sign * (int(whole or "0") * 100 + int(frac3[:2]) + (frac3[2] >= "5")), ""
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?E[+-]?[0-9]+", t):
+        try:
+            value = (Decimal(t) * 100).to_integral_value(rounding=ROUND_HALF_UP)
+        except Overflow:
+            return unreadable
+        if abs(value) < 10**15:
+            return sign * int(value), ""
+    return unreadable
+
+
+AMOUNT_PIECES = ["999999", "0", "1", "7", "12", "345", "1,000", "999,999", ",", ".", ".5", "(", ")", "-", "+", "£", "$",
+                 "€", "GBP", "gbp", "G", "CR", "cr", "DR", "C", "R", "E", "e-", "E+", "e2", " ", "\t", "\xa0",
+                 "\u2003", "x", "N/A", "é"]
+AMOUNT_TEXTS = st.one_of(
+    st.lists(st.sampled_from(AMOUNT_PIECES), max_size=8).map("".join),
+    st.integers(min_value=-10**13, max_value=10**13).flatmap(lambda p: st.sampled_from(_styles(p))),
+    st.decimals(min_value=-10**12, max_value=10**12, places=5, allow_nan=False).map(str),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(AMOUNT_TEXTS, min_size=1, max_size=40))
+def test_amounts_agree_with_a_cell_by_cell_reference(texts: list[str]) -> None:
+    raw = pd.Series(texts, index=range(3 * len(texts), 0, -3), dtype="str")
+    parsed = normalise.parse_amounts(raw, "Amount")
+    expected = [_reference_amount(t) for t in texts]
+    assert parsed.values.tolist() == [p for p, _ in expected]
+    assert parsed.reasons.tolist() == [r and f"Amount: {r}" for _, r in expected]
+    assert parsed.values.index.equals(raw.index)
+    assert parsed.reasons.index.equals(raw.index)
+    n_rounded = sum(r == "" and re.search(r"\.[0-9]{2}[0-9]*[1-9]", t) is not None
+                    and not re.search("[eE]", t) for t, (_, r) in zip(texts, expected, strict=True))
+    assert parsed.notes == ([f"{n_rounded} amount(s) in 'Amount' had fractions of a penny and were rounded "
+                             "to the penny"] if n_rounded else [])
 
 
 # ---------------------------------------------------------------- dates
@@ -181,6 +298,46 @@ def test_dates_round_trip(dates: list[dt.date]) -> None:
     parsed = normalise.parse_dates(S(texts), "Date")
     assert (parsed.reasons == "").all()
     assert [t.date() for t in parsed.values] == dates + dates
+
+
+# ---------------------------------------------------------------- text cleaning
+
+def _reference_clean(text: str) -> str:
+    return re.sub("[ \t\r\n\f\v\xa0]+", " ", text.replace("\u2020", "")).strip()
+
+
+@pytest.mark.parametrize("dtype", ["str", object, "string[pyarrow]"])
+def test_clean_text(dtype: object) -> None:
+    raw = pd.Series(["  Acme \t Ltd ", "7000001", "A\u00a0B", "\u2020Acme", "x\u3000", "a\r\nb", "plain"],
+                    index=[5, 3, 9, 1, 2, 8, 0], dtype=dtype, name="Supplier")
+    out = normalise.clean_text(raw)
+    assert out.tolist() == ["Acme Ltd", "7000001", "A B", "Acme", "x", "a b", "plain"]
+    assert out.index.equals(raw.index)
+    assert (out.name, out.dtype) == ("Supplier", raw.dtype)
+
+
+def test_clean_text_with_nothing_or_little_to_do() -> None:
+    ids = [str(7000000 + i) for i in range(1000)]
+    raw = pd.Series(ids, index=range(1000, 0, -1), dtype="str", name="Transaction Number")
+    out = normalise.clean_text(raw)
+    assert out.tolist() == ids
+    assert out.index.equals(raw.index)
+    assert out.name == "Transaction Number"
+    messy = [*ids[:500], " 7000002 ", "70\u00a0000003", "a  b", "\u2020", "\x1cx", *ids[500:]]
+    cleaned = [*ids[:500], "7000002", "70 000003", "a b", "", "x", *ids[500:]]
+    assert normalise.clean_text(S(messy)).tolist() == cleaned
+    assert normalise.clean_text(S([])).tolist() == []
+
+
+TEXT_PIECES = ["a", "Acme", "7000001", " ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2020", "\u2003", "\u3000",
+               "\u1680", "\u2028", "\x85", "\x1c", "\u200b", "é", "’", "£", "€", "-", "&"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TEXT_PIECES), max_size=6).map("".join), min_size=1, max_size=40))
+def test_clean_text_agrees_with_a_cell_by_cell_reference(texts: list[str]) -> None:
+    for column in (texts, texts + ["plain"] * 4 * len(texts)):  # many rows to clean, or a few
+        assert normalise.clean_text(S(column)).tolist() == [_reference_clean(t) for t in column]
 
 
 # ---------------------------------------------------------------- postcodes
@@ -272,6 +429,15 @@ def test_name_key_ampersand() -> None:
 def test_name_key_never_empty() -> None:
     keys = normalise.name_key(S(["LTD", "Limited", "The", "PLC."]))
     assert keys.tolist() == ["LTD", "LIMITED", "THE", "PLC"]
+
+
+def test_name_key_same_with_or_without_accents_in_the_column() -> None:
+    names = ["Acme  Ltd", "A & B - Plumbing", "The Acme, Ltd.", "O'Brien (UK) Limited"]
+    keys = ["ACME", "A AND B PLUMBING", "ACME", "O BRIEN UK"]
+    assert normalise.name_key(S(names)).tolist() == keys
+    assert normalise.name_key(S([*names, "Café Ltd"])).tolist() == [*keys, "CAFE"]
+    # a long column with punctuation or double spaces in only a few names
+    assert normalise.name_key(S(["Plain Name Ltd"] * 40 + names)).tolist() == ["PLAIN NAME"] * 40 + keys
 
 
 def test_name_key_keeps_different_names_apart() -> None:

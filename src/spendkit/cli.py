@@ -42,7 +42,7 @@ def main_options(
     State["debug"] = debug
 
 
-Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, or a zip of them.",
+Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, Parquet, or a zip of them.",
                                                show_default=False)]
 PlaceOpt = Annotated[list[str] | None, typer.Option(
     "--place", "-p", help="The place: district name or ONS code (repeat for several).")]

@@ -58,8 +58,10 @@ def per_distinct(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(raw: pd.Series, *args: Any, **kwargs: Any) -> Any:
         raw = raw.fillna("")
+        if len(raw) < 1000 or _mostly_distinct(raw):
+            return fn(raw, *args, **kwargs)
         codes, uniques = factorize(raw)
-        if len(raw) < 1000 or len(uniques) > WORTH_IT * len(raw):
+        if len(uniques) > WORTH_IT * len(raw):
             return fn(raw, *args, **kwargs)
         result = fn(pd.Series(uniques, dtype=raw.dtype), *args, **kwargs)
         return spread(result, codes, raw.index)
@@ -105,6 +107,13 @@ def group_codes(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
     # Numbered by first appearance: the running maximum rises exactly at each group's first row.
     first = np.flatnonzero(np.diff(np.maximum.accumulate(key), prepend=-1) > 0)
     return key, first
+
+
+def _mostly_distinct(raw: pd.Series, sample: int = 20_000) -> bool:
+    """Are most of a sample of values distinct (transaction numbers)? Then factorising the whole
+    column would be time spent for nothing."""
+    head = raw.iloc[:sample]
+    return len(raw) > 4 * sample and head.nunique() > 0.9 * len(head)
 
 
 def spread(result: Any, codes: np.ndarray, index: pd.Index) -> Any:

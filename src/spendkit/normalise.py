@@ -11,24 +11,40 @@ it is 123457 pence (rounded half away from zero, and counted as rounded).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, Overflow
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MAX_PENCE = 10**15  # £10 trillion: anything larger is a broken cell, not a payment
+MAX_WHOLE_DIGITS = 13  # pounds: a longer whole part is "too large to be a payment"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10-03 .. 2119-01-10
 
 # Character classes are spelt out (no \\s, no \\u escapes) so pandas runs them in pyarrow's
 # RE2 engine rather than falling back to Python's re, row by row.
 WS = "[ \t\r\n\f\v\xa0]"
-_CURRENCY_AND_SPACE_KEEP_COMMAS = "[£$€ \t\r\n\f\v\xa0]|GBP"
-_PLAIN = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
+
+# An amount is what is left of a cell once currency signs, spaces and "GBP" (any case) are taken
+# out, wherever they are (one left-to-right pass), if that is
+#     ( [+]NUMBER )  |  -[+]NUMBER  |  [+]NUMBER[-]        then optionally CR or DR (any case)
+# NUMBER being 1234, 1,234 (commas only as thousands separators: "12,34" and "1.234,56" are
+# unreadable, never 100 or 1,000 times too large) or .5, with optional decimals. One sign at
+# most ("(-5)", "--5" and "-5-" are unreadable); CR makes it a credit. _AMOUNT is that grammar
+# with the ignored characters allowed after every symbol: one RE2 pass over the raw cells.
+_IGNORED = "[£$€ \t\r\n\f\v\xa0]|[Gg][Bb][Pp]"
+_GAP = f"(?:{_IGNORED})*"
+_DIGIT = f"[0-9]{_GAP}"
+_PLUS = rf"(?:\+{_GAP})?"
+_NUMBER = (rf"(?:(?:(?:{_DIGIT})+|(?:{_DIGIT}){{1,3}}(?:,{_GAP}(?:{_DIGIT}){{3}})+)(?:\.{_GAP}(?:{_DIGIT})*)?"
+           rf"|\.{_GAP}(?:{_DIGIT})+)")
+_AMOUNT = (rf"^{_GAP}(?:\({_GAP}{_PLUS}{_NUMBER}\){_GAP}|-{_GAP}{_PLUS}{_NUMBER}|{_PLUS}{_NUMBER}(?:-{_GAP})?)"
+           rf"(?:[CcDd]{_GAP}[Rr]{_GAP})?$")
+# Scientific notation ("1e3", "(1.5E2)"), matched once the ignored characters are taken out.
 _SCIENTIFIC = r"[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+"
-# A comma that is not a thousands separator ("12,34", "1,,2", "1.234,56") makes the value unreadable,
-# rather than silently 100 or 1,000 times too large.
-_THOUSANDS = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
+_SCIENTIFIC_AMOUNT = rf"^(?:\(\+?{_SCIENTIFIC}\)|-\+?{_SCIENTIFIC}|\+?{_SCIENTIFIC}-?)(?:[CcDd][Rr])?$"
 
 
 @dataclass
@@ -38,64 +54,183 @@ class Parsed:
     notes: list[str]
 
 
-def _blank(s: pd.Series) -> pd.Series:
-    return s.str.strip() == ""
-
-
 def parse_amounts(raw: pd.Series, column: str) -> Parsed:
-    """Amount text -> int64 pence. Handles £, commas, (1.00), -1.00, 1.00-, 1.00 CR/DR."""
-    t = raw.str.upper().str.replace(_CURRENCY_AND_SPACE_KEEP_COMMAS, "", regex=True)
-    credit = t.str.endswith("CR")
-    t = t.str.replace(r"(CR|DR)$", "", regex=True)
-    paren = t.str.startswith("(") & t.str.endswith(")")
-    t = t.where(~paren, t.str.slice(1, -1))
-    lead = t.str.startswith("-")
-    t = t.where(~lead, t.str.slice(1))
-    trail = t.str.endswith("-")
-    t = t.where(~trail, t.str.slice(0, -1))
-    t = t.str.removeprefix("+")
-    # Commas must be thousands separators: "12,34" or "1.234,56" is unreadable, never 100 or
-    # 1,000 times too large. (A plain RE2 pattern, checked only where there is a comma.)
-    has_comma = t.str.contains(",", regex=False)
-    bad_comma = has_comma & ~t.str.fullmatch(_THOUSANDS)
-    t = t.str.replace(",", "", regex=False)
-    negative = (credit ^ (paren | lead | trail)) & ~((paren.astype(int) + lead + trail) > 1)
-    double_sign = ((paren.astype(int) + lead + trail) > 1) | bad_comma
-    plain = t.str.fullmatch(_PLAIN) & ~double_sign
-    parts = t.where(plain, "0").str.partition(".")
-    if parts.shape[1] < 3:  # an empty column (a header-only file) partitions into no columns
-        parts = pd.DataFrame({0: t, 2: t}, index=t.index)
-    whole, frac = parts[0], parts[2]
-    too_long = whole.str.len() > 13
-    plain &= ~too_long
-    whole_n = pd.to_numeric(whole.where(plain & (whole != ""), "0")).astype(np.int64)
-    frac3 = frac.where(plain, "").str.ljust(3, "0")
-    cents = pd.to_numeric(frac3.str.slice(0, 2)).astype(np.int64)
-    round_up = (frac3.str.slice(2, 3) >= "5").astype(np.int64)
-    pence = whole_n * 100 + cents + round_up
-    rounded = plain & (frac.str.rstrip("0").str.len() > 2)
+    """Amount text -> int64 pence. Handles £, commas, (1.00), -1.00, 1.00-, 1.00 CR/DR.
 
-    sci = ~plain & t.str.fullmatch(_SCIENTIFIC) & ~double_sign
-    if sci.any():
-        for i in np.flatnonzero(sci.to_numpy()):
-            try:
-                value = (Decimal(t.iat[i]) * 100).to_integral_value(rounding="ROUND_HALF_UP")
-            except InvalidOperation:
-                continue
-            if abs(value) < MAX_PENCE:
-                pence.iat[i] = int(value)
-                plain.iat[i] = True
-    pence = pence.where(~negative, -pence)
-    blank = _blank(raw)
-    reasons = pd.Series("", index=raw.index, dtype="str")
-    reasons = reasons.mask(~plain, f"{column}: '" + raw.str.slice(0, 40) + "' is not an amount")
-    reasons = reasons.mask(too_long & ~blank, f"{column}: '" + raw.str.slice(0, 40) + "' is too large to be a payment")
-    reasons = reasons.mask(blank, f"{column}: no amount")
+    Whole-column work on the UTF-8 bytes under the Arrow strings: one RE2 pass finds the cells
+    that are amounts (cells of digits and at most one point need none), the digits of each are
+    cast to int64 in one go, and only unreadable cells are looked at again.
+    """
+    arr = _arrow_text(raw)
+    n = len(arr)
+    if n == 0:
+        return Parsed(pd.Series(np.zeros(0, np.int64), index=raw.index),
+                      pd.Series(np.zeros(0, object), index=raw.index, dtype="str"), [])
+    off, data = _buffers(arr)
+    start, end = off[:-1], off[1:]
+    is_digit = (data - np.uint8(48)) < 10
+    cum = np.zeros(len(data) + 1, np.int64 if len(data) >= 2**31 else np.int32)
+    np.cumsum(is_digit, dtype=cum.dtype, out=cum[1:])
+    digits = cum[end] - cum[start]
+    points = np.flatnonzero(data == ord("."))
+    point_row = np.searchsorted(off, points, side="right") - 1
+    n_points = np.bincount(point_row, minlength=n)
+    point_at = end.copy()
+    point_at[point_row] = points  # the last point of a row (an amount has one at most)
+    whole = cum[point_at] - cum[start]  # digits before the point
+    decimals = digits - whole
+
+    # Digits and at most one point ("1234.56", ".5", "7") are amounts; the others take the regex.
+    valid = (digits > 0) & (n_points <= 1) & (digits + n_points == end - start)
+    if arr.null_count:
+        valid &= arr.is_valid().to_numpy(zero_copy_only=False)
+    others = np.flatnonzero(~valid)
+    if len(others):
+        valid[others] = _true(pc.match_substring_regex(arr.take(others), _AMOUNT))
+
+    # In an amount, "(" or "-" can only be its sign and "C" only the C of CR; an "E" may make it
+    # scientific notation.
+    lower = data | 32
+    marks = np.flatnonzero((data == ord("(")) | (data == ord("-")) | (lower == ord("c")) | (lower == ord("e")))
+    mark_row = np.searchsorted(off, marks, side="right") - 1
+    is_e = lower[marks] == ord("e")
+    e_rows = mark_row[is_e]  # rows that may be in scientific notation
+    marks, mark_row = marks[~is_e], mark_row[~is_e]
+    is_c = lower[marks] == ord("c")
+    credit = np.zeros(n, bool)
+    credit[mark_row[is_c]] = True
+    negative = np.zeros(n, bool)
+    negative[mark_row[~is_c]] = True
+    negative ^= credit
+
+    too_large = valid & (whole > MAX_WHOLE_DIGITS)
+    read = valid & ~too_large
+    digit_data = data[is_digit]
+    digit_off = cum[off].astype(np.int64)
+    # The digits of each amount down to the third decimal (13 + 3 at most) as one int64: 1/1000s.
+    kept = whole + np.minimum(decimals, 3)
+    number = pc.cast(_windows(digit_data, digit_off[:-1], digit_off[:-1] + kept, read), pa.int64())
+    mills = number.fill_null(0).to_numpy()[::2] * np.array([1000, 100, 10, 1])[np.minimum(decimals, 3)]
+    pence = (mills + 5) // 10  # half away from zero at the third decimal (before the sign)
+    pence = np.where(negative, -pence, pence)
+    # Rounded: a digit after the second decimal is not 0.
+    past = np.flatnonzero(read & (decimals > 2))
+    tail = _windows(digit_data, digit_off[past] + whole[past] + 2, digit_off[past + 1])
+    n_rounded = int(pc.sum(pc.greater(pc.binary_length(pc.utf8_ltrim(tail, "0")), 0)).as_py() or 0)
+
+    reason_rows = [np.flatnonzero(too_large)]
+    reason_texts = [_quoted(arr.take(reason_rows[0]), column, "is too large to be a payment")]
+    bad = np.flatnonzero(~valid)
+    if len(bad):
+        cells = arr.take(bad)
+        ok = np.zeros(len(bad), bool)
+        maybe = np.flatnonzero(np.isin(bad, e_rows) & (digits[bad] > 1))  # "1e3" has 2 digits at least
+        if len(maybe):
+            ok[maybe] = _scientific(cells.take(maybe), bad[maybe], pence)
+        cells, bad = cells.filter(~ok), bad[~ok]
+        blank = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(cells)), 0)
+        reason_rows.append(bad)
+        reason_texts.append(pc.if_else(blank, pa.scalar(f"{column}: no amount", pa.large_string()),
+                                       _quoted(cells, column, "is not an amount")))
+    rows = np.concatenate(reason_rows)
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    pence[rows] = 0
+    reasons = _text_at(n, rows, pa.concat_arrays(reason_texts).take(order))
     notes = []
-    n_rounded = int(rounded.sum())
     if n_rounded:
         notes.append(f"{n_rounded} amount(s) in '{column}' had fractions of a penny and were rounded to the penny")
-    return Parsed(pence.where(reasons == "", 0).astype(np.int64), reasons, notes)
+    return Parsed(pd.Series(pence, index=raw.index),
+                  pd.Series(pd.array(reasons, dtype="str"), index=raw.index), notes)
+
+
+def _windows(data: np.ndarray, first: np.ndarray, stop: np.ndarray,
+             valid: np.ndarray | None = None) -> pa.LargeStringArray:
+    """Strings ``data[first[i]:stop[i]]`` (ascending, not overlapping) at even positions, null
+    where not ``valid``; the text between them at odd positions, null."""
+    off = np.empty(2 * len(first) + 1, np.int64)
+    off[0:-1:2] = first
+    off[1::2] = stop
+    off[-1] = off[-2] if len(first) else 0
+    bits = np.zeros(2 * len(first), bool)
+    bits[::2] = True if valid is None else valid
+    return pa.LargeStringArray.from_buffers(len(bits), pa.py_buffer(off), pa.py_buffer(data),
+                                            pa.py_buffer(np.packbits(bits, bitorder="little")))
+
+
+def _scientific(cells: pa.Array, rows: np.ndarray, pence: np.ndarray) -> np.ndarray:
+    """Read the cells in scientific notation ("1e3", "-1.5E2 CR") into ``pence`` at ``rows``;
+    which cells were read. Decimal arithmetic, cell by cell: they are rare."""
+    ok = np.zeros(len(cells), bool)
+    stripped = pc.replace_substring_regex(cells, _IGNORED, "")
+    for i in np.flatnonzero(_true(pc.match_substring_regex(stripped, _SCIENTIFIC_AMOUNT))):
+        t = stripped[i].as_py().upper()
+        credit = t.endswith("CR")
+        if t.endswith(("CR", "DR")):
+            t = t[:-2]
+        paren = t.startswith("(") and t.endswith(")")
+        if paren:
+            t = t[1:-1]
+        lead = t.startswith("-")
+        if lead:
+            t = t[1:]
+        trail = t.endswith("-")
+        if trail:
+            t = t[:-1]
+        t = t.removeprefix("+")
+        try:
+            value = (Decimal(t) * 100).to_integral_value(rounding="ROUND_HALF_UP")
+        except (InvalidOperation, Overflow):  # '1E999999' is beyond any payment, not a crash
+            continue
+        if abs(value) < MAX_PENCE:
+            pence[rows[i]] = -int(value) if credit != (paren or lead or trail) else int(value)
+            ok[i] = True
+    return ok
+
+
+def _quoted(cells: pa.Array, column: str, what: str) -> pa.Array:
+    """'{column}: '{cell}' {what}', the cell cut to 40 characters."""
+    text = pa.large_string()
+    return pc.binary_join_element_wise(pa.scalar(f"{column}: '", text), pc.utf8_slice_codeunits(cells, 0, 40),
+                                       pa.scalar(f"' {what}", text), pa.scalar("", text))
+
+
+def _true(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(raw: pd.Series) -> pa.LargeStringArray:
+    """The column as one Arrow large_string array (the column's own buffers when it is Arrow text)."""
+    if _is_arrow_text(raw):
+        arr = pa.array(raw.array)
+    else:
+        arr = pa.array(raw.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
+
+
+def _buffers(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (from 0) and UTF-8 bytes of a large_string array, without copying."""
+    _, offsets, data = arr.buffers()
+    off = np.frombuffer(offsets, np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    data = np.frombuffer(data, np.uint8)[off[0]:off[-1]] if data is not None else np.zeros(0, np.uint8)
+    return off - off[0], data
+
+
+def _text_at(n: int, rows: np.ndarray, texts: pa.LargeStringArray) -> pa.LargeStringArray:
+    """n strings: ``texts`` at ``rows`` (ascending), "" elsewhere."""
+    text_off, text_data = _buffers(texts)
+    lengths = np.zeros(n, np.int64)
+    lengths[rows] = np.diff(text_off)
+    off = np.zeros(n + 1, np.int64)
+    np.cumsum(lengths, out=off[1:])
+    validity = None
+    if texts.null_count:
+        valid = np.ones(n, bool)
+        valid[rows] = texts.is_valid().to_numpy(zero_copy_only=False)
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(off), pa.py_buffer(text_data), validity)
 
 
 def parse_dates(raw: pd.Series, column: str) -> Parsed:
@@ -140,7 +275,65 @@ def _as_ns(values: pd.Series) -> pd.Series:
 
 def clean_text(raw: pd.Series) -> pd.Series:
     """Trim and collapse whitespace; remove the padding characters some exports add."""
+    if not _is_arrow_text(raw):
+        return _clean(raw)
+    low, high = _byte_range(raw)
+    if low > ord(" ") and high < 0xC2:  # no space, control character or non-ASCII whitespace
+        return raw.copy(deep=False)
+    arr = _arrow_text(raw)
+    rows = _rows_to_clean(arr)
+    if len(rows) == 0:
+        return raw.copy(deep=False)
+    if len(rows) > len(arr) // 4:
+        cleaned = _clean_arrow(arr)
+    else:
+        mask = np.zeros(len(arr), bool)
+        mask[rows] = True
+        cleaned = pc.replace_with_mask(arr, pa.array(mask), _clean_arrow(arr.take(rows)))
+    return pd.Series(pd.array(cleaned, dtype=raw.dtype), index=raw.index, name=raw.name)
+
+
+def _clean(raw: pd.Series) -> pd.Series:
     return raw.str.replace("\u2020", "", regex=False).str.replace(WS + "+", " ", regex=True).str.strip()
+
+
+def _clean_arrow(arr: pa.Array) -> pa.Array:
+    """``_clean`` as the pyarrow calls pandas makes for Arrow-backed text."""
+    text = pc.replace_substring_regex(pc.replace_substring(arr, "\u2020", ""), WS + "+", " ")
+    return pc.utf8_trim_whitespace(text)
+
+
+def _rows_to_clean(arr: pa.LargeStringArray) -> np.ndarray:
+    """The rows ``_clean`` may change (and a few it will not): two spaces in a row, a space at
+    either end, a control character, or a byte that can start NBSP, the dagger or other Unicode
+    whitespace (0xC2: U+0085, U+00A0; 0xE1: U+1680; 0xE2: U+2000-U+205F; 0xE3: U+3000)."""
+    off, data = _buffers(arr)
+    if len(data) == 0:
+        return np.zeros(0, np.int64)
+    space = data == ord(" ")
+    suspect = ((data - np.uint8(9)) < 5) | ((data - np.uint8(0x1C)) < 4) | (data == 0xC2) | ((data - np.uint8(0xE1)) < 3)
+    suspect[1:] |= space[1:] & space[:-1]
+    flag = np.zeros(len(arr), bool)
+    flag[np.searchsorted(off, np.flatnonzero(suspect), side="right") - 1] = True
+    filled = off[1:] > off[:-1]
+    flag |= filled & (space[np.minimum(off[:-1], len(data) - 1)] | space[off[1:] - 1])
+    return np.flatnonzero(flag)
+
+
+def _is_arrow_text(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
+def _byte_range(s: pd.Series) -> tuple[int, int]:
+    """The lowest and highest byte in the UTF-8 text of an Arrow-backed column (255, 0 if none)."""
+    arr = pa.array(s.array)
+    low, high = 255, 0
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        if len(chunk):
+            _, data = _buffers(chunk if chunk.type == pa.large_string() else chunk.cast(pa.large_string()))
+            if len(data):
+                low, high = min(low, int(data.min())), max(high, int(data.max()))
+    return low, high
 
 
 LEGAL_SUFFIX = r"(?: +(?:LTD|LIMITED|PLC|LLP|LP|CIC|CIO|INC|CO))+\.?$"
@@ -152,9 +345,28 @@ def name_key(names: pd.Series) -> pd.Series:
     Case, punctuation, '&'/'and', a leading 'The' and trailing legal suffixes
     are ignored for the key (the suffix itself is kept in the name as evidence).
     """
-    k = names.str.normalize("NFKD").str.replace("[\u0300-\u036f]", "", regex=True)  # Café -> Cafe
+    k = names
+    if not (_is_arrow_text(names) and _byte_range(names)[1] < 0x80):  # NFKD leaves ASCII as it is
+        k = k.str.normalize("NFKD").str.replace("[\u0300-\u036f]", "", regex=True)  # Café -> Cafe
     k = k.str.upper().str.replace("&", " AND ", regex=False)
-    k = k.str.replace(r"[^A-Z0-9 ]+", " ", regex=True).str.replace(" +", " ", regex=True).str.strip()
+    k = _runs_to_spaces(k).str.strip()
     k = k.str.replace(r"^THE +", "", regex=True)
     stripped = k.str.replace(LEGAL_SUFFIX, "", regex=True).str.strip()
     return stripped.where(stripped != "", k)
+
+
+def _runs_to_spaces(k: pd.Series) -> pd.Series:
+    """Every run of characters other than A-Z and 0-9 (spaces too) -> one space. In Arrow text,
+    only the rows holding such a character other than a lone space are rewritten."""
+    if not _is_arrow_text(k):
+        return k.str.replace(r"[^A-Z0-9]+", " ", regex=True)
+    arr = _arrow_text(k)
+    rows = np.flatnonzero(_true(pc.match_substring_regex(arr, "[^A-Z0-9 ]|  ")))
+    if len(rows) > len(arr) // 4:
+        return k.str.replace(r"[^A-Z0-9]+", " ", regex=True)
+    if len(rows) == 0:
+        return k
+    mask = np.zeros(len(arr), bool)
+    mask[rows] = True
+    spaced = pc.replace_with_mask(arr, pa.array(mask), pc.replace_substring_regex(arr.take(rows), "[^A-Z0-9]+", " "))
+    return pd.Series(pd.array(spaced, dtype=k.dtype), index=k.index, name=k.name)
