@@ -1182,7 +1182,7 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
     if n:
         columns += [[""] * n for _ in range(width - len(columns))]
         frame = pd.DataFrame({j: pd.array(_str_array(columns[j]), dtype="str") for j in range(width)},
-                             columns=range(width))
+                             index=range(n), columns=range(width))  # n rows, even of no column
     else:
         frame = pd.DataFrame([], columns=range(width), dtype="str").fillna("")
     del columns
