@@ -89,3 +89,13 @@ def test_parquet_ledger_same_figures_as_its_csv(tmp_path: Path) -> None:
     b = spendkit.classify(tmp_path / "ledger.parquet", place="Wigan").summary()
     for key in ("reconciliation", "geography", "size", "sector", "headline"):
         assert a[key] == b[key], key
+
+
+def test_notes_of_parts_merge_counts_and_keep_the_rest_verbatim() -> None:
+    merged = ledger.merge_notes([
+        ["read sheet '2024-25'", "3 amount(s) in 'Net 2' were rounded", "date: 1200 value(s) were bare"],
+        ["3 amount(s) in 'Net 2' were rounded", "date: 1,000 value(s) were bare", "no postcode column"],
+        ["no postcode column"],
+    ])
+    assert merged == ["read sheet '2024-25'", "6 amount(s) in 'Net 2' were rounded",
+                      "date: 2,200 value(s) were bare", "no postcode column"]

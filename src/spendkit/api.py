@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,13 @@ def classify_and_export(ledgers: Sequence[Path], settings: Settings, *, out: Pat
     if out is not None:
         export.check_output(out)
     result = _classify(ledgers, settings)
-    summary = result.summary()
-    if out is not None:
-        # Both or neither: a full disk on the second file must not leave the first one new.
-        export.write_tables([(result.rows, out, "Classified"),
-                             (result.rejected, rejected_path(out), "Rejected")])
+    if out is None:
+        return result, result.summary()
+    # Both or neither: a full disk on the second file must not leave the first one new. The
+    # files are written (by pyarrow, mostly without Python's lock) while the summary is counted.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(export.write_tables, [(result.rows, out, "Classified"),
+                                                    (result.rejected, rejected_path(out), "Rejected")])
+        summary = result.summary()
+        written.result()  # raises what the writing raised
     return result, summary

@@ -143,6 +143,7 @@ def words(header: str) -> tuple[str, ...]:
     return tuple(_mend(w) for w in raw)
 
 
+@lru_cache(maxsize=8192)
 def _mend(word: str) -> str:
     if len(word) < 7 or word in VOCABULARY:
         return word

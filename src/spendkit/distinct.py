@@ -17,6 +17,7 @@ import pandas as pd
 
 F = TypeVar("F", bound=Callable[..., Any])
 WORTH_IT = 0.5  # below this share of distinct values, factorising pays for itself
+MAX_RUNS = 2000  # keep_rows slices a column into at most this many runs of kept rows
 
 
 def factorize(raw: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -39,11 +40,21 @@ def keep_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     import pyarrow.compute as pc
 
     mask = pa.array(keep)
+    # Rows are dropped rarely (a few unreadable ones in a million): the kept runs, sliced without
+    # copying, make the column; many runs are filtered (copied) instead.
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], keep, [False])).astype(np.int8)))
+    runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
     at = None
     cols = {}
     for i, (name, s) in enumerate(frame.items()):
         if isinstance(s.array, pd.arrays.ArrowStringArray):
-            cols[i] = pd.Series(pd.array(pc.filter(s.array._pa_array, mask), dtype=s.dtype), name=name)
+            text = s.array._pa_array
+            if len(runs) <= MAX_RUNS:
+                kept = pa.chunked_array([c for a, b in runs for c in text.slice(a, b - a).chunks],
+                                        type=text.type)
+            else:
+                kept = pc.filter(text, mask)
+            cols[i] = pd.Series(pd.array(kept, dtype=s.dtype), name=name)
         else:
             at = np.flatnonzero(keep) if at is None else at
             cols[i] = s.take(at).reset_index(drop=True)

@@ -132,12 +132,18 @@ _COUNT = re.compile(r"[0-9][0-9,]*")
 def merge_notes(notes: list[list[str]]) -> list[str]:
     """Notes of several parts of one table, once each; a note that counts something
     ("12 amount(s) ... rounded") appears once with the counts added up."""
-    counts: dict[str, int] = {}
+    seen: dict[str, list[str]] = {}
     for note in (n for part in notes for n in part):
         m = _COUNT.search(note)
-        key = note if m is None else note[:m.start()] + "\x00" + note[m.end():]
-        counts[key] = counts.get(key, 0) + (0 if m is None else int(m[0].replace(",", "")))
-    return [k.replace("\x00", f"{n:,}") for k, n in counts.items()]
+        seen.setdefault(note if m is None else note[:m.start()] + "\x00" + note[m.end():], []).append(note)
+    out = []
+    for key, same in seen.items():
+        if len(same) == 1 or "\x00" not in key:  # said once (or counts nothing): as it was said
+            out.append(same[0])
+        else:
+            total = sum(int(_COUNT.search(n)[0].replace(",", "")) for n in same)  # type: ignore[index]
+            out.append(key.replace("\x00", f"{total:,}"))
+    return out
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
