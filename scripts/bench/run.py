@@ -29,6 +29,7 @@ bench/out/results.json).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -170,6 +171,9 @@ def snapshot_source() -> Path:
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(ROOT / "src" / "spendkit", dest / "spendkit",
                         ignore=shutil.ignore_patterns("__pycache__"))
+        # Byte-compiled as pip compiles an installed package: a machine with
+        # PYTHONDONTWRITEBYTECODE set would otherwise compile every module in every run.
+        compileall.compile_dir(dest, quiet=1)
         os.environ["PYTHONPATH"] = str(dest)
         done = subprocess.run([SPENDKIT, "classify", str(OUT / "ledger-100k.csv"), "--place", "Wigan",
                                "--suppliers", str(OUT / "suppliers.csv"), "--format", "json"],

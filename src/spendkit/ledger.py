@@ -141,7 +141,7 @@ def merge_notes(notes: list[list[str]]) -> list[str]:
         if len(same) == 1 or "\x00" not in key:  # said once (or counts nothing): as it was said
             out.append(same[0])
         else:
-            total = sum(int(_COUNT.search(n)[0].replace(",", "")) for n in same)  # type: ignore[index]
+            total = sum(int(m[0].replace(",", "")) for n in same if (m := _COUNT.search(n)))
             out.append(key.replace("\x00", f"{total:,}"))
     return out
 
@@ -238,7 +238,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rejected["source_row"] = table.row_numbers[bad_at]
     rejected["amount_pence"] = amounts.values.where(~totals, 0).to_numpy()[bad_at]
     rejected["reason"] = pd.Series(reason.to_numpy()[bad_at], index=rejected.index, dtype="str")
-    info = {
+    info: dict[str, Any] = {
         "file": table.source, "sheet": table.sheet, "encoding": table.encoding,
         "delimiter": table.delimiter, "header_row": table.header_row,
         "columns": dict(cmap.roles), "rows_read": len(frame), "blank_rows": table.blank_rows,
