@@ -94,7 +94,7 @@ def categorical(fn: Callable[[pd.Series], pd.Series], raw: pd.Series) -> pd.Seri
     return spread_categorical(fn(pd.Series(uniques, dtype="str")), codes, raw.index)
 
 
-def test_categories(column: pd.Series, test: Callable[[pd.Series], pd.Series]) -> pd.Series:
+def categories_where(column: pd.Series, test: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """A boolean test of a Categorical's text, run once per category."""
     hit = test(pd.Series(column.cat.categories, dtype="str")).to_numpy(dtype=bool)
     codes = column.cat.codes.to_numpy()

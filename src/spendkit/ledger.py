@@ -37,7 +37,7 @@ from pandas.api.types import union_categoricals
 from . import normalise, postcodes
 from .columns import ColumnMap, detect_columns
 from .config import Settings
-from .distinct import categorical, keep_rows, per_distinct, test_categories
+from .distinct import categorical, categories_where, keep_rows, per_distinct
 from .read import RawTable, RestartWhole, iter_tables, read_tables
 
 clean_text = per_distinct(normalise.clean_text)
@@ -270,7 +270,7 @@ def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.S
     payee (or 'Total' as the payee), or nothing but an amount."""
     amount_col = cmap.get("amount")
     others = [c for c in frame.columns if c != amount_col]
-    candidates = test_categories(payee, lambda s: (s == "") | s.str.upper().str.fullmatch(_TOTAL))
+    candidates = categories_where(payee, lambda s: (s == "") | s.str.upper().str.fullmatch(_TOTAL))
     out = pd.Series(False, index=frame.index)
     if not candidates.any() or not others:
         return out
