@@ -26,6 +26,10 @@ EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10-03 .. 2119-01-10
 # Character classes are spelt out (no \\s, no \\u escapes) so pandas runs them in pyarrow's
 # RE2 engine rather than falling back to Python's re, row by row.
 WS = "[ \t\r\n\f\v\xa0]"
+# Every character Python's \s matches (str.isspace), spelt out for the same reason.
+SPACE_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+               "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+SPACES = f"[{SPACE_CHARS}]+"
 
 # An amount is what is left of a cell once currency signs, spaces and "GBP" (any case) are taken
 # out, wherever they are (one left-to-right pass), if that is

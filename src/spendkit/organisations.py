@@ -25,11 +25,13 @@ import numpy as np
 import pandas as pd
 
 from . import sectors, sizes
+from .normalise import SPACE_CHARS
 
 SIZE_CLASSES = ("micro", "small", "medium", "sme", "large", "unknown")
 SECTOR_CLASSES = ("vcfse", "private", "public", "individual", "unknown")
-YES = r"(?i)\s*(yes|y|true|1|sme|x|✓)\s*"
-NO = r"(?i)\s*(no|n|false|0|non[- ]?sme|large)\s*"
+_SP = f"[{SPACE_CHARS}]*"  # what \s* matches, spelt out so that the flags are read in RE2
+YES = f"(?i){_SP}(yes|y|true|1|sme|x|✓){_SP}"
+NO = f"(?i){_SP}(no|n|false|0|non[- ]?sme|large){_SP}"
 SECTOR_WORDS = {  # a supplier file's own sector column
     "vcfse": "vcfse", "vcse": "vcfse", "vcs": "vcfse", "voluntary": "vcfse", "charity": "vcfse",
     "social enterprise": "vcfse", "third sector": "vcfse", "community": "vcfse",
@@ -73,8 +75,8 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
     group = sizes.not_sme(col("sup_large_group").str.fullmatch(YES),
                           "supplier file: part of a large group, not an SME", strength="strong")
     form_text = col("sup_legal_form").where(col("sup_legal_form") != "", col("reg_legal_form"))
-    is_plc = form_text.str.contains(r"(?i)\bplc\b|public limited") | col("name").str.contains(
-        r"(?i)\b(?:plc|p\.l\.c)\.?$")
+    is_plc = pd.Series(sectors.contains(form_text, r"(?i)\bplc\b|public limited")
+                       | sectors.contains(col("name"), r"(?i)\b(?:plc|p\.l\.c)\.?$"), index=form_text.index)
     plc = sizes.not_sme(is_plc, "public limited company (legal form or name): not an SME")
     layers = [(figures, "supplier file figures"), (sup_flag, "supplier file SME flag"),
               (ledger_flag, "ledger SME flag"), (group, "supplier file group"), (plc, "legal form")]
@@ -120,7 +122,7 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
 
 
 def _number(text: pd.Series) -> pd.Series:
-    clean = text.str.replace(r"[£,\s]", "", regex=True)
+    clean = text.str.replace(f"[£,{SPACE_CHARS}]", "", regex=True)
     return pd.to_numeric(clean.where(clean != "", np.nan), errors="coerce").astype("float64")
 
 

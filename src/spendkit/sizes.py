@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .normalise import SPACES
 
 BANDS = ("micro", "small", "medium", "large", "unknown")
 SME_BANDS = ("micro", "small", "medium")
@@ -331,7 +332,7 @@ ACCOUNTS_CATEGORIES: dict[str, tuple[str, str]] = {
 
 def band_from_accounts_category(category: pd.Series) -> pd.DataFrame:
     """Companies House accounts category -> a weak band ("MICRO ENTITY" -> micro)."""
-    key = category.fillna("").astype("str").str.upper().str.replace(r"\s+", " ", regex=True).str.strip()
+    key = category.fillna("").astype("str").str.upper().str.replace(SPACES, " ", regex=True).str.strip()
     band = key.map({k: v[0] for k, v in ACCOUNTS_CATEGORIES.items()}).fillna("unknown")
     why = key.map({k: v[1] for k, v in ACCOUNTS_CATEGORIES.items()})
     known = band != "unknown"
