@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import spendkit
-from spendkit import ledger, read
+from spendkit import ledger, read, read_csv
 
 POSTCODES = ["WN1 1YN", "BL1 1RU", "M1 1AA", "N1 2UD", "", "TBC"]
 
@@ -42,7 +42,7 @@ def _ledger_csv(path: Path) -> Path:
 
 
 def _in_parts(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
-    monkeypatch.setattr(read, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(read_csv, "STREAM_MIN_BYTES", 0)
     monkeypatch.setattr(ledger, "CHUNK_ROWS", rows)
 
 

@@ -17,7 +17,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from spendkit import read
+from spendkit import read_csv
 from spendkit.errors import InputFileError
 from spendkit.read import RawTable, read_tables, unique_names
 
@@ -294,10 +294,10 @@ def test_arrow_and_csv_module_paths_agree(tmp_path: Path, monkeypatch: pytest.Mo
         raise AssertionError("clean data should be read by the pyarrow path")
 
     with monkeypatch.context() as m:
-        m.setattr(read, "_python_body", no_fallback)
+        m.setattr(read_csv, "_python_body", no_fallback)
         fast = read_one(path)
     with monkeypatch.context() as m:
-        m.setattr(read, "_arrow_body", lambda *a, **k: None)  # force the fallback
+        m.setattr(read_csv, "_arrow_body", lambda *a, **k: None)  # force the fallback
         slow = read_one(path)
 
     pd.testing.assert_frame_equal(fast.frame, slow.frame)
@@ -313,8 +313,8 @@ def test_arrow_and_csv_module_paths_agree(tmp_path: Path, monkeypatch: pytest.Mo
 def test_private_body_readers_agree() -> None:
     header = ["Body Name", "Supplier Name", "Payment Date", "Amount", "Description"]
     offset = CLEAN.index("\r\n") + 2
-    fast = read._arrow_body(CLEAN[offset:], header, ",", "utf-8", CLEAN.encode(), offset)
-    slow = read._python_body(CLEAN, ",", 0, header)
+    fast = read_csv._arrow_body(CLEAN[offset:], header, ",", "utf-8", CLEAN.encode(), offset)
+    slow = read_csv._python_body(CLEAN, ",", 0, header)
     assert fast is not None
     pd.testing.assert_frame_equal(fast[0], slow[0])
     np.testing.assert_array_equal(fast[1], slow[1])
@@ -323,8 +323,8 @@ def test_private_body_readers_agree() -> None:
 
 def test_ragged_body_falls_back_from_arrow() -> None:
     body = "A,1\nB,2,extra\n"
-    assert read._arrow_body(body, ["Supplier Name", "Amount"], ",", "utf-8", b"", 0) is None
-    frame, numbers, _ = read._python_body("Supplier Name,Amount\n" + body, ",", 0,
+    assert read_csv._arrow_body(body, ["Supplier Name", "Amount"], ",", "utf-8", b"", 0) is None
+    frame, numbers, _ = read_csv._python_body("Supplier Name,Amount\n" + body, ",", 0,
                                           ["Supplier Name", "Amount"])
     assert frame.to_dict("list") == {0: ["A", "B"], 1: ["1", "2"], 2: ["", "extra"]}
     assert numbers.tolist() == [0, 1]
@@ -336,7 +336,7 @@ def test_preamble_and_title_rows_read_the_same_by_both_paths(
             + "".join(f"Supplier {i} Ltd,{i}.50\n" for i in range(50)))
     path = write(tmp_path, "pivot.csv", data)
     fast = read_one(path)
-    monkeypatch.setattr(read, "_arrow_body", lambda *a, **k: None)
+    monkeypatch.setattr(read_csv, "_arrow_body", lambda *a, **k: None)
     slow = read_one(path)
     pd.testing.assert_frame_equal(fast.frame, slow.frame)
     assert fast.row_numbers.tolist() == slow.row_numbers.tolist() == list(range(3, 53))

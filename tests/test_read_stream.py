@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spendkit import read
+from spendkit import read, read_csv
 from spendkit.errors import InputFileError
 from spendkit.read import RawTable, RestartWhole, iter_tables, read_tables
 
@@ -112,9 +112,9 @@ def test_parts_put_together_are_the_whole(seed: int, chunk_rows: int, arrow_bloc
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as m:
         path = Path(tmp) / "ledger.csv"
         path.write_bytes(data)
-        m.setattr(read, "STREAM_MIN_BYTES", 0)
-        m.setattr(read, "ARROW_BLOCK", arrow_block)
-        m.setattr(read, "SCAN_BLOCK", scan_block)
+        m.setattr(read_csv, "STREAM_MIN_BYTES", 0)
+        m.setattr(read_csv, "ARROW_BLOCK", arrow_block)
+        m.setattr(read_csv, "SCAN_BLOCK", scan_block)
         try:
             parts, whole = read_each_way(path, chunk_rows)
         except InputFileError as exc:  # e.g. a cell opened by a quote in a title line
@@ -127,7 +127,7 @@ def test_parts_put_together_are_the_whole(seed: int, chunk_rows: int, arrow_bloc
         else:
             assert_same(parts, whole, chunk_rows)
         # and the fast path (pyarrow on the bytes) reads as the text path does
-        m.setattr(read, "_utf8_start", lambda data: None)
+        m.setattr(read_csv, "_utf8_start", lambda data: None)
         slow = read_tables(path)[0]
         pd.testing.assert_frame_equal(slow.frame, whole.frame)
         np.testing.assert_array_equal(slow.row_numbers, whole.row_numbers)
@@ -146,7 +146,7 @@ LEDGER = "Supplier Name,Amount,Description\n" + "".join(
 
 @pytest.fixture
 def stream_small(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(read, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(read_csv, "STREAM_MIN_BYTES", 0)
 
 
 def test_streamed_parts_are_numbered_as_the_file(tmp_path: Path, stream_small: None) -> None:
@@ -179,7 +179,7 @@ def test_ragged_row_in_the_first_part_reads_whole_silently(tmp_path: Path, strea
 
 def test_ragged_row_after_a_part_was_given_restarts(tmp_path: Path, stream_small: None,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(read, "ARROW_BLOCK", 1024)  # pyarrow reads a few blocks ahead, not the file
+    monkeypatch.setattr(read_csv, "ARROW_BLOCK", 1024)  # pyarrow reads a few blocks ahead, not the file
     text = "Supplier Name,Amount\n" + "".join(f"Supplier {i} Ltd,{i}.50\n" for i in range(5000))
     path = write(tmp_path, "ledger.csv", text.replace("Supplier 4990 Ltd,", "Supplier 4990 Ltd,x,"))
     got = []
@@ -213,7 +213,7 @@ def test_blank_line_is_found_before_streaming(tmp_path: Path, stream_small: None
         path = write(tmp_path, "ledger.csv", LEDGER.replace("\n", "\r\n")[:-2] + blank)
         whole = read_tables(path)[0]
         for block in range(1, 12):  # the blank line falls across blocks, or not
-            monkeypatch.setattr(read, "SCAN_BLOCK", block)
+            monkeypatch.setattr(read_csv, "SCAN_BLOCK", block)
             parts = list(iter_tables(path, chunk_rows=5))
             assert len(parts) == 1  # read whole, by the csv module
             assert_same(parts, whole, 25)
@@ -224,7 +224,7 @@ def test_utf8_cut_across_scan_blocks(tmp_path: Path, stream_small: None,
     text = "Supplier Name,Amount\n" + "".join(f"Zoë’s 𝔘 {i},{i}\n" for i in range(20))
     path = write(tmp_path, "ledger.csv", text)
     for block in range(1, 12):
-        monkeypatch.setattr(read, "SCAN_BLOCK", block)
+        monkeypatch.setattr(read_csv, "SCAN_BLOCK", block)
         parts = list(iter_tables(path, chunk_rows=6))
         assert len(parts) == 4
         assert_same(parts, read_tables(path)[0], 6)
@@ -252,7 +252,7 @@ def test_unclosed_quote_check_reads_only_the_end(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as fast:
         read_tables(path)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(read, "_utf8_start", lambda data: None)
+        m.setattr(read_csv, "_utf8_start", lambda data: None)
         with pytest.raises(InputFileError) as slow:
             read_tables(path)
     assert str(fast.value) == str(slow.value)
@@ -264,7 +264,7 @@ def test_blank_line_search_on_bytes_matches_text() -> None:
     for _ in range(400):
         data = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(0, 40)))
         start = rng.randint(0, len(data))
-        assert read._has_blank_line_bytes(data, start) == read._has_blank_line(data.decode(), start)
+        assert read_csv._has_blank_line_bytes(data, start) == read_csv._has_blank_line(data.decode(), start)
 
 
 # ---------------------------------------------------------------- Parquet

@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from spendkit import read
+from spendkit import read, read_workbook
 
 
 def texts(cells: list) -> list[str]:
-    column = read._column_text(np.array(cells, dtype=object))
+    column = read_workbook._column_text(np.array(cells, dtype=object))
     return column if isinstance(column, list) else column.to_pylist()
 
 
@@ -58,12 +58,12 @@ def test_float_columns_are_written_as_cell_text_writes_them() -> None:
         blanks = 0 if trial % 3 == 0 else rnd.random() / 2  # floats alone, or with text cells
         cells = [some_float(rnd) if rnd.random() >= blanks else rnd.choice(["", "x", "-0", "1.5"])
                  for _ in range(n)]
-        assert texts(cells) == [read._cell_text(c) for c in cells]
+        assert texts(cells) == [read_workbook._cell_text(c) for c in cells]
 
 
 def test_every_number_of_pence_is_written_as_cell_text_writes_it() -> None:
     cells = [k / 100 for k in range(-200_000, 200_001)]
-    assert texts(cells) == [read._cell_text(c) for c in cells]
+    assert texts(cells) == [read_workbook._cell_text(c) for c in cells]
 
 
 def test_date_datetime_and_mixed_columns_are_written_as_cell_text_writes_them() -> None:
@@ -84,14 +84,14 @@ def test_date_datetime_and_mixed_columns_are_written_as_cell_text_writes_them() 
         text_and_none = [rnd.choice(["", "a", "b c"]) for _ in range(n)] + [None]
         for cells in (dates, [d for d in dates if not isinstance(d, str)] or [day], stamps, mixed,
                       text_and_none):
-            assert texts(cells) == [read._cell_text(c) for c in cells]
+            assert texts(cells) == [read_workbook._cell_text(c) for c in cells]
 
 
 def test_ragged_rows_are_padded_with_empty_cells() -> None:
-    columns = read._body_columns([["title"], ["a"], ["b", 1.5, ""], []], 1)
+    columns = read_workbook._body_columns([["title"], ["a"], ["b", 1.5, ""], []], 1)
     got = [c if isinstance(c, list) else c.to_pylist() for c in columns]
     assert got == [["a", "b", ""], ["", "1.5", ""], ["", "", ""]]
-    assert read._body_columns([["header"]], 1) == []
+    assert read_workbook._body_columns([["header"]], 1) == []
 
 
 def test_far_cell_search_gives_re_answer() -> None:
@@ -101,7 +101,7 @@ def test_far_cell_search_gives_re_answer() -> None:
                b'\xffr="AAA1', b'\xe2\x82r="AB12345', b'r="\xc3\x80AA1', b'<c r="A1"/>', b""]
     samples += [bytes(rnd.choice(alphabet) for _ in range(rnd.randint(0, 24))) for _ in range(20000)]
     for chunk in samples:
-        assert read._has_far_cell(chunk) == (read._FAR_CELL.search(chunk) is not None), chunk
+        assert read_workbook._has_far_cell(chunk) == (read_workbook._FAR_CELL.search(chunk) is not None), chunk
 
 
 # ---------------------------------------------------------------- whole sheets
@@ -110,7 +110,7 @@ def reference(data: bytes, sheet: str) -> tuple[read.RawTable, int]:
     """The sheet read cell by cell, as the reader did before (and the merged ranges filled)."""
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet)
     merged = list(rows.merged_cell_ranges or [])
-    text = [read._trim([read._cell_text(c) for c in r]) for r in rows.to_python(skip_empty_area=False)]
+    text = [read._trim([read_workbook._cell_text(c) for c in r]) for r in rows.to_python(skip_empty_area=False)]
     idx = read.find_header(text[:read.HEADER_SEARCH_ROWS] or [[]], read._default_scorer)
     filled = 0
     for (r0, c0), (r1, _) in merged:
@@ -177,7 +177,7 @@ def random_workbook(seed: int) -> bytes:
 @pytest.mark.parametrize("seed", range(40))
 def test_workbook_reads_as_it_does_cell_by_cell(seed: int) -> None:
     data = random_workbook(seed)
-    got = read.read_workbook(data, "x.xlsx", sheet="Data")
+    got = read_workbook.read_workbook(data, "x.xlsx", sheet="Data")
     want, filled = reference(data, "Data")
     pd.testing.assert_frame_equal(got.frame, want.frame, check_exact=True)
     assert got.row_numbers.tolist() == want.row_numbers.tolist()
@@ -200,9 +200,9 @@ def test_body_is_not_made_text_cell_by_cell(monkeypatch: pytest.MonkeyPatch) -> 
     buf = io.BytesIO()
     wb.save(buf)
     calls = []
-    real = read._cell_text
-    monkeypatch.setattr(read, "_cell_text", lambda v: calls.append(v) or real(v))
-    table = read.read_workbook(buf.getvalue(), "x.xlsx")
+    real = read_workbook._cell_text
+    monkeypatch.setattr(read_workbook, "_cell_text", lambda v: calls.append(v) or real(v))
+    table = read_workbook.read_workbook(buf.getvalue(), "x.xlsx")
     assert len(table.frame) == 3000
     assert table.frame["Amount"].iloc[1] == "1.37"
     assert len(calls) <= (read.HEADER_SEARCH_ROWS + 1) * 4
@@ -220,7 +220,7 @@ def test_sheet_of_empty_cells_counts_its_blank_rows() -> None:
     ws["A1"], ws["C5"] = "", " "
     buf = io.BytesIO()
     wb.save(buf)
-    got = read.read_workbook(buf.getvalue(), "x.xlsx")
+    got = read_workbook.read_workbook(buf.getvalue(), "x.xlsx")
     want, _ = reference(buf.getvalue(), "Data")
     assert got.frame.shape == want.frame.shape == (0, 0)
     assert got.blank_rows == want.blank_rows == 4
