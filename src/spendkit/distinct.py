@@ -80,6 +80,11 @@ def per_distinct(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def as_text(s: pd.Series) -> pd.Series:
+    """Any column (text, Categorical, object) as str, "" where missing."""
+    return s.astype("object").fillna("").astype("str")
+
+
 def categorical(fn: Callable[[pd.Series], pd.Series], raw: pd.Series) -> pd.Series:
     """``fn`` (text -> text) over the distinct values of ``raw``, as a Categorical: however many
     rows, the column holds integer codes and each distinct result once. A Categorical ``raw``

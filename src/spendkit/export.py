@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .distinct import as_text
 from .errors import OutputError
 
 TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
@@ -187,7 +188,7 @@ def per_category(fn: Callable[[pd.Series], pd.Series], s: pd.Series) -> pd.Serie
         cats = fn(pd.Series(s.cat.categories, dtype="str")).array
         values = pd.api.extensions.take(cats, s.cat.codes.to_numpy(), allow_fill=True, fill_value="")
         return pd.Series(values, index=s.index, dtype="str")
-    return fn(s.astype("object").fillna("").astype("str"))
+    return fn(as_text(s))
 
 
 def unique_labels(names: list[str]) -> list[str]:
@@ -265,7 +266,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
             out = _insert_amount(out, out["amount_pence"] / 100)
         cols = list(out.columns)
         for i, c in enumerate(cols, start=1):
-            lengths = out[c].astype("object").fillna("").astype("str").str.len()
+            lengths = as_text(out[c]).str.len()
             width = min(60, max(10, len(str(c)) + 2,
                                 int(lengths.quantile(0.9)) + 2 if len(out) else 0))
             ws.column_dimensions[get_column_letter(i)].width = width

@@ -28,7 +28,7 @@ import pandas as pd
 from . import organisations, postcodes, sectors
 from .columns import FACT_ROLES
 from .config import Settings
-from .distinct import group_codes, spread, spread_categorical
+from .distinct import as_text, group_codes, spread, spread_categorical
 from .ledger import concat_frames, load_ledgers
 from .places import Districts, Place, PostcodeIndex, classify_geography, resolve_place
 from .suppliers import SupplierFile, join_suppliers, load_suppliers, supplier_facts
@@ -87,23 +87,19 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
         keys += ["reg_postcode", "reg_label"]
     codes, first = group_codes([rows[k] for k in keys])
     sub = rows[keys].iloc[first].reset_index(drop=True)
-    inputs = pd.DataFrame({"postcode_raw": _text(sub["postcode_raw"])})
+    inputs = pd.DataFrame({"postcode_raw": as_text(sub["postcode_raw"])})
     if supplier_file is not None:
         inputs["supplier_postcode"] = supplier_facts(sub, supplier_file, "postcode_raw")
-        inputs["supplier_match"] = _text(sub["supplier_match"])
+        inputs["supplier_match"] = as_text(sub["supplier_match"])
     if "reg_postcode" in rows:
-        inputs["reg_postcode"] = _text(sub["reg_postcode"])
-        inputs["reg_label"] = _text(sub["reg_label"])
+        inputs["reg_postcode"] = as_text(sub["reg_postcode"])
+        inputs["reg_label"] = as_text(sub["reg_label"])
     parts = decide_places(inputs, index, place, districts, with_suppliers=supplier_file is not None)
     out = rows.drop(columns=["postcode_raw"])
     for col in ("postcode", "postcode_source", "district_code", "district_name", "geography",
                 "geography_evidence"):
         out[col] = spread_categorical(parts[col], codes, out.index)
     return out
-
-
-def _text(s: pd.Series) -> pd.Series:
-    return s.astype("object").fillna("").astype("str")
 
 
 REGISTRY_COLUMNS = ("org_id", "match_method", "match_evidence", "reg_registry", "reg_legal_form",

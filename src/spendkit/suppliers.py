@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import normalise, postcodes
 from .columns import FACT_ROLES, detect_columns
-from .distinct import group_codes, spread_categorical
+from .distinct import as_text, group_codes, spread_categorical
 from .errors import InputFileError
 from .read import read_tables
 
@@ -58,8 +58,7 @@ def join_suppliers(rows: pd.DataFrame, suppliers: SupplierFile) -> pd.DataFrame:
     """Per ledger row: the position of its supplier in the file (-1 if none) and how it matched.
     Decided once per distinct (supplier id, payee key)."""
     codes, first = group_codes([rows["supplier_id"], rows["payee_key"]])
-    sub = rows[["supplier_id", "payee_key"]].iloc[first].astype("object").fillna("").astype("str")
-    sub = sub.reset_index(drop=True)
+    sub = rows[["supplier_id", "payee_key"]].iloc[first].reset_index(drop=True).apply(as_text)
     sf = suppliers.frame.reset_index(drop=True)
     position = pd.Series(-1, index=sub.index, dtype="int64")
     how = pd.Series("", index=sub.index, dtype="str")

@@ -125,8 +125,7 @@ class Book:
                 out[c] = out[c].astype("float64") / 100  # a missing figure stays empty
             elif out[c].dtype == object or str(out[c].dtype) in ("str", "string", "boolean") \
                     or isinstance(out[c].dtype, pd.CategoricalDtype):
-                out[c] = per_category(safe_text, out[c].astype("object").where(out[c].notna(), "")
-                                      if str(out[c].dtype) == "boolean" else out[c])
+                out[c] = per_category(safe_text, out[c])
         for i, c in enumerate(cols, start=1):
             width = _width(title_of(c), out[c], formats[c])
             ws.column_dimensions[get_column_letter(i)].width = width
