@@ -140,6 +140,23 @@ def test_registries_fill_postcode_size_and_sector(tmp_path: Path) -> None:
     assert rows.loc["Nobody Known Ltd", "geography"] == "unknown"
 
 
+def test_supplier_file_numbers_fill_blank_ledger_numbers_for_registries(tmp_path: Path) -> None:
+    """The ledger's company number column is blank for Acme; the supplier file knows it."""
+    ledger = write(tmp_path, "l.csv", "Supplier ID,Supplier Name,Amount,Company Number\n"
+                   "S1,Acme Ltd,100.00,\nS2,Wigan Food Bank,50.00,\nS3,Nobody Known Ltd,5.00,99999999\n")
+    suppliers = write(tmp_path, "s.csv", "Supplier ID,Supplier Name,Company Number\nS1,Acme Ltd,04142000\n")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["classify", str(ledger), "--place", "Wigan", "--out", str(out), "-q",
+                                 "--suppliers", str(suppliers),
+                                 "--companies", str(REGISTRIES / "BasicCompanyData-2024-05-01.csv"),
+                                 "--charities", str(REGISTRIES / "publicextract.charity.txt")])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig").set_index("payee")
+    assert rows.loc["Acme Ltd", "org_id"] == "GB-COH-04142000"
+    assert rows.loc["Wigan Food Bank", "org_id"] == "GB-CHC-1234567"
+    assert rows.loc["Nobody Known Ltd", "org_id"] == ""
+
+
 def test_registry_in_wrong_format_is_a_clear_error(tmp_path: Path) -> None:
     ledger = write(tmp_path, "l.csv", "Supplier Name,Amount\nAcme Ltd,1.00\n")
     bogus = write(tmp_path, "companies.csv", "Name,Thing\nA,B\n")

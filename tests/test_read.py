@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import spendkit
 from spendkit import read_csv
 from spendkit.errors import InputFileError
 from spendkit.read import RawTable, read_tables, unique_names
@@ -503,3 +506,11 @@ def test_missing_path(tmp_path: Path) -> None:
 def test_folder_is_not_a_ledger(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="folder"):
         read_tables(tmp_path)
+
+
+@pytest.mark.parametrize("module", sorted(p.stem for p in Path(spendkit.__file__).parent.glob("*.py")
+                                          if p.stem != "__main__"))
+def test_every_module_can_be_imported_first(module: str) -> None:
+    """A notebook may import any module first (read_csv before read): no import cycle breaks."""
+    done = subprocess.run([sys.executable, "-c", f"import spendkit.{module}"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -220,13 +220,18 @@ class _user_errors:
         return False
 
 
-from .cli_reports import register  # noqa: E402  (the report commands reuse the options above)
-
-register(app)
+# report, rank and league reuse the options above and add themselves to the app.
+from . import cli_reports  # noqa: E402, F401
 
 
 def main() -> None:
+    import os
     import signal
+
+    # numpy asks the kernel for transparent huge pages on large arrays; where the kernel then
+    # compacts memory to find them (THP defrag "madvise", common on VMs) a 1M-row run spends a
+    # second in the kernel. Small pages are faster here; set NUMPY_MADVISE_HUGEPAGE=1 to differ.
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
     # A `kill` (cron, CI time-outs) unwinds like Ctrl-C, so temporary files are removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -1,5 +1,5 @@
 """`spendkit report`, `spendkit rank` and `spendkit league`: each reads its options, makes one
-library call, and renders. Registered on the main app by ``register(app)``.
+library call, and renders. They add themselves to the main app when imported.
 
 Data goes to stdout (the terminal tables, or --format json|csv); notes and "Wrote ..." go to
 stderr, and --quiet leaves them out. --out files are written whole or not at all, after
@@ -30,6 +30,7 @@ from .cli import (
     SuppliersOpt,
     _settings,
     _user_errors,
+    app,
 )
 
 DEFAULT_BY = ["department", "month"]
@@ -395,3 +396,6 @@ def print_league(table: Any, console: Any, *, verbose: bool = True) -> None:
         for k, v in table.method.items():
             if k != "name":
                 console.print(f"[dim]{k.replace('_', ' ')}: {v}[/dim]")
+
+
+register(app)

@@ -80,6 +80,15 @@ def per_distinct(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def on_distinct_rows(fn: Callable[[pd.DataFrame], Any], frame: pd.DataFrame) -> Any:
+    """``fn(frame)`` (a pure row-wise function returning a Series or frame per row) evaluated
+    once per distinct row of ``frame``, its result spread back to every row."""
+    codes, first = group_codes([frame[c] for c in frame.columns])
+    if len(first) > WORTH_IT * len(frame):
+        return fn(frame)
+    return spread(fn(frame.iloc[first].reset_index(drop=True)), codes, frame.index)
+
+
 def as_text(s: pd.Series) -> pd.Series:
     """Any column (text, Categorical, object) as str, "" where missing."""
     return s.astype("object").fillna("").astype("str")

@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 from . import sectors, sizes
+from .distinct import on_distinct_rows
 from .normalise import SPACE_CHARS
+from .precedence import first_known, layers
 
 SIZE_CLASSES = ("micro", "small", "medium", "sme", "large", "unknown")
 SECTOR_CLASSES = ("vcfse", "private", "public", "individual", "unknown")
@@ -58,13 +60,24 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
     vcse_flag, sector, legal_form, large_group), ``reg_*`` (matched registry record:
     registry, org_id, legal_form, accounts_category, income_pounds, status).
     """
+    rules = settings.rules or sectors.load_rules()
+    names = payees["name"].fillna("").astype("str") if "name" in payees else pd.Series("", index=payees.index,
+                                                                                       dtype="str")
+    # The name is distinct per payee but decides little: a sector rule, or "plc" at its end.
+    # Everything else is decided once per distinct combination of the facts and those two.
+    by_name = sectors.sector_from_name(names, rules).add_prefix("name_")
+    by_name["name_plc"] = sectors.contains(names, r"(?i)\b(?:plc|p\.l\.c)\.?$")
+    facts = pd.concat([payees.drop(columns=["name", "payee_key"], errors="ignore"), by_name], axis=1)
+    return on_distinct_rows(lambda distinct: _decide(distinct, settings, rules), facts)
+
+
+def _decide(payees: pd.DataFrame, settings: OrganisationSettings, rules: sectors.Rules) -> pd.DataFrame:
     idx = payees.index
 
     def col(name: str) -> pd.Series:
         return payees[name].fillna("").astype("str") if name in payees else pd.Series("", index=idx, dtype="str")
 
     rule = sizes.get_rule(settings.size_rule)
-    rules = settings.rules or sectors.load_rules()
 
     # ---- size
     figures = sizes.size_band(_number(col("sup_employees")), _number(col("sup_turnover")),
@@ -76,7 +89,7 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
                           "supplier file: part of a large group, not an SME", strength="strong")
     form_text = col("sup_legal_form").where(col("sup_legal_form") != "", col("reg_legal_form"))
     is_plc = pd.Series(sectors.contains(form_text, r"(?i)\bplc\b|public limited")
-                       | sectors.contains(col("name"), r"(?i)\b(?:plc|p\.l\.c)\.?$"), index=form_text.index)
+                       | payees["name_plc"].to_numpy(dtype=bool), index=idx)
     plc = sizes.not_sme(is_plc, "public limited company (legal form or name): not an SME")
     layers = [(figures, "supplier file figures"), (sup_flag, "supplier file SME flag"),
               (ledger_flag, "ledger SME flag"), (group, "supplier file group"), (plc, "legal form")]
@@ -109,7 +122,8 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
                                   "strong", idx)
     from_form = sectors.sector_from_legal_form(form_text, rules,
                                                guarantee_is_vcfse=settings.guarantee_is_vcfse)
-    from_name = sectors.sector_from_name(col("name"), rules)
+    from_name = payees[["name_sector", "name_sector_evidence", "name_sector_strength"]].rename(
+        columns=lambda c: c.removeprefix("name_"))
     sector = _combine_sectors([from_sector, from_sup_vcse, from_ledger_vcse, from_registry, from_form,
                                from_name],
                               ["supplier file", "supplier file", "ledger", "registry", "legal form", "name"])
@@ -149,23 +163,12 @@ def _sector_frame(sector: np.ndarray | pd.Series, evidence: pd.Series, strength:
 
 
 def _combine_sectors(frames: list[pd.DataFrame], labels: list[str]) -> pd.DataFrame:
-    """First decided sector wins; a later source that decides otherwise is a conflict."""
+    """First decided sector wins; a later source that decides otherwise is a conflict. Where
+    none decides, the evidence is the last source's (the name's) reason."""
     index = frames[0].index
-    sector = pd.Series("unknown", index=index, dtype="str")
-    evidence = pd.Series("", index=index, dtype="str")
-    strength = pd.Series("", index=index, dtype="str")
-    conflict = pd.Series("", index=index, dtype="str")
-    for frame, label in zip(frames, labels, strict=True):
-        s = frame["sector"].astype("str")
-        ev = frame["sector_evidence"].fillna("").astype("str")
-        take = (sector == "unknown") & (s != "unknown")
-        differs = (sector != "unknown") & (s != "unknown") & (s != sector)
-        sector = sector.mask(take, s)
-        evidence = evidence.mask(take, ev)
-        strength = strength.mask(take, frame["sector_strength"].astype("str"))
-        note = label + " says " + s + " (" + ev + ")"
-        conflict = conflict.mask(differs, (conflict + "; ").where(conflict != "", "") + note)
-    unknown_why = frames[-1]["sector_evidence"].fillna("").astype("str")
-    evidence = evidence.mask(sector == "unknown", unknown_why)
-    return pd.DataFrame({"sector": sector, "sector_evidence": evidence, "sector_strength": strength,
-                         "sector_conflict": conflict}, index=index)
+    sector, evidence, strength = (layers(frames, c, missing) for c, missing in (
+        ("sector", "unknown"), ("sector_evidence", ""), ("sector_strength", "")))
+    won = first_known(sector, labels, evidence, strength)
+    won.evidence[won.source == ""] = evidence[-1, won.source == ""]
+    return pd.DataFrame({"sector": won.value, "sector_evidence": won.evidence, "sector_strength": won.extra[0],
+                         "sector_conflict": won.conflict}, index=index).astype("str")

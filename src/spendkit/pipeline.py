@@ -128,7 +128,7 @@ def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
     if supplier_file is not None:
         for col in ("company_number", "charity_number"):
             known = supplier_facts(rows, supplier_file, col)
-            numbers[col] = numbers[col].mask(numbers[col] == "", known)
+            numbers[col] = as_text(numbers[col]).mask(numbers[col] == "", known)
     codes, first = group_codes([numbers[c] for c in numbers.columns])
     distinct = numbers.iloc[first].astype("str").reset_index(drop=True)
     matched = match_payees(distinct, registry)

@@ -24,10 +24,10 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, InputFileError
 
@@ -431,6 +431,31 @@ def unique_names(headers: Sequence[str]) -> list[str]:
         used.add(name)
         out.append(name)
     return out
+
+
+def rechunk(batches: Iterable[Any], rows: int) -> Iterator[tuple[list[Any], bool]]:
+    """Record batches regrouped ``rows`` rows at a time, each group with whether it is the last
+    (found by reading on: the last group is known before it is given). There is always a group,
+    if an empty one."""
+    pending: list[Any] = []
+    held = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held > rows:
+            group, got = [], 0
+            while got < rows:
+                b = pending[0]
+                if got + b.num_rows <= rows:
+                    group.append(pending.pop(0))
+                    got += b.num_rows
+                else:
+                    group.append(b.slice(0, rows - got))
+                    pending[0] = b.slice(rows - got)
+                    got = rows
+            held -= rows
+            yield group, False
+    yield pending, True
 
 
 # The formats' readers use the shared pieces above (RawTable, _finish...): imported last.

@@ -8,7 +8,7 @@ import contextlib
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from .read import (
     _too_wide,
     _trim,
     find_header,
+    rechunk,
 )
 
 if TYPE_CHECKING:
@@ -556,31 +557,6 @@ def _checked_batches(reader: Any, invalid: list[Any]) -> Iterator[Any]:
         yield batch
     if invalid:
         raise NotStreamable
-
-
-def rechunk(batches: Iterable[Any], rows: int) -> Iterator[tuple[list[Any], bool]]:
-    """Record batches regrouped ``rows`` rows at a time, each group with whether it is the last
-    (found by reading on: the last group is known before it is given). There is always a group,
-    if an empty one."""
-    pending: list[Any] = []
-    held = 0
-    for batch in batches:
-        pending.append(batch)
-        held += batch.num_rows
-        while held > rows:
-            group, got = [], 0
-            while got < rows:
-                b = pending[0]
-                if got + b.num_rows <= rows:
-                    group.append(pending.pop(0))
-                    got += b.num_rows
-                else:
-                    group.append(b.slice(0, rows - got))
-                    pending[0] = b.slice(rows - got)
-                    got = rows
-            held -= rows
-            yield group, False
-    yield pending, True
 
 
 def _scan_csv(path: Path, text_start: int, body_at: int) -> bool:

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputFileError
-from .read import MAX_COLUMNS, RawTable, _finish, _too_wide
-from .read_csv import rechunk
+from .read import MAX_COLUMNS, RawTable, _finish, _too_wide, rechunk
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -228,7 +229,7 @@ RULE_GROUP = 8  # sector_from_name tests the name rules this many at a time firs
 
 
 def _ci(pattern: str) -> str:
-    return f"(?i)(?:{pattern})"
+    return f"(?i:{pattern})"  # scoped, so it can sit inside a group in both RE2 and re
 
 
 def contains(key: pd.Series, pattern: str) -> np.ndarray:
@@ -238,21 +239,48 @@ def contains(key: pd.Series, pattern: str) -> np.ndarray:
     the pattern uses ``\\b`` (the engines disagree on such letters): here only those names
     go to ``re``. (Keys have their whitespace collapsed, so ``\\s`` and ``$`` agree too.)
     """
+    import pyarrow.compute as pc
+
+    out = np.zeros(len(key), dtype=bool)
+    for values, at in _by_engine(key, pattern):
+        if isinstance(values, pd.Series):
+            out[at] = values.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+        else:
+            out[at] = pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
+    return out
+
+
+def extract(key: pd.Series, pattern: str) -> pd.Series:
+    """The first match of ``pattern`` in each name ("" where none), engines chosen as in
+    ``contains``."""
+    import pyarrow.compute as pc
+
+    out = np.full(len(key), "", dtype=object)
+    for values, at in _by_engine(key, pattern):
+        if isinstance(values, pd.Series):
+            found = values.str.extract(f"({pattern})", expand=True)[0]
+        else:
+            found = pc.struct_field(pc.extract_regex(values, f"(?P<m>{pattern})"), [0]).to_pandas()
+        out[at] = found.fillna("").to_numpy(dtype=object)
+    return pd.Series(out, index=key.index, dtype="str")
+
+
+def _by_engine(key: pd.Series, pattern: str) -> Iterator[tuple[Any, np.ndarray]]:
+    """(values, positions) to run ``pattern`` on: ASCII names as an Arrow array for RE2, the
+    others (or all, for a pattern RE2 cannot run, such as a look-around) as a Series for ``re``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     values = pa.array(key.astype("str"), type=pa.large_string())
     ascii_ = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
-    out = np.zeros(len(key), dtype=bool)
     try:
-        if ascii_.any():
-            out[ascii_] = pc.match_substring_regex(values.filter(ascii_), pattern).to_numpy(
-                zero_copy_only=False)
-    except pa.ArrowInvalid:  # a pattern RE2 cannot run (a look-around): Python's re for all
+        pc.match_substring_regex(pa.array([""], pa.large_string()), pattern)
+    except pa.ArrowInvalid:
         ascii_[:] = False
+    if ascii_.any():
+        yield values.filter(ascii_), np.flatnonzero(ascii_)
     if not ascii_.all():
-        out[~ascii_] = key[~ascii_].astype("object").str.contains(pattern, regex=True).to_numpy(dtype=bool)
-    return out
+        yield key[~ascii_].astype("object"), np.flatnonzero(~ascii_)
 
 
 @per_distinct
@@ -296,7 +324,7 @@ def sector_from_name(names: pd.Series, rules: Rules | None = None) -> pd.DataFra
         if not hit.any():
             continue
         pos = pos[hit]
-        matched = key.iloc[pos].str.extract(f"(?i)({rule.pattern})", expand=True)[0].fillna("").str.strip()
+        matched = extract(key.iloc[pos], _ci(rule.pattern)).str.strip()
         head, sep, tail = rule.evidence.replace("{label}", rule.label).partition("{match}")
         text = (head + matched + tail) if sep else pd.Series(head, index=matched.index, dtype="str")
         decided_sector = np.full(len(pos), rule.sector, dtype=object)
@@ -308,7 +336,7 @@ def sector_from_name(names: pd.Series, rules: Rules | None = None) -> pd.DataFra
             undecided |= has_business[pos]
         if undecided.any():
             marker = "|".join(f"(?:{p})" for p in (rules.company_suffix, rules.business_words) if p)
-            also = key.iloc[pos[undecided]].str.extract(f"(?i)({marker})", expand=True)[0]
+            also = extract(key.iloc[pos[undecided]], _ci(marker))
             text_arr[undecided] = (text.iloc[np.flatnonzero(undecided)] + " but also '"
                                    + also.fillna("").str.strip()
                                    + "': VCFSE or a business, not decided from the name").to_numpy()

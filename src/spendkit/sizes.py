@@ -24,8 +24,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .distinct import on_distinct_rows
 from .errors import ConfigError
 from .normalise import SPACES
+from .precedence import first_known, joined, layers
 
 BANDS = ("micro", "small", "medium", "large", "unknown")
 SME_BANDS = ("micro", "small", "medium")
@@ -200,10 +202,13 @@ def size_band(employees: pd.Series, turnover_pounds: pd.Series, balance_sheet_po
     Negative figures are treated as not known.
     """
     r = get_rule(rule)
-    index = employees.index
-    staff = _figure(employees)
-    turnover = _figure(turnover_pounds).set_axis(index)
-    balance = _figure(balance_sheet_pounds).set_axis(index)
+    figures = pd.DataFrame({"staff": _figure(employees).to_numpy(), "turnover": _figure(turnover_pounds).to_numpy(),
+                            "balance": _figure(balance_sheet_pounds).to_numpy()}, index=employees.index)
+    return on_distinct_rows(lambda f: _size_band(f["staff"], f["turnover"], f["balance"], r), figures)
+
+
+def _size_band(staff: pd.Series, turnover: pd.Series, balance: pd.Series, r: SizeRule) -> pd.DataFrame:
+    index = staff.index
     lims = r.limits()
     ignored = pd.Series("", index=index, dtype="str")
     if lims[0].balance_sheet is None:
@@ -380,37 +385,18 @@ def combine(*frames: pd.DataFrame, sources: Sequence[str] | None = None) -> pd.D
     if len(labels) != len(frames):
         raise ValueError(f"{len(frames)} frames but {len(labels)} source labels")
     index = frames[0].index
-    band = pd.Series("unknown", index=index, dtype="str")
-    evidence = pd.Series("", index=index, dtype="str")
-    strength = pd.Series("", index=index, dtype="str")
-    source = pd.Series("", index=index, dtype="str")
-    unknown_why = pd.Series("", index=index, dtype="str")
-    for frame, label in zip(frames, labels, strict=True):
-        f = frame.reindex(index)
-        f_band = f["size_band"].fillna("unknown").astype("str")
-        f_evidence = f["size_evidence"].fillna("").astype("str")
-        take = (band == "unknown") & (f_band != "unknown")
-        band = band.mask(take, f_band)
-        evidence = evidence.mask(take, f_evidence)
-        strength = strength.mask(take, f["size_strength"].fillna("").astype("str"))
-        source = source.mask(take, label)
-        add = (f_band == "unknown") & (f_evidence != "")
-        unknown_why = unknown_why.mask(add & (unknown_why != ""), unknown_why + "; " + f_evidence)
-        unknown_why = unknown_why.mask(add & (unknown_why == ""), f_evidence)
-    conflict = pd.Series("", index=index, dtype="str")
-    for frame, label in zip(frames, labels, strict=True):
-        f = frame.reindex(index)
-        f_band = f["size_band"].fillna("unknown").astype("str")
-        differs = (band != "unknown") & (f_band != "unknown") & (f_band != band) & (source != label)
-        text = (source + " says " + band + "; " + label + " says " + f_band + " ("
-                + f["size_evidence"].fillna("").astype("str") + ")")
-        conflict = conflict.mask(differs & (conflict != ""), conflict + "; " + label + " says "
-                                 + f_band + " (" + f["size_evidence"].fillna("").astype("str") + ")")
-        conflict = conflict.mask(differs & (conflict == ""), text)
-    evidence = evidence.mask(band == "unknown", unknown_why)
-    out = pd.DataFrame({"size_band": band, "size_evidence": evidence, "size_strength": strength,
-                        "size_source": source, "size_conflict": conflict}, index=index)
-    return out
+    aligned = [f.reindex(index) for f in frames]
+    bands, evidence, strength = (layers(aligned, c, missing) for c, missing in (
+        ("size_band", "unknown"), ("size_evidence", ""), ("size_strength", "")))
+    won = first_known(bands, labels, evidence, strength)
+    # Where no source knows, the evidence is every source's reason, joined.
+    undecided = np.flatnonzero(won.source == "")
+    won.evidence[undecided] = joined(evidence[:, undecided])
+    conflict = np.where(won.conflict == "", "", won.source + " says " + won.value + "; " + won.conflict)
+    out = pd.DataFrame({"size_band": won.value, "size_evidence": won.evidence,
+                        "size_strength": won.extra[0], "size_source": won.source,
+                        "size_conflict": conflict}, index=index)
+    return out.astype("str")
 
 
 # ---------------------------------------------------------------------------------------------
