@@ -248,8 +248,9 @@ def _parquet(frame: pd.DataFrame, path: Path) -> None:
         f.type) or pa.types.is_dictionary(f.type))]
     # Dictionary pages only where values repeat: for transaction numbers and amounts the writer
     # would build a dictionary to throw away. zstd level 1: as small as level 3 on ledgers, faster.
+    distinct = _mostly_distinct(frame)
     pq.write_table(table, path, compression="zstd", compression_level=1, write_statistics=stats,
-                   use_dictionary=[f.name for f in table.schema if f.name not in _mostly_distinct(frame)])
+                   use_dictionary=[f.name for f in table.schema if f.name not in distinct])
 
 
 def _mostly_distinct(frame: pd.DataFrame, sample: int = 20_000) -> set[str]:
