@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ColumnError
 
@@ -143,12 +143,35 @@ def words(header: str) -> tuple[str, ...]:
     return tuple(_mend(w) for w in raw)
 
 
+MEND_CUTOFF = 0.85  # how close (difflib's ratio) a misspelling must be to a vocabulary word
+_ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789"  # what ``words`` leaves in a word
+
+
 @lru_cache(maxsize=8192)
 def _mend(word: str) -> str:
     if len(word) < 7 or word in VOCABULARY:
         return word
-    match = difflib.get_close_matches(word, VOCABULARY, n=1, cutoff=0.85)
+    match = difflib.get_close_matches(word, _could_match(word), n=1, cutoff=MEND_CUTOFF)
     return match[0] if match else word
+
+
+def _could_match(word: str) -> list[str]:
+    """The vocabulary words that pass difflib's own quick test for ``word`` (enough letters in
+    common, counted with repeats, for a ratio of MEND_CUTOFF), found in one array operation:
+    get_close_matches would otherwise test every word of the vocabulary one by one."""
+    import numpy as np
+
+    counts, lengths = _vocabulary_counts()
+    common = np.minimum(counts, [word.count(c) for c in _ALPHANUMERIC]).sum(axis=1)
+    return [VOCABULARY[i] for i in np.flatnonzero(2.0 * common / (lengths + len(word)) >= MEND_CUTOFF)]
+
+
+@lru_cache(maxsize=1)
+def _vocabulary_counts() -> tuple[Any, Any]:
+    import numpy as np
+
+    return (np.array([[w.count(c) for c in _ALPHANUMERIC] for w in VOCABULARY]),
+            np.array([len(w) for w in VOCABULARY]))
 
 
 def role_rank(header: str, role: str) -> int:

@@ -119,19 +119,34 @@ def group_codes(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
     """(group per row, first row of each group) over the distinct combinations of ``columns``.
 
     Groups are numbered in order of first appearance. Works on integer codes (a Categorical's
-    own, else a factorisation), combined two at a time, so it never compares strings twice.
+    own, else a factorisation): a column of one value is skipped, and the codes of the others
+    are packed into one integer per row, factorised only when the next would overflow it.
     """
     n = len(columns[0]) if columns else 0
     key = np.zeros(n, dtype=np.int64)
+    size = 1  # the number of values ``key`` can take
     for s in columns:
         if isinstance(s.dtype, pd.CategoricalDtype):
             part = s.cat.codes.to_numpy().astype(np.int64) + 1  # missing (-1) is a value too
+            card = len(s.cat.categories) + 1
         else:
             part = pd.factorize(s, sort=False, use_na_sentinel=False)[0].astype(np.int64)
-        key = pd.factorize(key * (int(part.max(initial=0)) + 1) + part, sort=False)[0].astype(np.int64)
+            card = int(part.max(initial=0)) + 1
+        if card <= 1 or (isinstance(s.dtype, pd.CategoricalDtype) and _one_value(part)):
+            continue
+        if size * card >= 2**62:
+            key = pd.factorize(key, sort=False)[0].astype(np.int64)
+            size = int(key.max(initial=0)) + 1
+        key = key * card + part
+        size *= card
+    key = pd.factorize(key, sort=False)[0].astype(np.int64)
     # Numbered by first appearance: the running maximum rises exactly at each group's first row.
     first = np.flatnonzero(np.diff(np.maximum.accumulate(key), prepend=-1) > 0)
     return key, first
+
+
+def _one_value(codes: np.ndarray) -> bool:
+    return len(codes) == 0 or bool((codes == codes[0]).all())
 
 
 def _mostly_distinct(raw: pd.Series, sample: int = 20_000) -> bool:

@@ -37,7 +37,7 @@ from pandas.api.types import union_categoricals
 from . import normalise, postcodes
 from .columns import ColumnMap, detect_columns
 from .config import Settings
-from .distinct import categorical, categories_where, keep_rows, per_distinct
+from .distinct import as_text, categorical, categories_where, keep_rows, per_distinct
 from .read import RawTable, RestartWhole, iter_tables, read_tables
 
 clean_text = per_distinct(normalise.clean_text)
@@ -283,11 +283,11 @@ def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.S
 
 
 def _ledger_postcodes(frame: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
-    """The postcode column's cell, else a postcode found in the address column."""
-    out = pd.Series("", index=frame.index, dtype="str")
-    if cmap.get("postcode"):
-        out = frame[cmap.get("postcode")].str.strip()
-    if cmap.get("address"):
-        found = extract_postcodes(frame[cmap.get("address")])
-        out = out.mask(out == "", found)
+    """The postcode column's cell, else a postcode found in the address column (a Categorical
+    when there is no address column: postcodes repeat)."""
+    postcode, address = cmap.get("postcode"), cmap.get("address")
+    out = categorical(lambda s: s.str.strip(), frame[postcode]) if postcode else _constant(frame, "")
+    if address:
+        out = as_text(out)
+        out = out.mask(out == "", extract_postcodes(frame[address]))
     return out
