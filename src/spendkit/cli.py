@@ -7,7 +7,6 @@ Heavy libraries (pandas, pyarrow) are imported inside commands so that
 from __future__ import annotations
 
 import sys
-from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +27,8 @@ State: dict[str, Any] = {"debug": False}
 
 def _version(value: bool) -> None:
     if value:
+        from importlib.metadata import version  # 30 ms to import: only when asked
+
         typer.echo(f"spendkit {version('spendkit')}")
         raise typer.Exit()
 

@@ -184,11 +184,11 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     cmap = column_map or detect_columns(frame, table.source, {role: clashes.get(h, h)
                                                               for role, h in settings.columns.items()})
     col = cmap.get
-    reasons: list[pd.Series] = []
+    reasons: list[pd.Series] = []  # per check, in order: why a row fails it ("" where it passes)
     notes = list(table.notes)
 
     payee = categorical(normalise.clean_text, frame[col("payee")])
-    reasons.append(pd.Series("", index=frame.index, dtype="str").mask(payee == "", "no payee"))
+    no_payee = (payee == "").to_numpy()
     amounts = parse_amounts(frame[col("amount")], col("amount"))
     reasons.append(amounts.reasons)
     notes += amounts.notes
@@ -211,8 +211,11 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     else:
         payment_date = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
 
-    totals = _totals_rows(frame, cmap, payee)
-    reason = _first_reason(reasons).mask(totals, TOTALS_REASON)
+    is_total = _totals_rows(frame, cmap, payee).to_numpy()
+    bad = is_total | no_payee
+    for r in reasons:
+        bad |= (r != "").to_numpy()
+    bad_at = np.flatnonzero(bad)
 
     # Text decided per distinct value is a Categorical (codes plus each value once): cheap to
     # filter, group and write, however many rows. Transaction ids are mostly distinct: text.
@@ -231,20 +234,19 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rows["source_file"] = _constant(frame, source)
     rows["source_row"] = table.row_numbers
 
-    bad = (reason != "").to_numpy()
-    bad_at = np.flatnonzero(bad)
+    pence = amounts.values.to_numpy()
     rejected = frame.take(bad_at)  # positions, not a boolean .loc: a fraction of the cost
     rejected["source_file"] = pd.Series(source, index=rejected.index, dtype="str")
     rejected["source_row"] = table.row_numbers[bad_at]
-    rejected["amount_pence"] = amounts.values.where(~totals, 0).to_numpy()[bad_at]
-    rejected["reason"] = pd.Series(reason.to_numpy()[bad_at], index=rejected.index, dtype="str")
+    rejected["amount_pence"] = np.where(is_total, 0, pence)[bad_at]
+    rejected["reason"] = pd.Series(_reasons_at(bad_at, is_total, no_payee, reasons), index=rejected.index,
+                                   dtype="str")
     info: dict[str, Any] = {
         "file": table.source, "sheet": table.sheet, "encoding": table.encoding,
         "delimiter": table.delimiter, "header_row": table.header_row,
         "columns": dict(cmap.roles), "rows_read": len(frame), "blank_rows": table.blank_rows,
         "notes": [*cmap.notes, *notes],
     }
-    pence, is_total = amounts.values.to_numpy(), totals.to_numpy()
     if is_total.any():  # a total is not a payment: its figure goes in the reason, not in the sums
         info["totals_rows"] = {"rows": int(is_total.sum()), "pence": int(pence[is_total].sum())}
     rows = keep_rows(rows, ~bad) if len(bad_at) else rows.reset_index(drop=True)
@@ -258,11 +260,14 @@ def _constant(frame: pd.DataFrame, value: str) -> pd.Series:
                                                categories=pd.Index([value], dtype="str")), index=frame.index)
 
 
-def _first_reason(reasons: list[pd.Series]) -> pd.Series:
-    out = reasons[0]
-    for r in reasons[1:]:
-        out = out.mask(out == "", r)
-    return out
+def _reasons_at(rows: np.ndarray, is_total: np.ndarray, no_payee: np.ndarray,
+                reasons: list[pd.Series]) -> np.ndarray:
+    """Why each of ``rows`` is rejected: a totals row, else the first check it fails (no payee,
+    then the others in order). Only these rows' texts are looked at."""
+    out = np.where(no_payee[rows], "no payee", "").astype(object)
+    for r in reasons:
+        out = np.where(out == "", r.take(rows).to_numpy(dtype=object), out)
+    return np.where(is_total[rows], TOTALS_REASON, out)
 
 
 def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.Series:

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -501,13 +502,16 @@ def csv_parts(path: Path, source: str, head: bytes, scorer: HeaderScorer,
         raise NotStreamable from None
     layout = _csv_layout(text, source, scorer)
     body_at = _body_byte_offset(layout, text, start, whole=whole)
-    if body_at is None or not _scan_csv(path, start, body_at):
+    if body_at is None:
         raise NotStreamable
     width = len(layout.full_header)
     invalid: list[Any] = []
     names: list[str] = []
     done = 0
-    with pa.OSFile(str(path)) as f:
+    # The whole file is checked (UTF-8, NUL bytes, blank lines) on a second core while pyarrow
+    # parses the first part; no part is given before the check has passed.
+    with ThreadPoolExecutor(1) as pool, pa.OSFile(str(path)) as f:
+        scanned = pool.submit(_scan_csv, path, start, body_at)
         f.seek(body_at)
         try:
             reader = pacsv.open_csv(f, **_arrow_options(width, layout.delimiter, invalid,
@@ -515,7 +519,9 @@ def csv_parts(path: Path, source: str, head: bytes, scorer: HeaderScorer,
         except pa.ArrowInvalid:
             raise NotStreamable from None
         for part, (batches, last) in enumerate(rechunk(_checked_batches(reader, invalid), chunk_rows)):
-            tbl = pa.Table.from_batches(batches, schema=reader.schema)
+            if not scanned.result():
+                raise NotStreamable
+            tbl = pa.Table.from_batches(batches, schema=reader.schema).combine_chunks()
             frame = tbl.to_pandas()
             frame.columns = list(range(width))
             del tbl, batches
