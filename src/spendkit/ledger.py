@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,26 +188,26 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     reasons: list[pd.Series] = []  # per check, in order: why a row fails it ("" where it passes)
     notes = list(table.notes)
 
-    payee = categorical(normalise.clean_text, frame[col("payee")])
+    # Amounts and dates are parsed on a second core (numpy and pyarrow let go of the GIL) while
+    # this one cleans the text columns.
+    with ThreadPoolExecutor(1) as pool:
+        parsing = pool.submit(parse_amounts, frame[col("amount")], col("amount"))
+        dating = pool.submit(_payment_dates, frame[col("date")], col("date"), settings) if col("date") else None
+        payee = categorical(normalise.clean_text, frame[col("payee")])
+        text = {role: (clean_text(frame[col(role)]) if role == "transaction_id" else
+                       categorical(normalise.clean_text, frame[col(role)])) if col(role) else None
+                for role in TEXT_ROLES}
+        payee_key = categorical(normalise.name_key, payee)
+        postcode_raw = _ledger_postcodes(frame, cmap)
+        amounts = parsing.result()
+        dates = dating.result() if dating else None
     no_payee = (payee == "").to_numpy()
-    amounts = parse_amounts(frame[col("amount")], col("amount"))
     reasons.append(amounts.reasons)
     notes += amounts.notes
-    if col("date"):
-        raw_dates = frame[col("date")]
-        midnight = raw_dates.str.fullmatch(ZERO_TIME)
-        if midnight.any():
-            # A bare '00:00:00' is a null date/time as some systems export it (Oxford's
-            # apr-jun-2014 file has nothing else): no date, not an unreadable one.
-            raw_dates = raw_dates.mask(midnight, "")
-            notes.append(f"date: {int(midnight.sum()):,} value(s) in '{col('date')}' were a bare "
-                         "'00:00:00' (no date); those rows are counted undated")
-        dates = parse_dates(raw_dates, col("date"))
+    if dates is not None:
+        notes += dates.notes
         if settings.dates.unreadable == "reject":
             reasons.append(dates.reasons)
-        elif (dates.reasons != "").any():
-            notes.append(f"{int((dates.reasons != '').sum())} unreadable date(s) in '{col('date')}' "
-                         "kept as missing (dates.unreadable = 'keep')")
         payment_date = dates.values
     else:
         payment_date = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
@@ -222,15 +223,12 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     source = table.source if table.sheet is None else f"{table.source} [{table.sheet}]"
     rows = frame.copy(deep=False)  # copy-on-write: the new columns never touch ``frame``
     rows["payee"] = payee
-    rows["payee_key"] = categorical(normalise.name_key, payee)
+    rows["payee_key"] = payee_key
     rows["amount_pence"] = amounts.values
     rows["payment_date"] = payment_date
-    for role in TEXT_ROLES:
-        if role == "transaction_id":
-            rows[role] = clean_text(frame[col(role)]) if col(role) else ""
-        else:
-            rows[role] = categorical(normalise.clean_text, frame[col(role)]) if col(role) else _constant(frame, "")
-    rows["postcode_raw"] = _ledger_postcodes(frame, cmap)
+    for role, values in text.items():
+        rows[role] = values if values is not None else "" if role == "transaction_id" else _constant(frame, "")
+    rows["postcode_raw"] = postcode_raw
     rows["source_file"] = _constant(frame, source)
     rows["source_row"] = table.row_numbers
 
@@ -252,6 +250,24 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rows = keep_rows(rows, ~bad) if len(bad_at) else rows.reset_index(drop=True)
     ledger = Ledger(rows, rejected.reset_index(drop=True), info, cmap, int(pence[~is_total].sum()))
     return _finish_totals(ledger) if finish else ledger
+
+
+def _payment_dates(raw: pd.Series, column: str, settings: Settings) -> normalise.Parsed:
+    """The date column parsed; notes say what was read as no date, or kept though unreadable."""
+    notes: list[str] = []
+    midnight = raw.str.fullmatch(ZERO_TIME)
+    if midnight.any():
+        # A bare '00:00:00' is a null date/time as some systems export it (Oxford's
+        # apr-jun-2014 file has nothing else): no date, not an unreadable one.
+        raw = raw.mask(midnight, "")
+        notes.append(f"date: {int(midnight.sum()):,} value(s) in '{column}' were a bare "
+                     "'00:00:00' (no date); those rows are counted undated")
+    dates = parse_dates(raw, column)
+    if settings.dates.unreadable != "reject" and (dates.reasons != "").any():
+        notes.append(f"{int((dates.reasons != '').sum())} unreadable date(s) in '{column}' "
+                     "kept as missing (dates.unreadable = 'keep')")
+    dates.notes = notes + dates.notes
+    return dates
 
 
 def _constant(frame: pd.DataFrame, value: str) -> pd.Series:
