@@ -94,6 +94,15 @@ def as_text(s: pd.Series) -> pd.Series:
     return s.astype("object").fillna("").astype("str")
 
 
+def as_categorical(raw: pd.Series) -> pd.Series:
+    """Text as a Categorical of its distinct values (in order of first appearance). A column
+    with missing values, or one already Categorical, is given back as it is."""
+    if isinstance(raw.dtype, pd.CategoricalDtype) or raw.hasnans:
+        return raw
+    codes, uniques = factorize(raw)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=uniques), index=raw.index, name=raw.name)
+
+
 def categorical(fn: Callable[[pd.Series], pd.Series], raw: pd.Series) -> pd.Series:
     """``fn`` (text -> text) over the distinct values of ``raw``, as a Categorical: however many
     rows, the column holds integer codes and each distinct result once. A Categorical ``raw``

@@ -38,7 +38,14 @@ from pandas.api.types import union_categoricals
 from . import normalise, postcodes
 from .columns import ColumnMap, detect_columns
 from .config import Settings
-from .distinct import as_text, categorical, categories_where, keep_rows, per_distinct
+from .distinct import (
+    as_categorical,
+    as_text,
+    categorical,
+    categories_where,
+    keep_rows,
+    per_distinct,
+)
 from .read import RawTable, RestartWhole, iter_tables, read_tables
 
 clean_text = per_distinct(normalise.clean_text)
@@ -188,6 +195,12 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     reasons: list[pd.Series] = []  # per check, in order: why a row fails it ("" where it passes)
     notes = list(table.notes)
 
+    # The ledger's own columns read for a role whose values repeat (payee, supplier id,
+    # department...) are held as Categoricals too: cleaned, filtered and written once per value.
+    frame = frame.copy(deep=False)
+    for c in dict.fromkeys(col(r) for r in ("payee", "postcode", *TEXT_ROLES) if r != "transaction_id"):
+        if c:
+            frame[c] = as_categorical(frame[c])
     # Amounts and dates are parsed on a second core (numpy and pyarrow let go of the GIL) while
     # this one cleans the text columns.
     with ThreadPoolExecutor(1) as pool:
@@ -234,6 +247,9 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
 
     pence = amounts.values.to_numpy()
     rejected = frame.take(bad_at)  # positions, not a boolean .loc: a fraction of the cost
+    for c in rejected.columns:
+        if isinstance(rejected[c].dtype, pd.CategoricalDtype):
+            rejected[c] = rejected[c].cat.remove_unused_categories()
     rejected["source_file"] = pd.Series(source, index=rejected.index, dtype="str")
     rejected["source_row"] = table.row_numbers[bad_at]
     rejected["amount_pence"] = np.where(is_total, 0, pence)[bad_at]
