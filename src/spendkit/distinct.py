@@ -184,6 +184,7 @@ def spread_categorical(result: pd.Series, codes: np.ndarray, index: pd.Index) ->
     column holds integer codes and the few distinct strings once, so taking it costs nothing."""
     if result.dtype == object or str(result.dtype) == "str":
         inner, labels = pd.factorize(result.fillna(""), sort=False)
-        return pd.Series(pd.Categorical.from_codes(inner[codes], categories=pd.Index(labels, dtype="str")),
-                         index=index)
+        small = inner.astype(np.int8 if len(labels) < 2**7 else np.int16 if len(labels) < 2**15 else np.int32)
+        return pd.Series(pd.Categorical.from_codes(small[codes], categories=pd.Index(labels, dtype="str"),
+                                                   validate=False), index=index)
     return spread(result, codes, index)

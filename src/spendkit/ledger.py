@@ -308,15 +308,16 @@ def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.S
     amount_col = cmap.get("amount")
     others = [c for c in frame.columns if c != amount_col]
     candidates = categories_where(payee, lambda s: (s == "") | s.str.upper().str.fullmatch(_TOTAL))
-    out = pd.Series(False, index=frame.index)
-    if not candidates.any() or not others:
-        return out
-    sub = frame.loc[candidates, others]
-    labelled = sub.apply(lambda s: s.str.upper().str.fullmatch(_TOTAL)).any(axis=1)
-    only_amount = (sub.apply(lambda s: s.str.strip() == "").all(axis=1)
-                   & (frame.loc[candidates, amount_col].str.strip() != ""))
-    out[candidates] = labelled | only_amount
-    return out.astype(bool)  # pandas 2 leaves an object mask here
+    out = np.zeros(len(frame), dtype=bool)
+    at = np.flatnonzero(candidates.to_numpy())
+    if not len(at) or not others:
+        return pd.Series(out, index=frame.index)
+    # The few candidate rows as text (a Categorical's .str would work on all its categories).
+    sub = frame.iloc[at].apply(as_text)
+    labelled = sub[others].apply(lambda s: s.str.upper().str.fullmatch(_TOTAL)).any(axis=1)
+    only_amount = sub[others].apply(lambda s: s.str.strip() == "").all(axis=1) & (sub[amount_col].str.strip() != "")
+    out[at] = (labelled | only_amount).to_numpy(dtype=bool)
+    return pd.Series(out, index=frame.index)
 
 
 def _ledger_postcodes(frame: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
