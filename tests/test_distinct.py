@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spendkit import columns
-from spendkit.distinct import as_categorical, group_codes, on_distinct_rows
+from spendkit.distinct import as_categorical, group_codes, on_distinct_rows, take_rows
 from spendkit.precedence import first_known, joined
 
 values = st.sampled_from(["", "a", "b", "Acme Ltd", "ACME LTD"])
@@ -102,3 +102,16 @@ def test_header_words_mend_as_difflib_over_the_whole_vocabulary():
         if len(w) >= 7 and w not in columns.VOCABULARY:
             want = difflib.get_close_matches(w, columns.VOCABULARY, n=1, cutoff=columns.MEND_CUTOFF)
             assert columns._mend(w) == (want[0] if want else w), w
+
+
+def test_take_rows_from_many_chunks_is_take():
+    import pyarrow as pa
+
+    chunks = [pa.array([f"r{i}" for i in range(start, start + 7)], pa.large_string()) for start in range(0, 70, 7)]
+    frame = pd.DataFrame({"text": pd.array(pa.chunked_array(chunks), dtype="str"),
+                          "n": np.arange(70), "cat": pd.Categorical(["a", "b"] * 35)})
+    assert frame["text"].array._pa_array.num_chunks == 10
+    at = np.array([0, 6, 7, 33, 34, 69])
+    got = take_rows(frame, at)
+    pd.testing.assert_frame_equal(got, frame.take(at))
+    assert take_rows(frame, np.array([], dtype=np.int64)).empty

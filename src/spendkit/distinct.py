@@ -63,6 +63,28 @@ def keep_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     return out
 
 
+def take_rows(frame: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` at ascending positions ``at`` (a few: rejected rows), index kept.
+    Arrow text in many chunks (a streamed file) is taken chunk by chunk: pyarrow's own take
+    would first join the chunks, copying the whole column for a handful of rows."""
+    import pyarrow as pa
+
+    cols = {}
+    for i, (name, s) in enumerate(frame.items()):
+        text = s.array._pa_array if isinstance(s.array, pd.arrays.ArrowStringArray) else None
+        if text is not None and text.num_chunks > 1:
+            starts = np.cumsum([0, *(len(c) for c in text.chunks)])
+            chunk = np.searchsorted(starts, at, side="right") - 1
+            parts = [text.chunk(k).take(pa.array(at[chunk == k] - starts[k])) for k in np.unique(chunk)]
+            cols[i] = pd.Series(pd.array(pa.chunked_array(parts, type=text.type), dtype=s.dtype),
+                                index=frame.index[at], name=name)
+        else:
+            cols[i] = s.take(at)
+    out = pd.DataFrame(cols, index=frame.index[at])
+    out.columns = frame.columns
+    return out
+
+
 def per_distinct(fn: F) -> F:
     """Wrap ``fn(series, *args)`` (returning a Series, or an object of Series fields)."""
 

@@ -45,6 +45,7 @@ from .distinct import (
     categories_where,
     keep_rows,
     per_distinct,
+    take_rows,
 )
 from .read import RawTable, RestartWhole, iter_tables, read_tables
 
@@ -246,7 +247,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rows["source_row"] = table.row_numbers
 
     pence = amounts.values.to_numpy()
-    rejected = frame.take(bad_at)  # positions, not a boolean .loc: a fraction of the cost
+    rejected = take_rows(frame, bad_at)
     for c in rejected.columns:
         if isinstance(rejected[c].dtype, pd.CategoricalDtype):
             rejected[c] = rejected[c].cat.remove_unused_categories()
@@ -313,7 +314,7 @@ def _totals_rows(frame: pd.DataFrame, cmap: ColumnMap, payee: pd.Series) -> pd.S
     if not len(at) or not others:
         return pd.Series(out, index=frame.index)
     # The few candidate rows as text (a Categorical's .str would work on all its categories).
-    sub = frame.iloc[at].apply(as_text)
+    sub = take_rows(frame, at).apply(as_text)
     labelled = sub[others].apply(lambda s: s.str.upper().str.fullmatch(_TOTAL)).any(axis=1)
     only_amount = sub[others].apply(lambda s: s.str.strip() == "").all(axis=1) & (sub[amount_col].str.strip() != "")
     out[at] = (labelled | only_amount).to_numpy(dtype=bool)

@@ -337,7 +337,7 @@ def _arrow_options(width: int, delimiter: str, invalid: list[Any], block: int | 
                                               use_threads=ARROW_THREADS if threads is None else threads),
             "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                                 invalid_row_handler=on_invalid),
-            "convert_options": pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+            "convert_options": pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
                                                     strings_can_be_null=False,
                                                     quoted_strings_can_be_null=False,
                                                     check_utf8=False)}
@@ -521,7 +521,7 @@ def csv_parts(path: Path, source: str, head: bytes, scorer: HeaderScorer,
         for part, (batches, last) in enumerate(rechunk(_checked_batches(reader, invalid), chunk_rows)):
             if not scanned.result():
                 raise NotStreamable
-            tbl = pa.Table.from_batches(batches, schema=reader.schema).combine_chunks()
+            tbl = pa.Table.from_batches(batches, schema=reader.schema)
             frame = tbl.to_pandas()
             frame.columns = list(range(width))
             del tbl, batches
