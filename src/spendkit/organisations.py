@@ -18,7 +18,7 @@ sector_evidence, sector_strength, sector_conflict, influenceable (bool).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,18 +68,37 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
     by_name = sectors.sector_from_name(names, rules).add_prefix("name_")
     by_name["name_plc"] = sectors.contains(names, r"(?i)\b(?:plc|p\.l\.c)\.?$")
     facts = pd.concat([payees.drop(columns=["name", "payee_key"], errors="ignore"), by_name], axis=1)
-    return on_distinct_rows(lambda distinct: _decide(distinct, settings, rules), facts)
+    # Size and sector read different facts: each is decided once per distinct combination of its own.
+    size = on_distinct_rows(lambda d: _size(d, settings), facts[[c for c in _SIZE_FACTS if c in facts]])
+    sector = on_distinct_rows(lambda d: _sector(d, settings, rules), facts[[c for c in _SECTOR_FACTS if c in facts]])
+    out = pd.concat([size[["size_band", "size_evidence", "size_strength", "size_conflict"]], sector], axis=1)
+    out["sme"] = size["sme"]
+    out["influenceable"] = ~out["sector"].isin(list(settings.exclude_from_headline))
+    return out
 
 
-def _decide(payees: pd.DataFrame, settings: OrganisationSettings, rules: sectors.Rules) -> pd.DataFrame:
-    idx = payees.index
+_SIZE_FACTS = ("sup_employees", "sup_turnover", "sup_balance_sheet", "sup_sme_flag", "sme_flag",
+               "sup_large_group", "sup_legal_form", "reg_legal_form", "name_plc", "reg_registry",
+               "reg_income_pounds", "reg_accounts_category")
+_SECTOR_FACTS = ("sup_sector", "sup_vcse_flag", "vcse_flag", "reg_registry", "reg_legal_form", "reg_org_id",
+                 "sup_legal_form", "name_sector", "name_sector_evidence", "name_sector_strength")
 
+
+def _column(payees: pd.DataFrame) -> Callable[[str], pd.Series]:
     def col(name: str) -> pd.Series:
-        return payees[name].fillna("").astype("str") if name in payees else pd.Series("", index=idx, dtype="str")
+        return (payees[name].fillna("").astype("str") if name in payees
+                else pd.Series("", index=payees.index, dtype="str"))
+    return col
 
+
+def _legal_form(col: Callable[[str], pd.Series]) -> pd.Series:
+    return col("sup_legal_form").where(col("sup_legal_form") != "", col("reg_legal_form"))
+
+
+def _size(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame:
+    idx = payees.index
+    col = _column(payees)
     rule = sizes.get_rule(settings.size_rule)
-
-    # ---- size
     figures = sizes.size_band(_number(col("sup_employees")), _number(col("sup_turnover")),
                               _number(col("sup_balance_sheet")), rule)
     figures = _prefix_evidence(figures, "size_evidence", "supplier file: ")
@@ -87,24 +106,29 @@ def _decide(payees: pd.DataFrame, settings: OrganisationSettings, rules: sectors
     ledger_flag = _flag_size(col("sme_flag"), "ledger SME flag")
     group = sizes.not_sme(col("sup_large_group").str.fullmatch(YES),
                           "supplier file: part of a large group, not an SME", strength="strong")
-    form_text = col("sup_legal_form").where(col("sup_legal_form") != "", col("reg_legal_form"))
-    is_plc = pd.Series(sectors.contains(form_text, r"(?i)\bplc\b|public limited")
+    is_plc = pd.Series(sectors.contains(_legal_form(col), r"(?i)\bplc\b|public limited")
                        | payees["name_plc"].to_numpy(dtype=bool), index=idx)
     plc = sizes.not_sme(is_plc, "public limited company (legal form or name): not an SME")
-    layers = [(figures, "supplier file figures"), (sup_flag, "supplier file SME flag"),
-              (ledger_flag, "ledger SME flag"), (group, "supplier file group"), (plc, "legal form")]
+    sources = [(figures, "supplier file figures"), (sup_flag, "supplier file SME flag"),
+               (ledger_flag, "ledger SME flag"), (group, "supplier file group"), (plc, "legal form")]
     if "reg_registry" in payees:
         charity_income = _number(col("reg_income_pounds")).where(
             col("reg_registry").str.contains("charit|oscr|ccni"), np.nan)
-        layers += [(sizes.band_from_income(charity_income, rule), "charity income"),
-                   (sizes.band_from_accounts_category(col("reg_accounts_category")),
-                    "Companies House accounts")]
-    size = sizes.combine(*(f for f, _ in layers), sources=[label for _, label in layers])
+        sources += [(sizes.band_from_income(charity_income, rule), "charity income"),
+                    (sizes.band_from_accounts_category(col("reg_accounts_category")),
+                     "Companies House accounts")]
+    size = sizes.combine(*(f for f, _ in sources), sources=[label for _, label in sources])
     sme = pd.Series(pd.NA, index=idx, dtype="boolean")
     sme = sme.mask(size["size_band"].isin([*sizes.SME_BANDS, "sme"]), True)
     sme = sme.mask(size["size_band"] == "large", False)
+    out = size[["size_band", "size_evidence", "size_strength", "size_conflict"]].astype("str")
+    out["sme"] = sme
+    return out
 
-    # ---- sector
+
+def _sector(payees: pd.DataFrame, settings: OrganisationSettings, rules: sectors.Rules) -> pd.DataFrame:
+    idx = payees.index
+    col = _column(payees)
     sector_col = col("sup_sector").str.lower().str.strip().map(SECTOR_WORDS).fillna("unknown")
     from_sector = _sector_frame(sector_col, "supplier file sector '" + col("sup_sector") + "'", "strong")
     from_sup_vcse = _sector_frame(np.where(col("sup_vcse_flag").str.fullmatch(YES), "vcfse", "unknown"),
@@ -120,19 +144,12 @@ def _decide(payees: pd.DataFrame, settings: OrganisationSettings, rules: sectors
     from_registry = _sector_frame(np.where(charity, "vcfse", "unknown"),
                                   "registered: " + col("reg_org_id") + " (" + reg.str.replace("_", " ") + ")",
                                   "strong", idx)
-    from_form = sectors.sector_from_legal_form(form_text, rules,
+    from_form = sectors.sector_from_legal_form(_legal_form(col), rules,
                                                guarantee_is_vcfse=settings.guarantee_is_vcfse)
     from_name = payees[["name_sector", "name_sector_evidence", "name_sector_strength"]].rename(
         columns=lambda c: c.removeprefix("name_"))
-    sector = _combine_sectors([from_sector, from_sup_vcse, from_ledger_vcse, from_registry, from_form,
-                               from_name],
-                              ["supplier file", "supplier file", "ledger", "registry", "legal form", "name"])
-    out = pd.concat([size[["size_band", "size_evidence", "size_strength", "size_conflict"]], sector],
-                    axis=1)
-    out["size_band"] = out["size_band"].astype("str")
-    out["sme"] = sme
-    out["influenceable"] = ~out["sector"].isin(list(settings.exclude_from_headline))
-    return out
+    return _combine_sectors([from_sector, from_sup_vcse, from_ledger_vcse, from_registry, from_form, from_name],
+                            ["supplier file", "supplier file", "ledger", "registry", "legal form", "name"])
 
 
 def _number(text: pd.Series) -> pd.Series:
