@@ -204,9 +204,10 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
             frame[c] = as_categorical(frame[c])
     # Amounts and dates are parsed on a second core (numpy and pyarrow let go of the GIL) while
     # this one cleans the text columns.
+    amount_col, date_col = cmap.roles["amount"], col("date")  # the amount is always found
     with ThreadPoolExecutor(1) as pool:
-        parsing = pool.submit(parse_amounts, frame[col("amount")], col("amount"))
-        dating = pool.submit(_payment_dates, frame[col("date")], col("date"), settings) if col("date") else None
+        parsing = pool.submit(parse_amounts, frame[amount_col], amount_col)
+        dating = pool.submit(_payment_dates, frame[date_col], date_col, settings) if date_col else None
         payee = categorical(normalise.clean_text, frame[col("payee")])
         text = {role: (clean_text(frame[col(role)]) if role == "transaction_id" else
                        categorical(normalise.clean_text, frame[col(role)])) if col(role) else None
