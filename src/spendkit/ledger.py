@@ -209,9 +209,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
         parsing = pool.submit(parse_amounts, frame[amount_col], amount_col)
         dating = pool.submit(_payment_dates, frame[date_col], date_col, settings) if date_col else None
         payee = categorical(normalise.clean_text, frame[col("payee")])
-        text = {role: (clean_text(frame[col(role)]) if role == "transaction_id" else
-                       categorical(normalise.clean_text, frame[col(role)])) if col(role) else None
-                for role in TEXT_ROLES}
+        text = {role: _role_text(frame, col(role), role) for role in TEXT_ROLES}
         payee_key = categorical(normalise.name_key, payee)
         postcode_raw = _ledger_postcodes(frame, cmap)
         amounts = parsing.result()
@@ -242,7 +240,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rows["amount_pence"] = amounts.values
     rows["payment_date"] = payment_date
     for role, values in text.items():
-        rows[role] = values if values is not None else "" if role == "transaction_id" else _constant(frame, "")
+        rows[role] = values
     rows["postcode_raw"] = postcode_raw
     rows["source_file"] = _constant(frame, source)
     rows["source_row"] = table.row_numbers
@@ -268,6 +266,14 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rows = keep_rows(rows, ~bad) if len(bad_at) else rows.reset_index(drop=True)
     ledger = Ledger(rows, rejected.reset_index(drop=True), info, cmap, int(pence[~is_total].sum()))
     return _finish_totals(ledger) if finish else ledger
+
+
+def _role_text(frame: pd.DataFrame, header: str | None, role: str) -> pd.Series | str:
+    """A text role's column cleaned: a Categorical, but transaction ids (mostly distinct) as
+    text; "" everywhere when the ledger has no such column."""
+    if role == "transaction_id":
+        return clean_text(frame[header]) if header else ""
+    return categorical(normalise.clean_text, frame[header]) if header else _constant(frame, "")
 
 
 def _payment_dates(raw: pd.Series, column: str, settings: Settings) -> normalise.Parsed:

@@ -273,14 +273,25 @@ def _by_engine(key: pd.Series, pattern: str) -> Iterator[tuple[Any, np.ndarray]]
 
     values = pa.array(key.astype("str"), type=pa.large_string())
     ascii_ = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
-    try:
-        pc.match_substring_regex(pa.array([""], pa.large_string()), pattern)
-    except pa.ArrowInvalid:
+    if not _re2_runs(pattern):
         ascii_[:] = False
     if ascii_.any():
         yield values.filter(ascii_), np.flatnonzero(ascii_)
     if not ascii_.all():
         yield key[~ascii_].astype("object"), np.flatnonzero(~ascii_)
+
+
+@functools.cache
+def _re2_runs(pattern: str) -> bool:
+    """Can pyarrow's RE2 run ``pattern``? (Not a look-around, say.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        pc.match_substring_regex(pa.array([""], pa.large_string()), pattern)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 @per_distinct
