@@ -45,7 +45,7 @@ def openpyxl_read_only(path: Path) -> int:
 
 
 def spendkit_reader(path: Path) -> int:
-    from spendkit.read import read_tables
+    from spendkit.read.files import read_tables
 
     return len(read_tables(path)[0].frame)
 

@@ -785,7 +785,7 @@ def check(case: Case, folder: Path, workdir: Path, *, out_name: str = "out.csv")
     process and compare what it did with the case's promise (``out_name`` may be .xlsx)."""
     from typer.testing import CliRunner
 
-    from spendkit.cli import app
+    from spendkit.cli.app import app
 
     got = Outcome(case.name, case.category, case.expected_exit)
     if case.skip_as_root and hasattr(os, "geteuid") and os.geteuid() == 0:

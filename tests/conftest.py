@@ -16,13 +16,13 @@ def samples() -> Path:
 @pytest.fixture(scope="session")
 def index():
     """The real ONS Postcode Directory index (built into the user cache on first use)."""
-    from spendkit.places import PostcodeIndex
+    from spendkit.reference.postcode_index import PostcodeIndex
 
     return PostcodeIndex.load()
 
 
 @pytest.fixture(scope="session")
 def districts():
-    from spendkit.places import Districts
+    from spendkit.reference.districts import Districts
 
     return Districts()

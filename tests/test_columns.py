@@ -11,9 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spendkit.columns import detect_columns, role_rank, words
 from spendkit.errors import ColumnError
-from spendkit.read import read_tables, unique_names
+from spendkit.normalise.columns import detect_columns
+from spendkit.read.files import read_tables
+from spendkit.read.headers import role_rank, words
+from spendkit.read.table import unique_names
 
 
 def frame(header: str, *rows: list[str]) -> pd.DataFrame:

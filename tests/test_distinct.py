@@ -10,9 +10,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spendkit import columns
+from spendkit.decide.precedence import first_known, joined
 from spendkit.distinct import as_categorical, group_codes, on_distinct_rows, take_rows
-from spendkit.precedence import first_known, joined
+from spendkit.read import headers as columns
 
 values = st.sampled_from(["", "a", "b", "Acme Ltd", "ACME LTD"])
 

@@ -166,9 +166,9 @@ def test_registry_in_wrong_format_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_formation_agent_office_is_weak_evidence_of_place() -> None:
-    from spendkit.normalise import name_key
-    from spendkit.pipeline import registry_rows
-    from spendkit.registries import COLUMNS
+    from spendkit.decide.rows import registry_rows
+    from spendkit.normalise.values import name_key
+    from spendkit.reference.registries import COLUMNS
 
     n = 600  # companies registered at one formation agent's address
     names = pd.Series([f"SHELF COMPANY {i} LIMITED" for i in range(n)], dtype="str")

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from spendkit import normalise, postcodes
+from spendkit.normalise import postcodes
+from spendkit.normalise import values as normalise
 
 
 def S(values: list[str]) -> pd.Series:
@@ -450,7 +451,7 @@ def test_name_key_keeps_different_names_apart() -> None:
 
 def test_old_newport_npt_postcodes_are_postcode_shaped() -> None:
     # The directory still holds 2,417 terminated 'NPT' postcodes (Newport); they must be looked up.
-    from spendkit import postcodes as pc
+    from spendkit.normalise import postcodes as pc
 
     formatted, reasons = pc.normalise(pd.Series(["npt0ad", "NPT 0AD", "NPT0A"], dtype="str"))
     assert list(formatted) == ["NPT 0AD", "NPT 0AD", ""]

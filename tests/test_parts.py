@@ -14,7 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import spendkit
-from spendkit import ledger, read, read_csv
+from spendkit import read
+from spendkit.normalise import ledger
+from spendkit.read import csvfile as read_csv
 
 POSTCODES = ["WN1 1YN", "BL1 1RU", "M1 1AA", "N1 2UD", "", "TBC"]
 

@@ -18,15 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spendkit import places, postcodes
+from spendkit.decide.place import classify_geography
 from spendkit.errors import ConfigError, ReferenceDataError
-from spendkit.places import (
-    GEOGRAPHY_CLASSES,
-    Districts,
-    PostcodeIndex,
-    classify_geography,
-    resolve_place,
-)
+from spendkit.normalise import postcodes
+from spendkit.reference import postcode_index as places
+from spendkit.reference.districts import Districts, resolve_place
+from spendkit.reference.postcode_index import PostcodeIndex
+from spendkit.schema import GEOGRAPHY_CLASSES
 
 WIGAN, BOLTON, SALFORD, CHORLEY = "E08000010", "E08000001", "E08000006", "E07000118"
 ISLINGTON, CITY_OF_LONDON, CARDIFF, EDINBURGH = "E09000019", "E09000001", "W06000015", "S12000036"

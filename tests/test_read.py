@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 
 import spendkit
-from spendkit import read_csv
 from spendkit.errors import InputFileError
-from spendkit.read import RawTable, read_tables, unique_names
+from spendkit.read import csvfile as read_csv
+from spendkit.read.files import read_tables
+from spendkit.read.table import RawTable, unique_names
 
 
 def write(tmp_path: Path, name: str, data: bytes | str) -> Path:

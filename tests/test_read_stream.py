@@ -24,9 +24,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spendkit import read, read_csv
+from spendkit import read
 from spendkit.errors import InputFileError
-from spendkit.read import RawTable, RestartWhole, iter_tables, read_tables
+from spendkit.read import csvfile as read_csv
+from spendkit.read.files import RestartWhole, iter_tables, read_tables
+from spendkit.read.table import RawTable
 
 HEADERS = ["Supplier Name", "Amount", "Payment Date", "Amount", "Description", "Cost Centre",
            "Service Area"]
@@ -383,7 +385,7 @@ def test_parquet_sheet_option_refused(tmp_path: Path) -> None:
 MEMORY_PROBE = """
 import resource, sys
 import pandas, pyarrow as pa, pyarrow.csv
-from spendkit.read import iter_tables
+from spendkit.read.files import iter_tables
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 rows = peak = parts = 0
 for table in iter_tables(sys.argv[1], chunk_rows=100_000):

@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from spendkit import read, read_workbook
+from spendkit.read import spreadsheet as read_workbook
+from spendkit.read import table as read
 
 
 def texts(cells: list) -> list[str]:
@@ -110,25 +111,25 @@ def reference(data: bytes, sheet: str) -> tuple[read.RawTable, int]:
     """The sheet read cell by cell, as the reader did before (and the merged ranges filled)."""
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet)
     merged = list(rows.merged_cell_ranges or [])
-    text = [read._trim([read_workbook._cell_text(c) for c in r]) for r in rows.to_python(skip_empty_area=False)]
-    idx = read.find_header(text[:read.HEADER_SEARCH_ROWS] or [[]], read._default_scorer)
+    text = [read.trim([read_workbook._cell_text(c) for c in r]) for r in rows.to_python(skip_empty_area=False)]
+    idx = read.find_header(text[:read.HEADER_SEARCH_ROWS] or [[]], read.default_scorer)
     filled = 0
     for (r0, c0), (r1, _) in merged:
         if r1 <= r0 or r0 <= idx or r0 >= len(text) or c0 >= len(text[r0]):
             continue
         value = text[r0][c0]
-        if not value or read._numberish(value):
+        if not value or read.numberish(value):
             continue
         for r in range(r0 + 1, min(r1, len(text) - 1) + 1):
             row = text[r]
             row.extend([""] * (c0 + 1 - len(row)))
             row[c0] = row[c0] or value
         filled += 1
-    header = read._trim([read._clean_header(h) for h in text[idx]])
+    header = read.trim([read.clean_header(h) for h in text[idx]])
     body = text[idx + 1:]
     width = max([len(header), *map(len, body)])
     frame = pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=range(width), dtype="str")
-    table = read._finish(frame.fillna(""), np.arange(len(body)), header, idx + 1, "x.xlsx", 0,
+    table = read.finish(frame.fillna(""), np.arange(len(body)), header, idx + 1, "x.xlsx", 0,
                          sheet=sheet)
     return table, filled
 

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spendkit import registries as R
 from spendkit.errors import EXIT_INPUT, InputFileError
-from spendkit.normalise import name_key
+from spendkit.normalise.values import name_key
+from spendkit.reference import registries as R
 
 DATA = Path(__file__).parent / "data" / "registries"
 CH_CSV = DATA / "BasicCompanyData-2024-05-01.csv"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spendkit import sectors
+from spendkit.decide import sectors
 from spendkit.errors import ConfigError
 
 NAMES = Path(__file__).parent / "data" / "payee_names.csv"

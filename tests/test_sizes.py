@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spendkit import sizes
+from spendkit.decide import sizes
 from spendkit.errors import ConfigError
 
 NAN = np.nan

@@ -46,7 +46,7 @@ def _java_runs() -> bool:
 def spark():
     if not _java_runs():
         pytest.skip("Java is not available: the Spark engine needs Java 17 or 21")
-    from spendkit.spark import local_session
+    from spendkit.engines.spark import local_session
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -75,7 +75,7 @@ def local_key(path: str) -> str:
 
 def test_sample_ledger_same_figures_and_rows(spark) -> None:
     """data/samples/ledger.csv (Windows-1252, read as such by Spark) with the supplier file."""
-    from spendkit.spark import classify_spark
+    from spendkit.engines.spark import classify_spark
 
     s = settings(suppliers=SAMPLES / "suppliers.csv")
     local = spendkit.classify(SAMPLES / "ledger.csv", settings=s)
@@ -146,7 +146,7 @@ def built(tmp_path_factory) -> list[Path]:
 def test_built_files_same_figures_via_parquet(spark, built, tmp_path) -> None:
     """Two UTF-8 files with a postcode column, bad rows, a blank row and totals rows: written
     to Parquet, then summarised from the Parquet files."""
-    from spendkit.spark import BLANK_REASON, classify_for_cli
+    from spendkit.engines.spark import BLANK_REASON, classify_for_cli
 
     s = settings(suppliers=SAMPLES / "suppliers.csv")
     local = spendkit.classify(built, settings=s)
@@ -177,7 +177,7 @@ def test_built_files_same_figures_via_parquet(spark, built, tmp_path) -> None:
 def test_dataframe_input_without_broadcast(spark, built) -> None:
     """A DataFrame of text columns (as read from Parquet or a table), reference data shipped
     with the tasks instead of broadcast (as on Spark Connect)."""
-    from spendkit.spark import classify_spark
+    from spendkit.engines.spark import classify_spark
 
     df = spark.read.options(header=True, multiLine=True, escape='"').csv([str(p) for p in built])
     local = spendkit.classify(built, place="Wigan")
@@ -193,8 +193,8 @@ def test_dataframe_input_without_broadcast(spark, built) -> None:
 
 
 def test_files_must_share_a_header_on_the_first_line(spark, built, tmp_path) -> None:
+    from spendkit.engines.spark import classify_spark
     from spendkit.errors import InputFileError
-    from spendkit.spark import classify_spark
 
     other = tmp_path / "other.csv"
     other.write_text("Payee,Amount\nAcme,1.00\n" + "Beta,2.00\n" * 3, encoding="utf-8")
@@ -208,8 +208,8 @@ def test_files_must_share_a_header_on_the_first_line(spark, built, tmp_path) -> 
 
 
 def test_cli_helpers_need_no_cluster() -> None:
+    from spendkit.engines.spark import as_uri, classify_for_cli
     from spendkit.errors import OutputError
-    from spendkit.spark import as_uri, classify_for_cli
 
     assert as_uri(Path("s3://bucket/ledgers/a.csv")) == "s3://bucket/ledgers/a.csv"
     assert as_uri(Path("abfss://c@acct.dfs.core.windows.net/x")) == "abfss://c@acct.dfs.core.windows.net/x"

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
-POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA|NPT[0-9][A-Z]{2}"  # as spendkit.postcodes.COMPACT
+POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA|NPT[0-9][A-Z]{2}"  # as spendkit.normalise.postcodes.COMPACT
 CLASSES = ("local", "sub_regional", "regional", "national", "outside_uk", "unknown")
 
 

@@ -116,7 +116,8 @@ def _spaced(compact: np.ndarray) -> np.ndarray:
 
 def payees(rng: np.random.Generator) -> dict[str, np.ndarray]:
     """The 20,000 payees: id, name, postcode (true, as in the ledger, as in the supplier file)."""
-    from spendkit.places import Districts, PostcodeIndex, resolve_place
+    from spendkit.reference.districts import Districts, resolve_place
+    from spendkit.reference.postcode_index import PostcodeIndex
 
     index = PostcodeIndex.load()
     districts = Districts()

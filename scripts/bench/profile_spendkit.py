@@ -4,7 +4,7 @@
     python scripts/bench/profile_spendkit.py --size 100k
 
 Two passes over ``spendkit.classify(ledger, place="Wigan", suppliers=...)``, then
-``result.summary()`` (what the CLI prints) and ``spendkit.export.write_table(result.rows,
+``result.summary()`` (what the CLI prints) and ``spendkit.output.export.write_table(result.rows,
 X.parquet)``:
 
 1. stage timings without a profiler: the pipeline's own functions are wrapped with a
@@ -34,24 +34,24 @@ OUT = ROOT / "bench" / "out"
 # (module, attribute, depth): wrapped where the caller looks them up. Missing ones are skipped,
 # so the list survives the pipeline changing.
 STAGES = [
-    ("spendkit.pipeline", "Districts", 1),
-    ("spendkit.pipeline", "resolve_place", 1),
-    ("spendkit.pipeline", "load_suppliers", 1),
-    ("spendkit.pipeline", "load_ledgers", 1),
-    ("spendkit.ledger", "read_tables", 2),
-    ("spendkit.ledger", "to_ledger", 2),
-    ("spendkit.ledger", "detect_columns", 3),
-    ("spendkit.ledger", "clean_text", 3),
-    ("spendkit.ledger", "name_key", 3),
-    ("spendkit.ledger", "parse_amounts", 3),
-    ("spendkit.ledger", "parse_dates", 3),
-    ("spendkit.ledger", "_totals_rows", 3),
-    ("spendkit.ledger", "_ledger_postcodes", 3),
-    ("spendkit.pipeline", "concat_frames", 1),
-    ("spendkit.pipeline", "join_suppliers", 1),
-    ("spendkit.pipeline", "place_rows", 1),
-    ("spendkit.pipeline", "decide_places", 2),
-    ("spendkit.pipeline", "organisation_rows", 1),
+    ("spendkit.engines.local", "Districts", 1),
+    ("spendkit.engines.local", "resolve_place", 1),
+    ("spendkit.engines.local", "load_suppliers", 1),
+    ("spendkit.engines.local", "load_ledgers", 1),
+    ("spendkit.normalise.ledger", "read_tables", 2),
+    ("spendkit.normalise.ledger", "to_ledger", 2),
+    ("spendkit.normalise.ledger", "detect_columns", 3),
+    ("spendkit.normalise.ledger", "clean_text", 3),
+    ("spendkit.normalise.ledger", "name_key", 3),
+    ("spendkit.normalise.ledger", "parse_amounts", 3),
+    ("spendkit.normalise.ledger", "parse_dates", 3),
+    ("spendkit.normalise.ledger", "_totals_rows", 3),
+    ("spendkit.normalise.ledger", "_ledger_postcodes", 3),
+    ("spendkit.engines.local", "concat_frames", 1),
+    ("spendkit.engines.local", "join_suppliers", 1),
+    ("spendkit.engines.local", "place_rows", 1),
+    ("spendkit.decide.place", "decide_places", 2),
+    ("spendkit.engines.local", "organisation_rows", 1),
 ]
 
 
@@ -82,7 +82,7 @@ def wrap_stages() -> dict[str, list[float]]:
 
 def job(ledger: Path, suppliers: Path, out: Path) -> dict[str, float]:
     import spendkit
-    from spendkit import export
+    from spendkit.output import export
 
     t0 = time.perf_counter()
     result = spendkit.classify(ledger, place="Wigan", suppliers=suppliers)
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     t = time.perf_counter()
     import pandas  # noqa: F401  (imports are not the pipeline's time)
 
-    import spendkit.pipeline  # noqa: F401
+    import spendkit.engines.local  # noqa: F401
     say(f"imports: {time.perf_counter() - t:.2f} s")
     spent = wrap_stages()
     parts = job(ledger, suppliers, out)

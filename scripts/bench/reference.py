@@ -26,7 +26,8 @@ PLACE = "Wigan"
 
 
 def export(out: Path = OUT) -> tuple[Path, Path]:
-    from spendkit.places import OUTSIDE_UK, Districts, PostcodeIndex, resolve_place
+    from spendkit.reference.districts import Districts, resolve_place
+    from spendkit.reference.postcode_index import OUTSIDE_UK, PostcodeIndex
 
     out.mkdir(parents=True, exist_ok=True)
     index = PostcodeIndex.load()

@@ -58,7 +58,7 @@ FLOOR = "import sys, pyarrow.csv as c; t = c.read_csv(sys.argv[1]); print(t.num_
 INDEX_LOAD = """
 import json, time
 t0 = time.perf_counter()
-from spendkit.places import PostcodeIndex
+from spendkit.reference.postcode_index import PostcodeIndex
 t1 = time.perf_counter()
 index = PostcodeIndex.load()
 t2 = time.perf_counter()
@@ -72,7 +72,7 @@ if which == "calamine":
     t = time.perf_counter()
     n = len(CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python())
 else:
-    from spendkit.read import read_tables
+    from spendkit.read.files import read_tables
     import pandas, numpy  # imported by the reader: not part of the read
     t = time.perf_counter()
     n = len(read_tables(path)[0].frame)
@@ -266,7 +266,7 @@ def targets(sizes: list[str], jobs: list[Job], runs: int) -> list[dict]:
     imp, _, _ = median_of([PY, "-c", INDEX_LOAD], 3, key="import")
     out.append({"target": "postcode index, once built, loaded in under 0.5 s",
                 "measured": f"{load:.3f} s for `PostcodeIndex.load()` in a fresh process (median of 5; "
-                            f"{info['count']:,} postcodes), plus {imp:.2f} s to import spendkit.places",
+                            f"{info['count']:,} postcodes), plus {imp:.2f} s to import spendkit.reference.postcode_index",
                 "met": load < 0.5, "value": load, "limit": 0.5})
     xlsx = OUT / "ledger-100k.xlsx"
     if xlsx.exists():  # interleaved, so that both readers see the same machine

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Settings", "classify"]
+__all__ = ["Settings", "classify", "save"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "classify":
-        from .api import classify
+        from spendkit.api import classify
 
         return classify
+    if name == "save":
+        from spendkit.api import save
+
+        return save
     if name == "Settings":
-        from .config import Settings
+        from spendkit.config import Settings
 
         return Settings
     raise AttributeError(name)

@@ -1,3 +1,3 @@
-from .cli import main
+from spendkit.cli.app import main
 
 main()

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import export
-from .config import PlaceSettings, Settings
-from .pipeline import Result
-from .pipeline import classify as _classify
+from spendkit.aggregate.league import LeagueTable, make_league
+from spendkit.aggregate.rank import Ranking, check_top, rank_result
+from spendkit.aggregate.report import Report, build_report, check_options
+from spendkit.aggregate.result import Result
+from spendkit.aggregate.supplier_list import supplier_list as build_supplier_list
+from spendkit.config import PlaceSettings, Settings
+from spendkit.engines.local import classify as _classify
+from spendkit.output import export
+from spendkit.output.save import OUTPUT_FORMATS, save_output
 
 
 def classify(ledgers: str | Path | Sequence[str | Path], *, place: str | Sequence[str] | None = None,
@@ -38,12 +44,10 @@ def classify(ledgers: str | Path | Sequence[str | Path], *, place: str | Sequenc
 def supplier_list(ledgers: Sequence[Path], settings: Settings, *, out: Path | None = None
                   ) -> tuple[Result, Any]:
     """One row per payee (name variants merged), written to ``out`` if given."""
-    from .payees import supplier_list as build
-
     if out is not None:
         export.check_output(out, (".csv", ".xlsx"))
     result = _classify(ledgers, settings)
-    table = build(result)
+    table = build_supplier_list(result)
     if out is not None:
         export.write_table(table, out, sheet="Suppliers")
     return result, table
@@ -69,3 +73,35 @@ def classify_and_export(ledgers: Sequence[Path], settings: Settings, *, out: Pat
         summary = result.summary()
         written.result()  # raises what the writing raised
     return result, summary
+
+
+def report(ledgers: Sequence[str | Path], settings: Settings, **options: Any) -> Report:
+    """Classify ``ledgers`` and build the report (options as ``aggregate.report.build_report``):
+    the one call behind `spendkit report`."""
+    check_options(**{k: options.get(k) for k in ("date_from", "date_to", "fy", "year")})
+    return build_report(_classify(ledgers, settings), **options)
+
+
+def rank(ledgers: Sequence[str | Path], settings: Settings, *, top: int = 20,
+         date_from: str | date | None = None, date_to: str | date | None = None,
+         fy: str | None = None, year: int | None = None, keep_duplicates: bool = False) -> Ranking:
+    """Classify ``ledgers`` and rank their suppliers: the one call behind `spendkit rank`."""
+    check_options(date_from, date_to, fy, year)
+    check_top(top)
+    return rank_result(_classify(ledgers, settings), top=top, date_from=date_from, date_to=date_to,
+                       fy=fy, year=year, keep_duplicates=keep_duplicates)
+
+
+def league(manifest: str | Path, settings: Settings | None = None, **options: Any) -> LeagueTable:
+    """Read the manifest, classify each organisation's ledgers and rank them: the one call behind
+    `spendkit league` (options: method, fy, year, shares_of)."""
+    return make_league(Path(manifest), settings or Settings(), classify=_classify, **options)
+
+
+def save(thing: Report | Ranking | LeagueTable, path: str | Path) -> None:
+    """Write a report, ranking or league table by the file's extension: .xlsx, .html, .json,
+    .csv or .parquet; whole or not at all."""
+    path = Path(path)
+    export.check_output(path, OUTPUT_FORMATS)
+    with export.atomic_path(path) as tmp:
+        save_output(thing, tmp, suffix=path.suffix)

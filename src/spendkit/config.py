@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import ConfigError
+from spendkit.errors import ConfigError
 
 CONFIG_NAME = "spendkit.toml"
 
@@ -187,7 +187,7 @@ def write_starter_files(folder: Path, *, force: bool = False) -> list[Path]:
     """spendkit.toml (commented defaults) and spendkit-rules.toml (the packaged sector rules)."""
     from importlib import resources
 
-    from .errors import OutputError
+    from spendkit.errors import OutputError
 
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder.")

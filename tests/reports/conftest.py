@@ -10,9 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spendkit.cli import app
-from spendkit.cli_reports import register
 
-register(app)
 runner = CliRunner()
 
 

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from spendkit import errors
-from spendkit import report as R
+from spendkit.aggregate import report as R
 
 from .conftest import run
 
@@ -174,7 +174,7 @@ def test_a_failure_while_writing_leaves_no_file_at_all(samples: Path, base: list
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    from spendkit import workbook
+    from spendkit.output import workbook
 
     def full(*_args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")

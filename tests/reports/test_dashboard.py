@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from spendkit import report as R
-from spendkit.dashboard import report_html, write_report
-from spendkit.render import money
+from spendkit.aggregate import report as R
+from spendkit.money import money
+from spendkit.output.dashboard import report_html, write_report
 
 CHROMIUM = next((p for p in ("chromium", "chromium-browser", "google-chrome") if shutil.which(p)), None)
 

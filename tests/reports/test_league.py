@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from spendkit import errors
-from spendkit.league import competition_ranks, ordinal
+from spendkit.aggregate.league import competition_ranks, ordinal
 
 from .conftest import run
 
@@ -86,7 +86,7 @@ def test_tussell_preset(samples: Path, tmp_path: Path, result) -> None:
     assert wigan["pence"] == rows["amount_pence"].sum()
     assert doc["method"]["name"] == "tussell" and doc["method"]["period"] == "calendar year 2024"
     assert "2003/361" in doc["method"]["description"]
-    from spendkit.league import METHODS
+    from spendkit.aggregate.league import METHODS
 
     applied = METHODS["tussell"].apply(result.settings, result.districts)
     assert applied.organisations.size_rule == "eu-2003-361"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spendkit import rank as K
+from spendkit.aggregate import rank as K
 from spendkit.errors import ConfigError, InputFileError
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import spendkit
-from spendkit import report as R
+from spendkit.aggregate import report as R
 from spendkit.errors import ColumnError, ConfigError
 
 from .conftest import split_by_month

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 
 import spendkit
-from spendkit import report as R
-from spendkit.export import GBP_FORMAT
-from spendkit.workbook import write_report
+from spendkit.aggregate import report as R
+from spendkit.output.export import GBP_FORMAT
+from spendkit.output.workbook import write_report
 
 
 @pytest.fixture(scope="module")

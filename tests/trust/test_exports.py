@@ -17,9 +17,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from spendkit import export
 from spendkit.cli import app
 from spendkit.errors import OutputError
+from spendkit.output import export
 
 RISKY = ["=SUM(A1:A9)", '=HYPERLINK("http://example.invalid","Click")', "+44 cmd", "-2+3",
          "@SUM(1)", "\tTabbed", "\rReturn", "=cmd|' /C calc'!A0", "\x01=hidden", "-"]

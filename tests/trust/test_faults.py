@@ -24,9 +24,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from spendkit import errors, export, places, postcodes
+from spendkit import errors
 from spendkit.cli import app
-from spendkit.places import PostcodeIndex
+from spendkit.normalise import postcodes
+from spendkit.output import export
+from spendkit.reference import postcode_index as places
+from spendkit.reference.postcode_index import PostcodeIndex
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,9 +13,10 @@ import make_corpus
 import pytest
 from typer.testing import CliRunner
 
-from spendkit import errors, read
+from spendkit import errors
 from spendkit.cli import app
 from spendkit.errors import ConfigError, InputFileError
+from spendkit.read import guard as read
 
 runner = CliRunner()
 

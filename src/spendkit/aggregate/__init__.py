@@ -1,0 +1,1 @@
+"""Classified rows -> the figures: the classify document, reports, rankings, league tables."""

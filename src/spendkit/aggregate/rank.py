@@ -1,0 +1,301 @@
+"""Suppliers ranked: top N overall and within each class, concentration, leakage, the CLES view,
+and the local multiplier (LM3) from re-spend shares.
+
+A supplier is a payee key (the normalised name: case, punctuation and legal suffix ignored),
+shown by its commonest spelling. Where one supplier's rows fall in several classes (two
+postcodes, say), the class with the most spend is shown. Spend is int64 pence throughout.
+
+    ranking = rank_suppliers(rows, top=20)
+    ranking.overall            # rank, payee, pence, share, cumulative_share, geography, ...
+    ranking.concentration      # {'suppliers': 9, 'of': 214, 'target': 0.8, ...}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from spendkit.aggregate.report import FAMILIES, classes, families, parse_share, records
+from spendkit.errors import ConfigError, InputFileError
+
+if TYPE_CHECKING:
+    from spendkit.aggregate.result import Result
+
+ATTRIBUTES = ("geography", "district_name", "postcode", "size_band", "sme", "sector")
+NON_LOCAL = ("sub_regional", "regional", "national", "outside_uk")
+CLES_TOP = 300
+
+
+def suppliers(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per supplier, largest spend first: payee (commonest spelling), payee_key, pence,
+    rows, and the attributes present (geography, district_name, postcode, size_band, sme,
+    sector), each the value carrying the most of the supplier's spend."""
+    key = rows["payee_key"]
+    spell = rows.groupby(["payee_key", "payee"], sort=False).size().rename("n").reset_index()
+    spell = spell.sort_values(["payee_key", "n", "payee"], ascending=[True, False, True])
+    out = spell.drop_duplicates("payee_key").set_index("payee_key")[["payee"]]
+    out["pence"] = rows["amount_pence"].groupby(key).sum().astype("int64")
+    out["rows"] = key.groupby(key).size()
+    for col in (c for c in ATTRIBUTES if c in rows.columns):
+        values = yes_no(rows[col]) if col == "sme" else rows[col].astype("str")
+        by = rows["amount_pence"].groupby([key, values]).sum().rename("p").reset_index()
+        by = by.sort_values(["payee_key", "p", col], ascending=[True, False, True])
+        out[col] = by.drop_duplicates("payee_key").set_index("payee_key")[col]
+    out = out.reset_index().assign(_neg=lambda f: -f["pence"])
+    out = out.sort_values(["_neg", "payee", "payee_key"]).drop(columns="_neg")
+    return out.reset_index(drop=True)[["payee", "payee_key", "pence", "rows",
+                                       *(c for c in ATTRIBUTES if c in rows.columns)]]
+
+
+def yes_no(flags: pd.Series) -> pd.Series:
+    """A nullable bool column as text: 'yes', 'no', 'unknown'."""
+    return flags.map({True: "yes", False: "no"}).fillna("unknown").astype("str")
+
+
+def top(table: pd.DataFrame, n: int | None, total: int | None = None) -> pd.DataFrame:
+    """The first ``n`` rows of a suppliers table with rank, share and cumulative share of
+    ``total`` (default: the table's own total). Rank is by position: 1, 2, 3..."""
+    total = int(table["pence"].sum()) if total is None else total
+    out = table.copy()
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    denom = total if total else np.nan
+    out.insert(out.columns.get_loc("rows") + 1, "share", (out["pence"] / denom).round(6))
+    out.insert(out.columns.get_loc("share") + 1, "cumulative_share",
+               (out["pence"].cumsum() / denom).round(6))
+    return out if n is None else out.head(n).reset_index(drop=True)
+
+
+def concentration(table: pd.DataFrame, target: float = 0.8) -> dict[str, Any]:
+    """How many suppliers, largest first, make up ``target`` of the spend."""
+    total = int(table["pence"].sum())
+    cum = table["pence"].cumsum()
+    k = int(np.searchsorted(cum.to_numpy(), target * total, side="left") + 1) if total > 0 else 0
+    k = min(k, len(table))
+    return {"target": target, "suppliers": k, "of": len(table), "pence": int(cum.iloc[k - 1]) if k else 0,
+            "total_pence": total}
+
+
+def rankings(rows: pd.DataFrame, n: int | None = 20, table: pd.DataFrame | None = None
+             ) -> list[tuple[str, str, pd.DataFrame]]:
+    """(key, title, top-n table) overall, then within each class: every place class, SME (when
+    present), every size band, every sector. Shares are of the class's own spend."""
+    from spendkit.schema import LABELS
+
+    table = suppliers(rows) if table is None else table
+    out = [("all", "All suppliers", top(table, n))]
+    for fam in families(rows):
+        col = FAMILIES[fam]
+        values = rows[col].astype("str")
+        for c in classes(rows, fam):
+            within = _within(rows, values == c, table, n)
+            if within is not None:
+                out.append((f"{fam}={c}", f"{LABELS.get(c, c)} suppliers", within.assign(**{col: c})))
+        if fam == "size" and "sme" in rows:
+            within = _within(rows, rows["sme"].fillna(False).astype(bool), table, n)
+            if within is not None:
+                out.append(("sme", "SME suppliers (all bands)", within))
+    return out
+
+
+def _within(rows: pd.DataFrame, mask: pd.Series, table: pd.DataFrame, n: int | None
+            ) -> pd.DataFrame | None:
+    """The suppliers table restricted to the rows in ``mask``: their spend and rows there."""
+    if not mask.any():
+        return None
+    key = rows["payee_key"][mask.to_numpy()]
+    sub = table.set_index("payee_key").loc[key.unique()].copy()
+    sub["pence"] = rows["amount_pence"][mask.to_numpy()].groupby(key).sum().astype("int64")
+    sub["rows"] = key.groupby(key).size()
+    sub = sub.reset_index().assign(_neg=lambda f: -f["pence"])
+    sub = sub.sort_values(["_neg", "payee", "payee_key"]).drop(columns="_neg")
+    return top(sub.reset_index(drop=True)[list(table.columns)], n)
+
+
+def leakage(rows: pd.DataFrame, category: str | None = None) -> tuple[str, pd.DataFrame]:
+    """Per category (expense type, else department) in which local suppliers are also paid:
+    the spend outside the place and its largest supplier. Only influenceable spend when the
+    rows say which it is; payees of unknown place are left out (not known to be outside).
+
+    Returns (category column, table sorted by the largest non-local supplier's spend)."""
+    if category is None:
+        category = "expense_type" if (rows.get("expense_type", pd.Series([], dtype="str"))
+                                      .astype("str").str.strip() != "").any() else "department"
+    if "influenceable" in rows:
+        rows = rows[rows["influenceable"].astype(bool)]
+    cat = rows[category].astype("str").str.strip().replace("", "(blank)")
+    local = rows["geography"] == "local"
+    outside = rows["geography"].isin(NON_LOCAL)
+    local_pence = rows["amount_pence"].where(local, 0).groupby(cat).sum()
+    local_n = rows["payee_key"].where(local).groupby(cat).nunique()
+    cols = ["category", "local_pence", "local_suppliers", "non_local_pence",
+            "largest_non_local", "largest_non_local_pence", "largest_non_local_place"]
+    paid_locally = local_pence[local_pence > 0].index
+    far = rows[outside & cat.isin(paid_locally)]
+    if far.empty:
+        return category, pd.DataFrame(columns=cols)
+    far_cat = cat[far.index]
+    per = far.groupby([far_cat, far["payee_key"]])["amount_pence"].sum().rename("p").reset_index()
+    per.columns = ["category", "payee_key", "p"]
+    per = per.sort_values(["category", "p", "payee_key"], ascending=[True, False, True])
+    biggest = per.drop_duplicates("category").set_index("category")
+    names = suppliers(far)
+    names = names.set_index("payee_key")
+    out = pd.DataFrame({
+        "local_pence": local_pence.reindex(biggest.index).astype("int64"),
+        "local_suppliers": local_n.reindex(biggest.index).astype("int64"),
+        "non_local_pence": far["amount_pence"].groupby(far_cat).sum().reindex(biggest.index).astype("int64"),
+        "largest_non_local": names["payee"].reindex(biggest["payee_key"]).to_numpy(),
+        "largest_non_local_pence": biggest["p"].astype("int64"),
+        "largest_non_local_place": (names["district_name"].replace("", "?") + " (" +
+                                    names["geography"] + ")").reindex(biggest["payee_key"]).to_numpy(),
+    })
+    out.index.name = "category"
+    out = out.reset_index().assign(_neg=lambda f: -f["largest_non_local_pence"])
+    return category, out.sort_values(["_neg", "category"]).drop(columns="_neg").reset_index(drop=True)[cols]
+
+
+def cles(rows: pd.DataFrame, n: int = CLES_TOP) -> pd.DataFrame:
+    """The CLES (Preston) view: the top ``n`` suppliers by value, with place, size and sector."""
+    return top(suppliers(rows), n)
+
+
+@dataclass
+class Ranking:
+    """Every ranking of the suppliers in ``rows`` (the rows a report counts)."""
+
+    rows: pd.DataFrame
+    n: int = 20
+    period: dict[str, Any] = field(default_factory=dict)
+    duplicates: pd.DataFrame | None = None
+    method: dict[str, Any] = field(default_factory=dict)
+    keep_duplicates: bool = False
+
+    def __post_init__(self) -> None:
+        self.all_suppliers = top(suppliers(self.rows), None)
+        self.overall = self.all_suppliers.head(self.n)
+        self.by_class = rankings(self.rows, self.n, self.all_suppliers.drop(
+            columns=["rank", "share", "cumulative_share"]))
+        self.concentration = concentration(self.all_suppliers)
+        self.leakage_category, self.leakage = leakage(self.rows)
+        self.cles = self.all_suppliers.head(CLES_TOP)
+
+    def notes(self) -> list[str]:
+        from spendkit.aggregate.report import period_notes
+
+        dups = self.duplicates if self.duplicates is not None else self.rows.iloc[:0]
+        return period_notes(dups, self.period, self.keep_duplicates) if self.period else []
+
+    def long(self) -> pd.DataFrame:
+        """Every ranking in one tidy table (the CSV and Parquet layout)."""
+        parts = [t.assign(ranking=key)[["ranking", *t.columns]] for key, _title, t in self.by_class]
+        return pd.concat(parts, ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": "1.0", "command": "rank", "spendkit_version": version("spendkit"),
+            "method": self.method, "period": self.period,
+            "pence": int(self.rows["amount_pence"].sum()), "suppliers": len(self.all_suppliers),
+            "concentration": self.concentration,
+            "rankings": [{"key": k, "title": t, "suppliers": records(f)} for k, t, f in self.by_class],
+            "leakage": {"category": self.leakage_category, "rows": records(self.leakage)},
+            "cles": records(self.cles),
+        }
+
+
+def rank_result(result: Result, *, top: int = 20, keep_duplicates: bool = False, **period: Any
+                ) -> Ranking:
+    """Rank the suppliers of a classification (period options as ``report.prepare``)."""
+    from spendkit.aggregate.report import prepare
+
+    check_top(top)
+    rows, dups, info, _status = prepare(result, keep_duplicates=keep_duplicates, **period)
+    summary = result.summary()
+    method = {
+        "period": info["label"],
+        "supplier": "payee key (name with case, punctuation and legal suffix ignored); the "
+                    "commonest spelling shown",
+        "shares": "of each ranking's own spend",
+        "leakage": ("influenceable spend" if "influenceable" in rows else "all spend")
+                   + "; payees of unknown place left out",
+        "place": summary["place"]["local_basis"],
+        "postcode_directory": summary["postcode_directory"],
+    }
+    return Ranking(rows, top, info, dups, method, keep_duplicates)
+
+
+def check_top(top: int) -> None:
+    if top < 1:
+        raise ConfigError(f"--top {top}: give a number of suppliers, 1 or more.")
+
+
+# ---------------------------------------------------------------- local multiplier (LM3)
+
+def read_respend(path: Path) -> pd.DataFrame:
+    """A re-spend file: CSV with ``respend`` (share of income re-spent in the place: 0.45 or
+    45%) and ``supplier`` (a name) or ``class`` (local, sme, vcfse, micro...) on each row."""
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such re-spend file.")
+    try:
+        frame = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputFileError(f"{path}: not a readable CSV ({exc}).") from None
+    frame.columns = [c.strip().lower() for c in frame.columns]
+    if "respend" not in frame or not ({"supplier", "class"} & set(frame.columns)):
+        raise InputFileError(f"{path}: needs a 'respend' column and a 'supplier' or 'class' column.",
+                             hint="e.g. supplier,class,respend / Acme Ltd,,0.45 / ,vcfse,60%")
+    for c in ("supplier", "class"):
+        if c not in frame:
+            frame[c] = ""
+    frame["share"] = [parse_share(v, f"{path} row {i + 2}") for i, v in enumerate(frame["respend"])]
+    empty = (frame["supplier"].str.strip() == "") & (frame["class"].str.strip() == "")
+    if empty.any() or frame["share"].isna().any():
+        row = int(np.flatnonzero(empty | frame["share"].isna())[0]) + 2
+        raise InputFileError(f"{path} row {row}: give a supplier or a class, and a respend share.")
+    return frame[["supplier", "class", "share"]]
+
+
+def lm3(rows: pd.DataFrame, respend: pd.DataFrame, path: str = "", shares_of: str = "auto"
+        ) -> dict[str, Any]:
+    """LM3 = (R1 + R2 + R3) / R1 (NEF's Local Multiplier 3), estimated from these rows:
+    R1 the spend (the headline shares' denominator: see ``report.DENOMINATORS``), R2 the part paid to
+    local suppliers, R3 what those suppliers re-spend in the place, by the shares given. Local
+    spend with no share given counts as re-spending nothing, so the estimate is a lower bound."""
+    from spendkit.aggregate.report import base_rows, resolve_denominator
+    from spendkit.money import money
+    from spendkit.normalise.values import name_key
+
+    base = base_rows(rows, resolve_denominator(rows, shares_of))
+    local = base[base["geography"] == "local"]
+    share = pd.Series(np.nan, index=local.index)
+    named = respend[respend["supplier"].str.strip() != ""]
+    if len(named):
+        by_key = dict(zip(name_key(named["supplier"]), named["share"], strict=True))
+        share = local["payee_key"].map(by_key).astype("float64")
+    for cls, s in zip(respend["class"], respend["share"], strict=True):
+        cls = cls.strip().lower()
+        if not cls:
+            continue
+        if cls == "sme" and "sme" in local:
+            hit = local["sme"].fillna(False).astype(bool)
+        else:
+            cols = [FAMILIES[f] for f in families(local)]
+            hit = local[cols].astype("str").eq(cls).any(axis=1)
+        share = share.mask(share.isna() & hit, s)
+    r1 = int(base["amount_pence"].sum())
+    r2 = int(local["amount_pence"].sum())
+    covered = share.notna()
+    r3 = int(np.round((local["amount_pence"] * share.fillna(0)).sum()))
+    uncovered = int(local.loc[~covered, "amount_pence"].sum())
+    value = round((r1 + r2 + r3) / r1, 4) if r1 else None
+    label = (f"LM3 estimate {value} from the re-spend shares in {path or 'the file given'}: "
+             f"R1 {money(r1)}, R2 (local) {money(r2)}, R3 (local re-spend) {money(r3)}"
+             + (f"; {money(uncovered)} of local spend had no share and counts as none "
+                "(a lower bound)" if uncovered else "") + ".")
+    return {"lm3": value, "r1_pence": r1, "r2_pence": r2, "r3_pence": r3,
+            "local_pence_without_share": uncovered, "estimate": True, "label": label,
+            "formula": "(R1 + R2 + R3) / R1, NEF Local Multiplier 3"}

@@ -1,0 +1,151 @@
+"""`spendkit classify`, `spendkit suppliers` and `spendkit config init`: each reads its options,
+makes one library call, and renders."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from spendkit.cli.app import app, user_errors
+from spendkit.cli.options import (
+    ColumnOpt,
+    ConfigOpt,
+    FormatOpt,
+    GuaranteeOpt,
+    Ledgers,
+    OutOpt,
+    PlaceOpt,
+    PostcodesOpt,
+    QuietOpt,
+    RegionalOpt,
+    SheetOpt,
+    SizeRuleOpt,
+    SubRegionalOpt,
+    SuppliersOpt,
+    settings_from_options,
+)
+
+
+@app.command()
+def classify(
+    ledgers: Ledgers,
+    place: PlaceOpt = None,
+    sub_regional: SubRegionalOpt = None,
+    regional: RegionalOpt = None,
+    suppliers: SuppliersOpt = None,
+    out: OutOpt = None,
+    format: FormatOpt = "table",
+    column: ColumnOpt = None,
+    sheet: SheetOpt = None,
+    postcodes: PostcodesOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    size_rule: SizeRuleOpt = None,
+    guarantee_is_vcfse: GuaranteeOpt = None,
+    companies: Annotated[list[Path] | None, typer.Option(
+        "--companies", help="Companies House BasicCompanyData CSV or zip (repeat for parts).")] = None,
+    charities: Annotated[list[Path] | None, typer.Option(
+        "--charities", help="Charity Commission register extract (publicextract.charity.txt/zip).")] = None,
+    oscr: Annotated[list[Path] | None, typer.Option("--oscr", help="Scottish Charity Register CSV.")] = None,
+    ccni: Annotated[list[Path] | None, typer.Option("--ccni", help="Charity Commission NI CSV.")] = None,
+    mutuals: Annotated[list[Path] | None, typer.Option(
+        "--mutuals", help="FCA Mutuals Public Register CSV.")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="local (default) or spark: classify on Apache Spark (CSV input, "
+                         "--out NAME.parquet; pip install 'spendkit[spark]'; see docs/spark.md).")] = "local",
+    encoding: Annotated[str, typer.Option(
+        "--encoding", help="With --engine spark: the CSV files' encoding (default UTF-8, "
+                           "e.g. windows-1252).")] = "UTF-8",
+) -> None:
+    """Place, size and sector every payee; show the headline shares and spend per class,
+    reconciled to the penny."""
+    with user_errors():
+        from spendkit import api
+        from spendkit.output.export import to_json
+
+        if format not in ("table", "json"):
+            raise typer.BadParameter("use table or json", param_hint="--format")
+        if engine not in ("local", "spark"):
+            raise typer.BadParameter("use local or spark", param_hint="--engine")
+        settings = settings_from_options(config, column=column, districts=place, sub_regional=sub_regional,
+                             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
+                             size_rule=size_rule, guarantee_is_vcfse=guarantee_is_vcfse,
+                             companies=companies, charities=charities, oscr=oscr, ccni=ccni,
+                             mutuals=mutuals)
+        if engine == "spark":
+            from spendkit.engines.spark import classify_for_cli
+
+            _result, summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)
+        else:
+            _result, summary = api.classify_and_export(ledgers, settings, out=out)
+        if format == "json":
+            sys.stdout.write(to_json(summary))
+        else:
+            from rich.console import Console
+
+            from spendkit.output.render import print_classify
+
+            print_classify(summary, Console(), verbose=not quiet)
+            if out is not None and not quiet:
+                wrote = str(out) if engine == "spark" else f"{out} and {api.rejected_path(out)}"
+                Console(stderr=True).print(f"[dim]Wrote {wrote}[/dim]", highlight=False)
+
+
+@app.command()
+def suppliers(
+    ledgers: Ledgers,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the list (.csv or .xlsx).")] = None,
+    place: PlaceOpt = None,
+    suppliers: SuppliersOpt = None,
+    column: ColumnOpt = None,
+    sheet: SheetOpt = None,
+    config: ConfigOpt = None,
+    size_rule: SizeRuleOpt = None,
+    top: Annotated[int, typer.Option("--top", help="Rows to show in the terminal.")] = 25,
+) -> None:
+    """One row per payee (name variants merged): spend, classes, evidence and missing facts.
+
+    Fill in the blanks and pass the file back with --suppliers: it wins over weaker evidence."""
+    with user_errors():
+        from spendkit import api
+
+        settings = settings_from_options(config, column=column, districts=place, suppliers=suppliers, sheet=sheet,
+                             size_rule=size_rule)
+        _result, table = api.supplier_list(ledgers, settings, out=out)
+        from rich.console import Console
+        from rich.table import Table
+
+        show = Table(title=f"Payees: {len(table):,} (top {min(top, len(table))} by spend)",
+                     title_justify="left")
+        for name in ("Supplier Name", "spendkit: spend (£)", "spendkit: place", "spendkit: size band",
+                     "spendkit: sector", "spendkit: missing"):
+            show.add_column(name.removeprefix("spendkit: "), justify="right" if "£" in name else "left")
+        for _, r in table.head(top).iterrows():
+            show.add_row(*(str(r[c]) for c in ("Supplier Name", "spendkit: spend (£)", "spendkit: place",
+                                               "spendkit: size band", "spendkit: sector",
+                                               "spendkit: missing")))
+        Console().print(show)
+        if out is not None:
+            Console(stderr=True).print(f"[dim]Wrote {out}: fill in the blanks, then pass it back with "
+                                       f"--suppliers {out}[/dim]", highlight=False)
+
+
+config_app = typer.Typer(help="Settings files.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("init")
+def config_init(
+    folder: Annotated[Path, typer.Argument(help="Where to write spendkit.toml and spendkit-rules.toml.")
+                      ] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Write a commented spendkit.toml and a copy of the sector rules to edit."""
+    with user_errors():
+        from spendkit.config import write_starter_files
+
+        for path in write_starter_files(folder, force=force):
+            typer.echo(f"wrote {path}")

@@ -1,0 +1,210 @@
+"""`spendkit report`, `spendkit rank` and `spendkit league`: each reads its options, makes one
+library call, and renders. They add themselves to the main app when imported.
+
+Data goes to stdout (the terminal tables, or --format json|csv); notes and "Wrote ..." go to
+stderr, and --quiet leaves them out. --out files are written whole or not at all, after
+every check has passed: an error leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from spendkit.cli.app import app, user_errors
+from spendkit.cli.options import (
+    ByOpt,
+    ColumnOpt,
+    ConfigOpt,
+    FromOpt,
+    FyOpt,
+    KeepDuplicatesOpt,
+    Ledgers,
+    Manifest,
+    MethodOpt,
+    PlaceOpt,
+    PostcodesOpt,
+    QuietOpt,
+    RegionalOpt,
+    ReportFormatOpt,
+    ReportOutOpt,
+    RespendOpt,
+    SharesOfOpt,
+    SheetOpt,
+    SizeRuleOpt,
+    SubRegionalOpt,
+    SuppliersOpt,
+    ToOpt,
+    TopOpt,
+    YearOpt,
+    settings_from_options,
+)
+from spendkit.output.render import print_league, print_ranking, print_report
+
+DEFAULT_BY = ["department", "month"]
+FORMATS = ("table", "json", "csv")
+
+
+@app.command()
+def report(
+    ledgers: Ledgers,
+    place: PlaceOpt = None,
+    by: ByOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    fy: FyOpt = None,
+    year: YearOpt = None,
+    format: ReportFormatOpt = "table",
+    out: ReportOutOpt = None,
+    suppliers: SuppliersOpt = None,
+    sub_regional: SubRegionalOpt = None,
+    regional: RegionalOpt = None,
+    keep_duplicates: KeepDuplicatesOpt = False,
+    shares_of: SharesOfOpt = "auto",
+    respend: RespendOpt = None,
+    column: ColumnOpt = None,
+    sheet: SheetOpt = None,
+    postcodes: PostcodesOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    size_rule: SizeRuleOpt = None,
+) -> None:
+    """Spend by place (and size and sector) broken down by service area, expense type, month,
+    quarter or financial year, with trends, for a period; several files combine into one run."""
+    with user_errors():
+        from spendkit import api
+
+        _check(format, out)
+        settings = settings_from_options(config, column=column, size_rule=size_rule, districts=place,
+                             sub_regional=sub_regional,
+                             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+        with _progress(quiet):
+            rep = api.report(ledgers, settings, by=by or DEFAULT_BY, date_from=date_from,
+                              date_to=date_to, fy=fy, year=year, keep_duplicates=keep_duplicates,
+                              shares_of=shares_of, respend=respend)
+        _emit(rep, format, out, quiet, print_report)
+
+
+@app.command()
+def rank(
+    ledgers: Ledgers,
+    place: PlaceOpt = None,
+    top: TopOpt = 20,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    fy: FyOpt = None,
+    year: YearOpt = None,
+    format: ReportFormatOpt = "table",
+    out: ReportOutOpt = None,
+    suppliers: SuppliersOpt = None,
+    sub_regional: SubRegionalOpt = None,
+    regional: RegionalOpt = None,
+    keep_duplicates: KeepDuplicatesOpt = False,
+    column: ColumnOpt = None,
+    sheet: SheetOpt = None,
+    postcodes: PostcodesOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    size_rule: SizeRuleOpt = None,
+) -> None:
+    """Top suppliers overall and within each class, how many make up 80% of spend, leakage
+    (the largest spend outside the place where local suppliers are also paid), and the CLES
+    view of the top 300."""
+    with user_errors():
+        from spendkit import api
+
+        _check(format, out)
+        settings = settings_from_options(config, column=column, size_rule=size_rule, districts=place,
+                             sub_regional=sub_regional,
+                             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+        with _progress(quiet):
+            ranking = api.rank(ledgers, settings, top=top, date_from=date_from, date_to=date_to,
+                                   fy=fy, year=year, keep_duplicates=keep_duplicates)
+        _emit(ranking, format, out, quiet, print_ranking)
+
+
+@app.command()
+def league(
+    manifest: Manifest,
+    method: MethodOpt = "spendkit",
+    fy: FyOpt = None,
+    year: YearOpt = None,
+    shares_of: SharesOfOpt = "auto",
+    format: ReportFormatOpt = "table",
+    out: ReportOutOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Several organisations ranked by local, sub-regional, SME and VCFSE share ("44th of 311"),
+    from their ledgers or their published shares, with the method shown."""
+    with user_errors():
+        from spendkit import api
+        from spendkit.config import load_settings
+
+        _check(format, out)
+        with _progress(quiet):
+            table = api.league(manifest, load_settings(config)[0], method=method, fy=fy,
+                                year=year, shares_of=shares_of)
+        _emit(table, format, out, quiet, print_league)
+
+
+# ---------------------------------------------------------------- shared steps
+
+def _check(format: str, out: list[Path] | None) -> None:
+    """Bad --format or --out fail before any work (so nothing is half done)."""
+    if format not in FORMATS:
+        raise typer.BadParameter(f"use {', '.join(FORMATS)}", param_hint="--format")
+    from spendkit.output.export import check_output
+    from spendkit.output.save import OUTPUT_FORMATS
+
+    for path in out or []:
+        check_output(path, OUTPUT_FORMATS)
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[None]:
+    """A spinner on stderr, only when a person is watching (a terminal) and not --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("Reading and classifying the ledgers…"):
+        yield
+
+
+def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer: Any) -> None:
+    """Write each --out file, then the figures to stdout, then notes to stderr."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    err = Console(stderr=True, highlight=False)
+    with contextlib.ExitStack() as stack:  # every file, or none: renamed only when all are written
+        from spendkit.output.export import atomic_path
+        from spendkit.output.save import save_output
+
+        for path in out or []:
+            save_output(thing, stack.enter_context(atomic_path(path)), suffix=path.suffix)
+    if format == "json":
+        from spendkit.output.export import to_json
+
+        sys.stdout.write(to_json(thing.to_dict()))
+    elif format == "csv":
+        from spendkit.output.save import csv_text
+
+        sys.stdout.write(csv_text(thing.long()))
+    else:
+        # Piped or redirected, rich would assume 80 columns; the tables need more.
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+        printer(thing, console, verbose=not quiet)
+    sys.stdout.flush()
+    if not quiet:
+        for note in getattr(thing, "notes", list)():
+            err.print(f"[dim]{escape(note)}[/dim]")
+        for path in out or []:
+            err.print(f"[dim]Wrote {path}[/dim]")

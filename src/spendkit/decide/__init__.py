@@ -1,0 +1,1 @@
+"""Decisions with evidence: place, size and sector of every payee."""

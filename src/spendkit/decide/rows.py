@@ -1,0 +1,94 @@
+"""The classification of a ledger's rows, step by step, shared by both engines: registry
+matches (identifiers and facts from the public registers), then size and sector, each decided
+once per distinct payee and its facts and spread back to the rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from spendkit.config import Settings
+from spendkit.decide import organisations, sectors
+from spendkit.distinct import as_text, group_codes, spread, spread_categorical
+from spendkit.read.headers import FACT_ROLES
+from spendkit.reference.suppliers import SupplierFile, supplier_facts
+
+REGISTRY_COLUMNS = ("org_id", "match_method", "match_evidence", "reg_registry", "reg_legal_form",
+                    "reg_accounts_category", "reg_income_pounds", "reg_status")
+FORMATION_AGENT_COMPANIES = 500  # a registered office shared by more companies is weak evidence
+
+
+def load_registries_for(settings: Settings) -> pd.DataFrame | None:
+    r = settings.registries
+    if not any((r.companies, r.charities, r.oscr, r.ccni, r.mutuals)):
+        return None
+    from spendkit.reference.registries import load_registries
+
+    return load_registries(companies=r.companies or None, charities=r.charities or None,
+                           oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
+
+
+def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
+                  registry: pd.DataFrame) -> pd.DataFrame:
+    """Match each distinct payee to a registry record (number, name, then fuzzy name) and add
+    its identifier, evidence and facts; its postcode becomes a candidate for placing the payee."""
+    from spendkit.reference.registries import match_payees
+
+    numbers = rows[["payee", "payee_key", "company_number", "charity_number"]].rename(
+        columns={"payee": "name"}).fillna("")
+    if supplier_file is not None:
+        for col in ("company_number", "charity_number"):
+            known = supplier_facts(rows, supplier_file, col)
+            numbers[col] = as_text(numbers[col]).mask(numbers[col] == "", known)
+    codes, first = group_codes([numbers[c] for c in numbers.columns])
+    distinct = numbers.iloc[first].astype("str").reset_index(drop=True)
+    matched = match_payees(distinct, registry)
+    shared = registry.loc[registry["registry"] == "companies_house", "postcode"].value_counts()
+    postcode = matched["reg_postcode"].fillna("").astype("str")
+    crowd = postcode.map(shared).fillna(0).astype(int)
+    where = matched["reg_registry"].fillna("").astype("str").str.replace("_", " ").str.title() \
+        + " " + matched["org_id"].fillna("").astype("str")
+    where = where.mask(crowd > FORMATION_AGENT_COMPANIES,
+                       where + ", registered office shared by " + crowd.astype(str)
+                       + " companies: weak evidence of place")
+    out = rows.copy()
+    for col in REGISTRY_COLUMNS:
+        out[col] = spread(matched[col], codes, out.index) if col in matched else ""
+    out["reg_postcode"] = spread(postcode, codes, out.index)
+    out["reg_label"] = spread("registry: " + where, codes, out.index)
+    return out
+
+
+def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
+                      settings: Settings) -> pd.DataFrame:
+    """Add size and sector columns, deciding once per distinct payee and its facts."""
+    org = settings.organisations
+    rules = sectors.load_rules(org.rules)
+    # Everything the decision reads is a function of these keys (supplier facts of the supplier
+    # row, registry facts of the match): group on them, read the evidence of one row per group.
+    keys = [c for c in ("payee", "company_number", "charity_number", "sme_flag", "vcse_flag",
+                        "supplier_row", "org_id") if c in rows]
+    codes, first = group_codes([rows[k] for k in keys])
+    sub = rows.iloc[first].reset_index(drop=True)
+    evidence = sub[["payee", "payee_key", "company_number", "charity_number", "sme_flag",
+                    "vcse_flag"]].rename(columns={"payee": "name"})
+    if supplier_file is not None:
+        for fact in FACT_ROLES:
+            evidence[f"sup_{fact}"] = supplier_facts(sub, supplier_file, fact)
+    for col in REGISTRY_COLUMNS:
+        if col.startswith("reg_") and col in sub:
+            evidence[col] = sub[col].astype("str")
+    if "org_id" in sub:
+        evidence["reg_org_id"] = sub["org_id"].astype("str")
+    evidence = evidence.fillna("")
+    decided = organisations.decide(
+        evidence,
+        organisations.OrganisationSettings(size_rule=org.size_rule,
+                                           guarantee_is_vcfse=org.guarantee_is_vcfse,
+                                           exclude_from_headline=settings.headline.exclude,
+                                           rules=rules))
+    out = rows.drop(columns=[c for c in ("supplier_row", "supplier_match", "reg_postcode", "reg_label",
+                                         "reg_legal_form", "reg_accounts_category",
+                                         "reg_income_pounds", "reg_status") if c in rows])
+    for col in decided.columns:
+        out[col] = spread_categorical(decided[col], codes, out.index)
+    return out

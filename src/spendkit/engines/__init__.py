@@ -1,0 +1,1 @@
+"""The engines that run the classification: local (pandas) and Spark."""

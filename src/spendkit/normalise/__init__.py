@@ -1,0 +1,1 @@
+"""Raw tables -> the canonical ledger: columns recognised, amounts, dates and postcodes parsed."""

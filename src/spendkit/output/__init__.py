@@ -1,0 +1,1 @@
+"""The figures -> where people read them: terminal tables, files, workbooks, dashboards."""

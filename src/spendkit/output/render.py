@@ -1,0 +1,266 @@
+"""Summaries -> rich terminal tables. Reads the summary dict only, never the rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from spendkit.money import money, share
+from spendkit.schema import LABELS
+
+
+def class_table(title: str, section: dict[str, dict[str, Any]], labels: dict[str, str]) -> Table:
+    table = Table(title=title, title_justify="left", show_footer=True)
+    total_pence = sum(v["pence"] for v in section.values())
+    table.add_column("Class", footer="Total")
+    table.add_column("Spend", justify="right", footer=money(total_pence))
+    table.add_column("Share", justify="right", footer=share(1.0) if total_pence else "–")
+    table.add_column("Payees", justify="right")
+    table.add_column("Rows", justify="right", footer=f"{sum(v['rows'] for v in section.values()):,}")
+    for key, v in section.items():
+        table.add_row(labels.get(key, key), money(v["pence"]), share(v["share"]),
+                      f"{v['payees']:,}", f"{v['rows']:,}")
+    return table
+
+
+def reconciliation_lines(rec: dict[str, Any]) -> list[str]:
+    mark = "[green]reconciled[/green]" if rec["balanced"] else "[bold red]DOES NOT RECONCILE[/bold red]"
+    lines = [
+        f"Rows: {rec['rows_read']:,} read = {rec['rows_counted']:,} counted + "
+        f"{rec['rows_rejected']:,} rejected; pence: {money(rec['pence_read'])} read = "
+        f"{money(rec['pence_counted'])} counted + {money(rec['pence_rejected'])} rejected: {mark}",
+    ]
+    if rec.get("blank_rows_skipped"):
+        lines.append(f"{rec['blank_rows_skipped']:,} blank row(s) skipped.")
+    totals = rec.get("totals_rows")
+    if totals:
+        check = "equal to the sum of the other rows" if totals["all_match"] else \
+            "[yellow]not equal to the sum of the other rows[/yellow]"
+        lines.append(f"{totals['rows']} totals row(s) stating {money(totals['pence'])} ({check}) "
+                     "set aside as not payments.")
+    for reason, n in rec.get("rejected_by_reason", {}).items():
+        lines.append(f"  rejected {n:,}: {reason}")
+    return lines
+
+
+def headline_lines(head: dict[str, Any]) -> list[str]:
+    excluded = ", ".join(LABELS.get(s, s).lower() for s in head["excluded_sectors"]) or "nothing"
+    left_out = sum(head["excluded_pence"].values())
+    return [
+        f"[bold]Influenceable spend {money(head['influenceable_pence'])}[/bold] with "
+        f"{head['influenceable_payees']:,} payees ({excluded} left out: {money(left_out)})",
+        f"  Local {share(head['local_share'])}  ·  local + sub-regional "
+        f"{share(head['local_or_sub_regional_share'])}  ·  SME {share(head['sme_share'])}  ·  "
+        f"VCFSE {share(head['vcfse_share'])}",
+        f"  Unknown: place {share(head['unknown_place_share'])}, size "
+        f"{share(head['unknown_size_share'])}, sector {share(head['unknown_sector_share'])}"
+        f"  [dim](size rule: {head['size_rule']['name']})[/dim]",
+    ]
+
+
+def cross_table(title: str, cross: dict[str, dict[str, int]]) -> Table:
+    columns = list(next(iter(cross.values())))
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    for c in columns:
+        table.add_column(LABELS.get(c, c), justify="right")
+    for row, values in cross.items():
+        table.add_row(LABELS.get(row, row), *(money(v) if v else "–" for v in values.values()))
+    return table
+
+
+def print_classify(summary: dict[str, Any], console: Console, *, verbose: bool = True) -> None:
+    place = summary["place"]
+    local = ", ".join(d["name"] for d in place["local"])
+    subs = ", ".join(d["name"] for d in place["sub_regional"]) or "none"
+    for line in headline_lines(summary["headline"]):
+        console.print(line, highlight=False)
+    console.print(class_table(f"Spend by place: {local}", summary["geography"], LABELS))
+    if verbose:
+        console.print(class_table("Spend by size", summary["size"], LABELS))
+        console.print(class_table("Spend by sector", summary["sector"], LABELS))
+        console.print(cross_table("Place × sector", summary["cross"]["geography_by_sector"]))
+        console.print(cross_table("Place × size", summary["cross"]["geography_by_size"]))
+    for line in reconciliation_lines(summary["reconciliation"]):
+        console.print(line, highlight=False)
+    if verbose:
+        console.print(f"[dim]Sub-regional: {subs} ({place['sub_regional_basis']}). "
+                      f"Regional: {place['regional_basis']}. Postcodes: {summary['postcode_directory']}.[/dim]",
+                      highlight=False)
+        for info in summary["inputs"]:
+            cols = ", ".join(f"{k}='{v}'" for k, v in info["columns"].items() if k != "publisher")
+            where = f" sheet '{info['sheet']}'" if info.get("sheet") else ""
+            console.print(f"[dim]{info['file']}{where}: header on row {info['header_row']}; {cols}[/dim]",
+                          highlight=False)
+            for note in info["notes"]:
+                if not note.startswith(("payee: '", "date: '", "postcode: '")):
+                    console.print(f"[dim]  {note}[/dim]", highlight=False)
+
+
+# ---------------------------------------------------------------- reports
+
+def _pct(value: Any) -> str:
+    from spendkit.money import share
+
+    return share(None if value is None or value != value else float(value))
+
+
+def _pp(value: Any) -> str:
+    return "" if value is None or value != value else f"{value:+.1f}"
+
+
+def print_report(rep: Any, console: Any, *, verbose: bool = True) -> None:
+    from rich.table import Table
+
+    from spendkit.aggregate.report import DIMENSION_TITLES
+    from spendkit.money import money
+    from spendkit.output.render import class_table
+    from spendkit.schema import LABELS
+
+    place = ", ".join(d["name"] for d in rep.summary["place"]["local"])
+    head = rep.headline
+    console.print(f"[bold]Spend report: {place}, {rep.period['label']}[/bold]: "
+                  f"{money(head['pence'])}")
+    parts = [f"{label} {_pct(head[k]['share'])}" for k, label in
+             (("local", "Local"), ("local_or_sub_regional", "local + sub-regional"),
+              ("sme", "SME"), ("vcfse", "VCFSE")) if k in head]
+    console.print(f"  Shares of {head['shares_of_text']} ({money(head['denominator_pence'])}): "
+                  + "  ·  ".join(parts))
+    titles = {"geography": f"Spend by place: {place}", "size": "Spend by size",
+              "sector": "Spend by sector"}
+    for fam, section in rep.class_totals().items():
+        if verbose or fam == "geography":
+            console.print(class_table(titles[fam], section, LABELS))
+    for b in rep.breakdowns:
+        if not verbose and b.family != "geography":
+            continue
+        t = Table(title=b.title, title_justify="left", show_footer=True)
+        total = int(b.table["pence"].sum())
+        t.add_column(DIMENSION_TITLES.get(b.by, b.by).capitalize() if b.by.islower() else b.by,
+                     footer="Total")
+        t.add_column("Spend", justify="right", footer=money(total))
+        t.add_column("Rows", justify="right", footer=f"{int(b.table['rows'].sum()):,}")
+        for c in b.classes:
+            overall = int(b.table[f"{c}_pence"].sum())
+            t.add_column(LABELS.get(c, c), justify="right",
+                         footer=_pct(overall / total if total else None))
+        for rec in b.table.to_dict("records"):
+            t.add_row(str(rec["group"]), money(rec["pence"]), f"{rec['rows']:,}",
+                      *(_pct(rec[f"{c}_share"]) for c in b.classes))
+        console.print(t)
+    _print_trends(rep.trends, console)
+    rec = rep.reconciliation()
+    mark = "[green]reconciled[/green]" if rec["balanced"] else "[bold red]DOES NOT RECONCILE[/bold red]"
+    console.print(
+        f"Classified {money(rec['pence_counted'])} ({rec['rows_counted']:,} rows) = reported "
+        f"{money(rec['pence_reported'])} ({rec['rows_reported']:,}) + duplicates dropped "
+        f"{money(rec['duplicates_dropped']['pence'])} ({rec['duplicates_dropped']['rows']:,}) + "
+        f"outside the period {money(rec['outside_period']['pence'])} "
+        f"({rec['outside_period']['rows']:,}) + undated {money(rec['undated_left_out']['pence'])} "
+        f"({rec['undated_left_out']['rows']:,}): {mark}")
+
+
+def _print_trends(trends: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    from spendkit.money import money
+
+    measures = [m for m, label in (("local", "Local"), ("sme", "SME"), ("vcfse", "VCFSE"))
+                if f"{m}_share" in trends["monthly"]]
+    labels = {"local": "Local", "sme": "SME", "vcfse": "VCFSE"}
+    for key, title in (("monthly", "Headline shares by month"),
+                       ("yearly", "Headline shares by financial year")):
+        frame = trends[key]
+        if len(frame) < 1:
+            continue
+        t = Table(title=f"{title} (of {trends['shares_of']} spend; change in percentage points)",
+                  title_justify="left")
+        t.add_column("Period")
+        t.add_column("Of spend", justify="right")
+        for m in measures:
+            t.add_column(labels[m], justify="right")
+            t.add_column("±", justify="right")
+        for rec in frame.to_dict("records"):
+            t.add_row(rec["period"], money(rec["pence"]),
+                      *(x for m in measures for x in (_pct(rec[f"{m}_share"]),
+                                                       _pp(rec[f"{m}_change_pp"]))))
+        console.print(t)
+
+
+def _supplier_table(title: str, frame: Any, console: Any) -> None:
+    from rich.table import Table
+
+    from spendkit.money import money
+    from spendkit.schema import LABELS
+
+    t = Table(title=title, title_justify="left")
+    for name, justify in (("#", "right"), ("Supplier", "left"), ("Spend", "right"),
+                          ("Share", "right"), ("Cumulative", "right"), ("Place", "left"),
+                          ("Size", "left"), ("Sector", "left")):
+        t.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for rec in frame.to_dict("records"):
+        where = f"{rec.get('district_name') or '?'} ({LABELS.get(rec['geography'], rec['geography'])})"
+        t.add_row(str(rec["rank"]), str(rec["payee"]), money(rec["pence"]), _pct(rec["share"]),
+                  _pct(rec["cumulative_share"]), where,
+                  LABELS.get(rec.get("size_band", ""), rec.get("size_band", "")),
+                  LABELS.get(rec.get("sector", ""), rec.get("sector", "")))
+    console.print(t)
+
+
+def print_ranking(ranking: Any, console: Any, *, verbose: bool = True) -> None:
+    from rich.table import Table
+
+    from spendkit.money import money
+
+    c = ranking.concentration
+    shown = {"all", "geography=local", "sme", "sector=vcfse"}
+    for key, title, frame in ranking.by_class:
+        if (verbose and key in shown) or key == "all":
+            _supplier_table(f"{title}: top {len(frame)}", frame, console)
+    console.print(f"{c['suppliers']:,} of {c['of']:,} suppliers make up {c['target']:.0%} of "
+                  f"spend ({money(c['pence'])} of {money(c['total_pence'])}).")
+    if verbose and len(ranking.leakage):
+        t = Table(title=f"Leakage: by {ranking.leakage_category.replace('_', ' ')} where local "
+                        "suppliers are also paid (top 10)", title_justify="left")
+        for name in ("Category", "Local", "Outside the place", "Largest outside supplier", "Spend",
+                     "Where"):
+            t.add_column(name, justify="left" if name in ("Category", "Largest outside supplier",
+                                                          "Where") else "right")
+        for rec in ranking.leakage.head(10).to_dict("records"):
+            t.add_row(str(rec["category"]), money(rec["local_pence"]), money(rec["non_local_pence"]),
+                      str(rec["largest_non_local"]), money(rec["largest_non_local_pence"]),
+                      str(rec["largest_non_local_place"]))
+        console.print(t)
+        console.print("[dim]The CLES view (top 300 suppliers with place, size and sector) and every "
+                      "class's ranking are in --format json|csv and --out.[/dim]")
+
+
+def print_league(table: Any, console: Any, *, verbose: bool = True) -> None:
+    from rich.table import Table
+
+    from spendkit.aggregate.league import LABELS
+    from spendkit.money import money
+
+    measures = table.measures()
+    t = Table(title=f"League table ({table.method['name']} method, {table.method['period']})",
+              title_justify="left")
+    t.add_column("Organisation")
+    t.add_column("Spend", justify="right")
+    for m in measures:
+        t.add_column(LABELS[m], justify="right")
+        t.add_column("Rank", justify="right")
+    for e in table.ordered():
+        cells = [e["name"], money(e["pence"]) if e.get("pence") is not None else "published"]
+        for m in measures:
+            r = e["ranks"].get(m)
+            cells += [_pct(e["shares"].get(m)), f"{r['rank']} of {r['of']}" if r else "–"]
+        t.add_row(*cells)
+    console.print(t)
+    for line in table.sentences():
+        console.print(line)
+    if verbose:
+        for k, v in table.method.items():
+            if k != "name":
+                console.print(f"[dim]{k.replace('_', ' ')}: {v}[/dim]")

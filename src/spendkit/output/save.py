@@ -1,0 +1,71 @@
+"""Reports, rankings and league tables -> files, by extension: an .xlsx workbook, an .html
+dashboard, the .json document, or the tidy table as .csv / .parquet. Whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from spendkit.aggregate.league import LeagueTable
+from spendkit.aggregate.rank import Ranking
+from spendkit.aggregate.report import Report
+from spendkit.errors import OutputError
+from spendkit.money import pounds
+from spendkit.output import dashboard, workbook
+from spendkit.output.export import atomic_path, safe_text, to_json
+
+OUTPUT_FORMATS = (".xlsx", ".html", ".json", ".csv", ".parquet")
+WRITERS = {Report: "write_report", Ranking: "write_ranking", LeagueTable: "write_league"}
+
+
+def save_output(thing: Report | Ranking | LeagueTable, path: Path, suffix: str | None = None) -> None:
+    """Write ``thing`` to ``path`` by its extension (or ``suffix``)."""
+    writer = WRITERS[type(thing)]
+    xlsx, html = getattr(workbook, writer), getattr(dashboard, writer)
+    save(path, thing.to_dict, thing.long, xlsx=lambda p: xlsx(thing, p),
+         html=lambda p: html(thing, p), suffix=suffix)
+
+
+def save(path: Path, doc: Any, table: Any, *, xlsx: Any, html: Any, suffix: str | None = None
+         ) -> None:
+    """Write ``path`` by its extension, or ``suffix`` (doc and table are callables, made only
+    when needed)."""
+    suffix = (suffix or path.suffix).lower()
+    if suffix == ".json":
+        with atomic_path(path) as tmp:
+            tmp.write_text(to_json(doc()), encoding="utf-8")
+    elif suffix == ".csv":
+        with atomic_path(path) as tmp:
+            tmp.write_text(csv_text(table()), encoding="utf-8-sig", newline="")
+    elif suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with atomic_path(path) as tmp:
+            pq.write_table(pa.Table.from_pandas(table(), preserve_index=False), tmp,
+                           compression="zstd")
+    elif suffix == ".xlsx":
+        xlsx(path)
+    elif suffix == ".html":
+        html(path)
+    else:
+        raise OutputError(f"{path}: unknown output format '{suffix}'.",
+                          hint=f"Use one of: {', '.join(OUTPUT_FORMATS)}.")
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV text, the same bytes for the same table: text made formula-safe, every
+    pence column joined by its exact £ amount ('1234.56'), CRLF line ends (RFC 4180)."""
+    out = frame.copy()
+    for c in list(out.columns):
+        if out[c].dtype == object or str(out[c].dtype) in ("str", "string"):
+            out[c] = safe_text(out[c].astype("object").where(out[c].notna(), "").astype("str"))
+        elif str(c) == "pence" or str(c).endswith("_pence"):
+            name = "amount" if c == "pence" else str(c)[: -len("_pence")] + "_amount"
+            known = out[c].notna()
+            amount = pd.Series("", index=out.index, dtype="str")
+            amount[known] = pounds(out.loc[known, c])
+            out.insert(out.columns.get_loc(c) + 1, name, amount)
+    return out.to_csv(index=False, lineterminator="\r\n")

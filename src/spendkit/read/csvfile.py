@@ -1,0 +1,592 @@
+"""CSV text -> a raw table: encoding, delimiter, header row; pyarrow for clean files (whole or in
+parts), the csv module for ragged ones. See ``read`` for what a RawTable promises."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spendkit.errors import InputFileError
+from spendkit.read.table import (
+    DELIMITERS,
+    HEADER_SEARCH_ROWS,
+    MAX_COLUMNS,
+    HeaderScorer,
+    RawTable,
+    clean_header,
+    default_scorer,
+    find_header,
+    finish,
+    rechunk,
+    too_wide,
+    trim,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (131,072 characters) is too small
+
+
+def _has_blank_line(text: str, start: int) -> bool:
+    """An empty line after ``start`` (LF, CRLF or CR endings); str.find is far faster than a regex."""
+    return any(text.find(pair, start) >= 0 for pair in ("\n\n", "\n\r\n", "\r\r"))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+# A well-formed UTF-8 sequence of two to four bytes: a file holding them is UTF-8 at heart,
+# even when a few lines were pasted in from a Windows-1252 system.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]"
+                             rb"|[\xe1-\xef][\x80-\xbf]{2}|\xf0[\x90-\xbf][\x80-\xbf]{2}"
+                             rb"|[\xf1-\xf3][\x80-\xbf]{3}")
+
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: bytes that are not UTF-8 are read as Windows-1252 (else Latin-1)."""
+    assert isinstance(err, UnicodeDecodeError)
+    bad = err.object[err.start:err.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), err.end
+
+
+codecs.register_error("spendkit-cp1252", _cp1252_fallback)
+
+
+
+# ---------------------------------------------------------------- CSV
+
+HEAD_BYTES = 4 * 262144 + 8  # bytes that decode to at least the 262,144 characters searched for the header
+ARROW_BLOCK = 8 << 20  # the bytes pyarrow parses at a time (a record may not be longer)
+# ... when streaming, where it reads some 30 blocks ahead: the memory that takes
+STREAM_BLOCK = 1 << 20
+# pyarrow's threads take some 60% more CPU time than one thread (1M rows: 0.41 s against
+# 0.25 s), which two cores hardly win back, and a busy machine does not: one thread.
+ARROW_THREADS = False
+STREAM_MIN_BYTES = 32 << 20  # iter_tables reads a smaller CSV whole
+SCAN_BLOCK = 4 << 20  # iter_tables checks a CSV it streams (UTF-8, NUL bytes, blank lines) by blocks
+_BLANK_LINES = (b"\n\n", b"\n\r\n", b"\r\r")  # _has_blank_line's patterns, as bytes
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16, else Windows-1252, else Latin-1.
+
+    A UTF-8 file with a few Windows-1252 lines pasted in (a `£` written as the single byte
+    0xA3) keeps both: each byte that is not UTF-8 is read as Windows-1252.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="spendkit-cp1252"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    utf16 = utf16_without_bom(data[:65536])
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if _UTF8_MULTIBYTE.search(data):
+        return data.decode("utf-8", errors="spendkit-cp1252"), "utf-8 (some lines Windows-1252)"
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when text has no BOM but a NUL in every other byte."""
+    n = len(head) - len(head) % 2
+    if n < 8:
+        return None
+    even, odd = head[0:n:2], head[1:n:2]
+    half = n // 2
+    if odd.count(0) > 0.9 * half and even.count(0) < 0.1 * half:
+        return "utf-16-le"
+    if even.count(0) > 0.9 * half and odd.count(0) < 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the first lines most consistently into the most fields."""
+    lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
+    best, best_score = ",", -1.0
+    for delim in DELIMITERS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        wide = [c for c in counts if c > 1]
+        if not wide:
+            continue
+        mode = max(set(wide), key=wide.count)
+        score = wide.count(mode) * mode
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | None = None) -> RawTable:
+    scorer = score_header or default_scorer
+    tried_arrow = False
+    utf8 = _utf8_start(data)
+    if utf8 is not None:
+        # UTF-8 without NUL bytes: pyarrow reads the file's own bytes, and only the head (where
+        # the header is) is decoded. Anything it cannot read is read below, as text.
+        encoding, start = utf8
+        whole = start + HEAD_BYTES >= len(data)
+        head = _decode_head(data[start:start + HEAD_BYTES], whole=whole)
+        layout = _csv_layout(head, source, scorer)
+        body_at = _body_byte_offset(layout, head, start, whole=whole)
+        if body_at is not None and not _has_blank_line_bytes(data, body_at):
+            tried_arrow = True
+            table = _arrow_body("", layout.full_header, layout.delimiter, encoding, data, body_at)
+            if table is not None:
+                frame, row_numbers, blank = table
+                _check_unclosed_quote_at_end(frame, row_numbers, _FileBytes(data=data), start, source,
+                                             layout.header_row)
+                return finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
+                               encoding=encoding, delimiter=layout.delimiter)
+    text, encoding = decode(data)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    layout = _csv_layout(text, source, scorer)
+    with field_limit():
+        try:
+            table = None
+            if (not tried_arrow and layout.body is not None and len(layout.full_header) <= MAX_COLUMNS
+                    and not _has_blank_line(text, layout.body)):
+                table = _arrow_body(text[layout.body:], layout.full_header, layout.delimiter)
+            if table is None:
+                table = _python_body(text, layout.delimiter, layout.header_idx, layout.header, source)
+        except csv.Error as exc:
+            raise _not_csv(source, exc) from None
+    frame, row_numbers, blank = table
+    _check_unclosed_quote(frame, row_numbers, text, source, layout.header_row)
+    return finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
+                   encoding=encoding, delimiter=layout.delimiter)
+
+
+@dataclass
+class _Layout:
+    """Where a CSV's table is, found in its first lines."""
+
+    delimiter: str
+    header_idx: int  # the header's index among the records
+    full_header: list[str]  # the header's cells, cleaned, trailing empty ones included
+    header: list[str]  # without them: trailing empty cells are not headers
+    body: int | None  # character offset of the line after the header, if every line up to it is
+    # one record (no quote or line break inside a cell)
+
+    @property
+    def header_row(self) -> int:
+        return self.header_idx + 1
+
+
+def _csv_layout(text: str, source: str, scorer: HeaderScorer) -> _Layout:
+    """The delimiter and the header, from the text's start (its first 262,144 characters)."""
+    delimiter = sniff_delimiter(text[:65536])
+    with field_limit():
+        try:
+            head_records = first_records(text, delimiter, limit=HEADER_SEARCH_ROWS)
+        except csv.Error as exc:
+            raise _not_csv(source, exc) from None
+    header_idx = find_header([trim(r) for r in head_records], scorer)
+    full_header = [clean_header(h) for h in head_records[header_idx]]
+    header = trim(full_header)
+    if len(header) > MAX_COLUMNS:
+        raise InputFileError(*too_wide(source, header_idx + 1, len(header)))
+    return _Layout(delimiter, header_idx, full_header, header,
+                   _offset_after_records(text, header_idx + 1, head_records))
+
+
+def _not_csv(source: str, exc: csv.Error) -> InputFileError:
+    return InputFileError(f"{source}: cannot be read as CSV ({exc}).",
+                          hint="Open it in a text editor, or export it again.")
+
+
+@contextlib.contextmanager
+def field_limit() -> Iterator[None]:
+    """Let the csv module read long cells (a 100,000-character description is real data)."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, CSV_FIELD_LIMIT))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _check_unclosed_quote(frame: pd.DataFrame, row_numbers: np.ndarray, text: str, source: str,
+                          header_row: int, *, lines_before: Callable[[int], int] | None = None) -> None:
+    """Refuse a file whose quote (") opens a cell that is never closed.
+
+    Both parsers then read every line after it into that one cell: the rows would vanish
+    inside a rejected row. Such a cell is the last of the file and runs to its end.
+    ``text`` may be the file's end only (see _check_unclosed_quote_at_end), when
+    ``lines_before(i)`` counts the line breaks in the file before ``text[i]``.
+    """
+    cell = _multiline_last_cell(frame)
+    if cell is None:
+        return
+    for raw in (cell, cell.replace('"', '""')):
+        start = len(text) - len(raw) - 1
+        if text.endswith(raw) and start >= 0 and text[start] == '"':
+            line = (lines_before(start) if lines_before else len(_LINE_BREAK.findall(text, 0, start))) + 1
+            row = int(row_numbers[-1]) + header_row + 1
+            raise InputFileError(
+                f"{source}: row {row} (line {line} of the file): a quote (\") opens a cell that is "
+                f"never closed, so the {len(_LINE_BREAK.findall(raw.rstrip(chr(13) + chr(10)))):,} "
+                "line(s) after it would be read as one cell.",
+                hint=f'Remove or close the quote on line {line} (write a quote inside a cell as "").')
+
+
+def _multiline_last_cell(frame: pd.DataFrame) -> str | None:
+    """The last row's last non-empty cell, if it spans lines: where an unclosed quote ends up."""
+    if not len(frame):
+        return None
+    last = [str(v) for v in frame.iloc[-1].tolist() if v]
+    if not last or not ("\n" in last[-1] or "\r" in last[-1]):
+        return None
+    return last[-1]
+
+
+def _check_unclosed_quote_at_end(frame: pd.DataFrame, row_numbers: np.ndarray, src: _FileBytes,
+                                 text_start: int, source: str, header_row: int) -> None:
+    """_check_unclosed_quote for a UTF-8 file read as bytes: only its end is decoded, enough to
+    hold the last cell with its quotes doubled and the character before it."""
+    cell = _multiline_last_cell(frame)
+    if cell is None:
+        return
+    at = max(text_start, src.size - 4 * (2 * len(cell) + 2))
+    tail = src.read(at, src.size)
+    skip = 0
+    while at > text_start and skip < min(3, len(tail)) and 0x80 <= tail[skip] < 0xC0:
+        skip += 1  # start on a character, not inside one
+    text = tail[skip:].decode("utf-8")
+    at += skip
+    _check_unclosed_quote(frame, row_numbers, text, source, header_row,
+                          lines_before=lambda i: src.line_breaks(at + len(text[:i].encode("utf-8"))))
+
+
+def first_records(text: str, delimiter: str, limit: int) -> list[list[str]]:
+    out = []
+    for rec in csv.reader(io.StringIO(text[:262144], newline=""), delimiter=delimiter):
+        out.append(rec)
+        if len(out) >= limit:
+            break
+    return out or [[]]
+
+
+def _offset_after_records(text: str, n: int, records: list[list[str]]) -> int | None:
+    """Character offset just after the first ``n`` lines, if they hold exactly ``n`` records."""
+    if any('"' in cell or "\n" in cell or "\r" in cell for rec in records[:n] for cell in rec):
+        return None
+    pos = 0
+    for _ in range(n):
+        m = re.compile(r"\r\n|\n|\r").search(text, pos)
+        if m is None:
+            return None
+        pos = m.end()
+    return pos
+
+
+def _arrow_body(body: str, header: list[str], delimiter: str, encoding: str | None = None,
+                original: bytes = b"", offset: int = 0) -> tuple[pd.DataFrame, np.ndarray, int] | None:
+    """Fast path: pyarrow parses a clean body. Returns None if any row is ragged.
+
+    Given ``original`` (the file's bytes, which the caller found to be UTF-8: ``encoding``),
+    pyarrow reads them as they are from byte ``offset`` on, instead of ``body`` encoded again.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    invalid: list[Any] = []
+    width = len(header)
+    if original and encoding in ("utf-8", "utf-8-sig"):
+        buffer = pa.py_buffer(memoryview(original)[offset:])
+    else:
+        buffer = pa.py_buffer(body.encode("utf-8"))
+    try:
+        tbl = pacsv.read_csv(pa.BufferReader(buffer), **_arrow_options(width, delimiter, invalid))
+    except pa.ArrowInvalid:
+        return None
+    if invalid:
+        return None
+    frame = tbl.to_pandas()
+    frame.columns = list(range(width))
+    return frame, np.arange(tbl.num_rows, dtype=np.int64), 0
+
+
+def _arrow_options(width: int, delimiter: str, invalid: list[Any], block: int | None = None,
+                   threads: bool | None = None) -> dict[str, Any]:
+    """pyarrow's CSV options for a body of ``width`` text columns; ragged rows go to ``invalid``.
+    The body is UTF-8 (checked, or encoded from text), so pyarrow need not check it again."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    return {"read_options": pacsv.ReadOptions(column_names=names, block_size=block or ARROW_BLOCK,
+                                              use_threads=ARROW_THREADS if threads is None else threads),
+            "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                invalid_row_handler=on_invalid),
+            "convert_options": pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
+                                                    strings_can_be_null=False,
+                                                    quoted_strings_can_be_null=False,
+                                                    check_utf8=False)}
+
+
+def _python_body(text: str, delimiter: str, header_idx: int, header: list[str],
+                 source: str = "") -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Robust path for ragged rows and blank lines: the csv module, record by record."""
+    import numpy as np
+    import pandas as pd
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    for i, rec in enumerate(reader):
+        if i > header_idx:
+            if len(rec) > len(header):
+                rec = trim(rec)
+                if len(rec) > MAX_COLUMNS:
+                    raise InputFileError(*too_wide(source, i + 1, len(rec)))
+            rows.append(rec)
+            numbers.append(i - header_idx - 1)
+    width = max([len(header), *map(len, rows)]) if rows else len(header)
+    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=range(width), dtype="str")
+    return frame.fillna(""), np.asarray(numbers, dtype=np.int64), 0
+
+
+# The fast path reads a UTF-8 file's own bytes: these find what read_csv_bytes finds in its
+# text, without decoding more than the head (and, for iter_tables, without holding the file).
+
+def _utf8_start(data: bytes) -> tuple[str, int] | None:
+    """(encoding, where the text starts) when ``decode`` reads ``data`` as plain UTF-8, with or
+    without a BOM, and nothing is dropped from it (no NUL byte): pyarrow may then read the
+    bytes as they are. (UTF-16 always holds NUL bytes, or bytes UTF-8 never has.)"""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if b"\x00" in data or not _valid_utf8(memoryview(data)[start:]):
+        return None
+    return ("utf-8-sig" if start else "utf-8"), start
+
+
+def _valid_utf8(buffer: bytes | memoryview) -> bool:
+    """Is ``buffer`` UTF-8? (pyarrow checks it in place, many times faster than decoding it.)"""
+    import numpy as np
+    import pyarrow as pa
+
+    n = memoryview(buffer).nbytes
+    text = pa.Array.from_buffers(pa.large_string(), 1, [
+        None, pa.py_buffer(np.array([0, n], dtype=np.int64)), pa.py_buffer(buffer)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _utf8_complete(buffer: bytes | memoryview) -> int:
+    """The length of ``buffer`` without a character cut short at its end."""
+    view = memoryview(buffer)
+    n = len(view)
+    i = n - 1
+    while i >= 0 and n - i <= 4 and 0x80 <= view[i] < 0xC0:
+        i -= 1
+    if i < 0 or n - i > 4:
+        return n  # no character starts here: validating says what it is
+    lead = view[i]
+    need = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    return i if n - i < need else n
+
+
+def _decode_head(raw: bytes, *, whole: bool) -> str:
+    """The text of UTF-8 ``raw``, the file's start (or all of it, ``whole``): a character cut at
+    its end is left out."""
+    return codecs.getincrementaldecoder("utf-8")().decode(raw, final=whole)
+
+
+def _body_byte_offset(layout: _Layout, head: str, start: int, *, whole: bool) -> int | None:
+    """Byte offset of the body's first line, for pyarrow; None when the body is not plain (or
+    the header's line may end past the head, where a CR could be followed by a LF)."""
+    if layout.body is None or len(layout.full_header) > MAX_COLUMNS:
+        return None
+    if not whole and layout.body >= len(head):
+        return None
+    return start + len(head[:layout.body].encode("utf-8"))
+
+
+def _has_blank_line_bytes(data: bytes, start: int = 0) -> bool:
+    """_has_blank_line on bytes (on UTF-8, the same answer as on its text).
+
+    numpy looks, 256 KB at a time, for two line-break bytes in a row (LF LF, CR CR or LF CR);
+    only a block holding some is searched for the patterns themselves.
+    """
+    import numpy as np
+
+    n = len(data)
+    block = 1 << 18
+    for s in range(start, n - 1, block):
+        for off in (0, 1):
+            count = min(block // 2, (n - s - off) // 2)
+            if count <= 0:
+                continue
+            pairs = np.frombuffer(data, "<u2", count=count, offset=s + off)
+            if ((pairs == 0x0A0A) | (pairs == 0x0D0D) | (pairs == 0x0D0A)).any():
+                end = min(n, s + block + 2)
+                if any(data.find(p, s, end) >= 0 for p in _BLANK_LINES):
+                    return True
+                break
+    return False
+
+
+class _FileBytes:
+    """A file's bytes: held (``data``), or read from ``path`` when asked."""
+
+    def __init__(self, *, data: bytes | None = None, path: Path | None = None) -> None:
+        self.data, self.path = data, path
+        self.size = len(data) if data is not None else path.stat().st_size if path else 0
+
+    def read(self, start: int, end: int) -> bytes:
+        if self.data is not None:
+            return self.data[start:end]
+        assert self.path is not None
+        with self.path.open("rb") as f:
+            f.seek(start)
+            return f.read(end - start)
+
+    def line_breaks(self, end: int) -> int:
+        """Line breaks (CRLF, LF or CR, as _LINE_BREAK finds them) in the bytes before ``end``."""
+        if self.data is not None:
+            d = self.data
+            return d.count(b"\n", 0, end) + d.count(b"\r", 0, end) - d.count(b"\r\n", 0, end)
+        assert self.path is not None
+        n, pos, cr = 0, 0, False
+        with self.path.open("rb") as f:
+            while pos < end and (block := f.read(min(SCAN_BLOCK, end - pos))):
+                n += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+                n -= cr and block[:1] == b"\n"  # a CRLF cut in two
+                cr = block[-1:] == b"\r"
+                pos += len(block)
+        return n
+
+
+class NotStreamable(Exception):
+    """This CSV must be read whole (by read_tables)."""
+
+
+def csv_parts(path: Path, source: str, head: bytes, scorer: HeaderScorer,
+               chunk_rows: int) -> Iterator[RawTable]:
+    """iter_tables for a CSV file: its parts, read by pyarrow from the file a block at a time.
+    Raises NotStreamable for a file read_csv_bytes would not give pyarrow as it is."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    src = _FileBytes(path=path)
+    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    encoding = "utf-8-sig" if start else "utf-8"
+    whole = src.size <= len(head)
+    if b"\x00" in head:
+        raise NotStreamable
+    try:
+        text = _decode_head(head[start:], whole=whole)
+    except UnicodeDecodeError:
+        raise NotStreamable from None
+    layout = _csv_layout(text, source, scorer)
+    body_at = _body_byte_offset(layout, text, start, whole=whole)
+    if body_at is None:
+        raise NotStreamable
+    width = len(layout.full_header)
+    invalid: list[Any] = []
+    names: list[str] = []
+    done = 0
+    # The whole file is checked (UTF-8, NUL bytes, blank lines) on a second core while pyarrow
+    # parses the first part; no part is given before the check has passed.
+    with ThreadPoolExecutor(1) as pool, pa.OSFile(str(path)) as f:
+        scanned = pool.submit(_scan_csv, path, start, body_at)
+        f.seek(body_at)
+        try:
+            reader = pacsv.open_csv(f, **_arrow_options(width, layout.delimiter, invalid,
+                                                        min(ARROW_BLOCK, STREAM_BLOCK)))
+        except pa.ArrowInvalid:
+            raise NotStreamable from None
+        for part, (batches, last) in enumerate(rechunk(_checked_batches(reader, invalid), chunk_rows)):
+            if not scanned.result():
+                raise NotStreamable
+            tbl = pa.Table.from_batches(batches, schema=reader.schema)
+            frame = tbl.to_pandas()
+            frame.columns = list(range(width))
+            del tbl, batches
+            numbers = np.arange(done, done + len(frame), dtype=np.int64)
+            done += len(frame)
+            if last:
+                _check_unclosed_quote_at_end(frame, numbers, src, start, source, layout.header_row)
+            table = finish(frame, numbers, layout.header, layout.header_row, source, 0,
+                            encoding=encoding, delimiter=layout.delimiter)
+            table.part = part
+            kept = list(table.frame.columns)
+            if not part:
+                names = kept
+            else:
+                # Columns beyond the header are kept up to the last that holds a value anywhere
+                # in the file: as part 0 found them, which a later part may not outgrow.
+                if len(kept) > len(names):
+                    raise NotStreamable
+                for name in names[len(kept):]:
+                    table.frame[name] = ""
+                table.notes = []
+            yield table
+
+
+def _checked_batches(reader: Any, invalid: list[Any]) -> Iterator[Any]:
+    """The record batches of a pyarrow CSV reader, until a ragged row (or an error) shows the
+    file must be read whole: raises NotStreamable before any batch after it."""
+    import pyarrow as pa
+
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except pa.ArrowInvalid:  # a cell longer than a block, say
+            raise NotStreamable from None
+        if invalid:
+            raise NotStreamable
+        yield batch
+    if invalid:
+        raise NotStreamable
+
+
+def _scan_csv(path: Path, text_start: int, body_at: int) -> bool:
+    """What read_csv_bytes checks of a whole file before giving it to pyarrow, a block at a
+    time: no NUL byte, UTF-8 from ``text_start`` on, no blank line from ``body_at`` on."""
+    pos, carry, tail = 0, b"", b""
+    with path.open("rb") as f:
+        while block := f.read(SCAN_BLOCK):
+            if b"\x00" in block:
+                return False
+            text = carry + block[max(0, text_start - pos):] if carry else \
+                block[max(0, text_start - pos):]
+            cut = _utf8_complete(text)
+            if not _valid_utf8(memoryview(text)[:cut]):
+                return False
+            carry = text[cut:]
+            end = pos + len(block)
+            if end > body_at:
+                if _has_blank_line_bytes(block, max(0, body_at - pos)):
+                    return False
+                joint, joint_at = tail + block[:2], pos - len(tail)  # a pattern across blocks
+                if any(joint.find(p, max(0, body_at - joint_at)) >= 0 for p in _BLANK_LINES):
+                    return False
+            tail = (tail + block)[-2:] if len(block) < 2 else block[-2:]
+            pos = end
+    return not carry
+

@@ -1,0 +1,212 @@
+"""Files -> raw tables of text: the format decided by content (not by file name), then the
+format's reader; a zip's members each read as a file. ``iter_tables`` reads large CSV and
+Parquet files a part at a time.
+
+Row numbers are the ones a spreadsheet shows: row 1 is the file's first record (CSV) or the
+sheet's first row (XLSX), so a message saying "row 812" can be found by opening the file. A
+Parquet file reads as a CSV with its column names on row 1: its first record is row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from spendkit.errors import InputFileError
+from spendkit.read import csvfile, parquet, spreadsheet
+from spendkit.read.guard import (
+    XLSX_MAX_UNCOMPRESSED,
+    ZIP_ERRORS,
+    check_memory,
+    check_path,
+    unreadable,
+)
+from spendkit.read.table import HEADER_SEARCH_ROWS, HeaderScorer, RawTable, default_scorer, trim
+
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the OLE2 stream of an encrypted OOXML
+
+
+def read_tables(path: str | Path, *, sheet: str | None = None,
+                score_header: HeaderScorer | None = None) -> list[RawTable]:
+    """Read every table in ``path``: one for a CSV or workbook, one per member of a zip."""
+    path = Path(path)
+    check_path(path)
+    try:
+        check_memory(path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    return _read_bytes(data, str(path), sheet=sheet, score_header=score_header or default_scorer)
+
+
+class RestartWhole(Exception):
+    """Raised by ``iter_tables`` when a CSV it was streaming turns out, after some of its parts
+    were yielded, to need reading whole (met part-way: a ragged row, a record longer than
+    STREAM_BLOCK, or a value under an unnamed column that part 0 did not keep): discard the
+    parts received and read this file again with ``read_tables``."""
+
+
+def iter_tables(path: str | Path, *, sheet: str | None = None,
+                score_header: HeaderScorer | None = None,
+                chunk_rows: int = 1_000_000) -> Iterator[RawTable]:
+    """``read_tables``, a part at a time: the tables of ``path``, each as one or more RawTables
+    of at most ``chunk_rows`` rows (``part`` 0, 1, 2...), holding only a part in memory.
+
+    A CSV file larger than csvfile.STREAM_MIN_BYTES that pyarrow can read as it is (UTF-8 without NUL
+    bytes, blank lines or a ragged row, header lines without quotes) and a Parquet file are
+    streamed: every part has the table's source, header, encoding and delimiter, columns named
+    as ``read_tables`` names them, and the row numbers ``read_tables`` gives those rows; notes
+    are on part 0, ``blank_rows`` counts the blank rows dropped from each part. Concatenated,
+    the parts are what ``read_tables`` returns. Anything else (a workbook, a zip, a smaller or
+    irregular CSV) is read whole by ``read_tables``, one part per table.
+
+    A problem a streamed CSV shows only part-way (a ragged row, say, which the csv module must
+    read, file-wide) makes it be read whole: silently when no part was yielded yet, else by
+    raising RestartWhole. A fault ``read_tables`` would refuse the file for, found part-way (a
+    quote left open at the end of a CSV, a damaged Parquet file), raises its InputFileError.
+    The memory guard (``check_memory``) applies only to a file read whole.
+    """
+    if chunk_rows < 1:
+        raise ValueError("chunk_rows must be at least 1")
+    path = Path(path)
+    check_path(path)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(csvfile.HEAD_BYTES)
+            f.seek(max(0, size - 4))
+            end = f.read(4)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    if sheet is None and head[:4] == b"PAR1" and end == b"PAR1":
+        yield from parquet.parquet_parts(parquet.open_parquet(path, source), source, chunk_rows)
+        return
+    if sheet is None and size > csvfile.STREAM_MIN_BYTES and sniff_format(head) == "csv":
+        yielded = False
+        try:
+            for table in csvfile.csv_parts(path, source, head, score_header or default_scorer, chunk_rows):
+                yielded = True
+                yield table
+            return
+        except csvfile.NotStreamable:
+            if yielded:
+                raise RestartWhole(f"{source}: read it again whole (read_tables).") from None
+    yield from read_tables(path, sheet=sheet, score_header=score_header)
+
+
+
+def _read_bytes(data: bytes, source: str, *, sheet: str | None,
+                score_header: HeaderScorer, nested: bool = False) -> list[RawTable]:
+    kind = sniff_format(data)
+    if kind == "empty":
+        raise InputFileError(f"{source}: the file is empty.", hint="Export the ledger again.")
+    if kind == "xlsx":
+        return [spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header)]
+    if kind == "xls":
+        if _ENCRYPTED_PACKAGE in data:
+            raise InputFileError(f"{source}: cannot open the workbook: it is password-protected "
+                                 "or encrypted.",
+                                 hint="Save it again from Excel as .xlsx without a password.")
+        return [spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header, legacy=True)]
+    if kind == "zip":
+        if nested:
+            raise InputFileError(f"{source}: is itself a zip; a zip inside a zip is not read.",
+                                 hint="Unzip the inner zip and give its files instead.")
+        return _read_zip(data, source, sheet=sheet, score_header=score_header)
+    if kind == "binary":
+        raise InputFileError(
+            f"{source}: this is not a text or spreadsheet file (it holds binary data).",
+            hint="spendkit reads CSV, XLSX/XLS, Parquet, or a zip holding them.",
+        )
+    if sheet is not None:
+        what = "a Parquet" if kind == "parquet" else "a CSV"
+        raise InputFileError(f"{source}: --sheet was given but this is {what} file, which has no sheets.")
+    if kind == "parquet":
+        return [parquet.read_parquet_bytes(data, source)]
+    return [csvfile.read_csv_bytes(data, source, score_header=score_header)]
+
+
+def sniff_format(data: bytes) -> str:
+    """'xlsx', 'xls', 'zip', 'parquet', 'csv', 'binary' or 'empty', decided by content."""
+    # A BOM alone is still an empty file. (The start decides for any real file, without
+    # copying it whole to strip it.)
+    if not data[:65539].removeprefix(b"\xef\xbb\xbf").strip() \
+            and not data.removeprefix(b"\xef\xbb\xbf").strip():
+        return "empty"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not data[:4096].decode(
+            "utf-16", errors="replace").strip("\ufeff \t\r\n"):
+        return "empty"  # a UTF-16 BOM and blank lines
+    if data[:4] == b"PK\x03\x04":
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except ZIP_ERRORS:
+            return "zip"  # a damaged zip: _read_zip says so, naming the file
+        return "xlsx" if "[Content_Types].xml" in names else "zip"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    head = data[:65536]
+    if data[:4] == b"PAR1" and (data[-4:] == b"PAR1" or b"\x00" in head):
+        return "parquet"  # (binary after the magic: a damaged one, which reading it says)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or csvfile.utf16_without_bom(head):
+        return "csv"  # UTF-16 text: every other byte is NUL
+    if b"\x00" in head.replace(b"\x00\x00", b"") and head.count(b"\x00") > len(head) // 10:
+        return "binary"
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13, 0))
+    if controls > len(head) // 20:
+        return "binary"
+    return "csv"
+
+
+def _read_zip(data: bytes, source: str, *, sheet: str | None,
+              score_header: HeaderScorer) -> list[RawTable]:
+    def damaged(exc: BaseException) -> InputFileError:
+        return InputFileError(f"{source}: the zip file is damaged ({str(exc) or type(exc).__name__}).",
+                              hint="Download or export it again.")
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [i for i in archive.infolist()
+                   if not i.is_dir() and i.filename.lower().endswith(TABLE_SUFFIXES)
+                   and not Path(i.filename).name.startswith((".", "~$"))]
+    except ZIP_ERRORS as exc:
+        raise damaged(exc) from None
+    if not members:
+        raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file.")
+    tables, skipped = [], []
+    for info in sorted(members, key=lambda i: i.filename):
+        if info.file_size > XLSX_MAX_UNCOMPRESSED:
+            raise InputFileError(f"{source}!{info.filename}: inflates to {info.file_size:,} bytes, "
+                                 "too large to read safely.")
+        try:
+            member = archive.read(info)
+        except ZIP_ERRORS as exc:
+            raise damaged(exc) from None
+        if info.filename.lower().endswith(".txt") and not _has_ledger_header(member, score_header):
+            skipped.append(info.filename)  # a README beside the ledgers, not a ledger
+            continue
+        tables += _read_bytes(member, f"{source}!{info.filename}",
+                              sheet=sheet, score_header=score_header, nested=True)
+    if not tables:
+        raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file "
+                             f"({', '.join(skipped)}: text without a ledger's header).")
+    if skipped:
+        tables[0].notes.append(f"zip member(s) without a ledger's header skipped: {', '.join(skipped)}")
+    return tables
+
+
+def _has_ledger_header(data: bytes, score_header: HeaderScorer) -> bool:
+    """Does a text file (a zip's .txt member) have a header naming a payee or an amount?"""
+    if sniff_format(data) != "csv":
+        return True  # a workbook or junk: reading it says what it is
+    text, _ = csvfile.decode(data[:262144])
+    with csvfile.field_limit():
+        try:
+            records = csvfile.first_records(text, csvfile.sniff_delimiter(text[:65536]), limit=HEADER_SEARCH_ROWS)
+        except csv.Error:
+            return True
+    return any(score_header(trim(r)) > 0 for r in records)

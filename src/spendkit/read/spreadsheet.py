@@ -1,0 +1,412 @@
+"""XLSX and XLS workbooks -> a raw table, read with python-calamine: the sheet holding the ledger,
+its header row, cell text as a spreadsheet shows it; hostile workbooks refused before opening."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from spendkit.errors import InputFileError
+from spendkit.read.guard import XLSX_MAX_UNCOMPRESSED, ZIP_ERRORS, available_memory, human_size
+from spendkit.read.table import (
+    HEADER_SEARCH_ROWS,
+    MAX_COLUMNS,
+    HeaderScorer,
+    RawTable,
+    clean_header,
+    default_scorer,
+    find_header,
+    finish,
+    numberish,
+    too_wide,
+    trim,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# A cell reference far from A1 (column AA+ at row 10,000+, or column AAA+): worth measuring
+# the sheet's rectangle, which calamine allocates whole (a 2 KB file with one cell at
+# XFD1048576 asks for 17 billion cells and aborts the process).
+# (The patterns start with a literal, which re searches for fast; in a worksheet's XML only a
+# cell's r attribute holds letters then digits after 'r="'.)
+_FAR_CELL = re.compile(rb'r="(?:[A-Z]{3}[0-9]|[A-Z]{2}[0-9]{5})')
+_CELL_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
+CELL_BYTES = 64  # memory per cell of a sheet's rectangle once read (calamine, then Python)
+
+# ---------------------------------------------------------------- XLSX / XLS
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a sheet is read: calamine makes a list per row
+    (hundreds of thousands, holding no cycle), and each pass of the collector over them all
+    costs more than turning them into text. It runs again, as it was, afterwards."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_gc_paused()
+def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
+                  score_header: HeaderScorer | None = None, legacy: bool = False) -> RawTable:
+    """Read the sheet that holds the table (or ``sheet``) with python-calamine."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    scorer = score_header or default_scorer
+    if not legacy:
+        _check_zip_size(data, source)
+        _check_xml_declarations(data, source)
+        _check_sheet_extent(data, source)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, ValueError, OSError) as exc:
+        msg = str(exc)
+        locked = type(exc).__name__ == "PasswordError" or "encrypt" in msg.lower() \
+            or "password" in msg.lower()
+        why = "it is password-protected or encrypted" if locked \
+            else f"it is damaged or not a workbook ({msg.splitlines()[0] if msg else type(exc).__name__})"
+        raise InputFileError(f"{source}: cannot open the workbook: {why}.",
+                             hint="Save it again from Excel as .xlsx without a password.") from None
+    visible = [s.name for s in book.sheets_metadata if str(s.visible).lower().endswith("visible")
+               and "hidden" not in str(s.visible).lower()] or list(book.sheet_names)
+    hidden = [n for n in book.sheet_names if n not in visible]
+    if sheet is not None:
+        if sheet not in book.sheet_names:
+            raise InputFileError(f"{source}: there is no sheet named '{sheet}'.",
+                                 hint=f"Its sheets are: {', '.join(book.sheet_names)}.")
+        candidates = [sheet]
+    else:
+        candidates = visible
+    best = _best_sheet(book, candidates, source, scorer)
+    notes = []
+    if sheet is None and hidden and (best is None or best[0] <= 0):
+        # No visible sheet looks like a ledger: the data may be on a hidden one.
+        found = _best_sheet(book, hidden, source, scorer)
+        if found is not None and found[0] > 0:
+            best = found
+            notes.append(f"no visible sheet holds a ledger: read hidden sheet '{found[2]}'")
+    elif sheet is None and hidden:
+        notes.append(f"hidden sheet(s) not read: {', '.join(repr(h) for h in hidden)}")
+    if best is None or not best[3]:
+        raise InputFileError(f"{source}: the workbook has no rows.", hint="Check the right file was exported.")
+    _, _, name, rows, header_idx, merged = best
+    import numpy as np
+    import pandas as pd
+
+    header = trim([clean_header(_cell_text(c)) for c in rows[header_idx]])
+    # The body is read a column at a time (see _column_text), not a cell at a time.
+    columns = _body_columns(rows, header_idx + 1)
+    filled = _fill_merged(merged, columns, header_idx)
+    if filled:
+        notes.append(f"{filled} merged cell range(s): their text is read on every row they span "
+                     "(numbers only on the first)")
+    n = len(rows) - header_idx - 1
+    # As wide as the header, or as the last column holding text (trailing empty cells do not count).
+    width = next((j + 1 for j in range(len(columns) - 1, len(header) - 1, -1)
+                  if _has_text(columns[j])), len(header))
+    if width > MAX_COLUMNS:
+        raise InputFileError(*too_wide(source, header_idx + 1, width))
+    if n:
+        columns += [[""] * n for _ in range(width - len(columns))]
+        frame = pd.DataFrame({j: pd.array(_str_array(columns[j]), dtype="str") for j in range(width)},
+                             index=range(n), columns=range(width))  # n rows, even of no column
+    else:
+        frame = pd.DataFrame([], columns=range(width), dtype="str").fillna("")
+    del columns
+    numbers = np.arange(n, dtype=np.int64)
+    note = [f"read sheet '{name}'" + (f" (of {len(candidates)} visible)" if len(candidates) > 1 else "")]
+    table = finish(frame, numbers, header, header_idx + 1, source, 0, sheet=name)
+    table.notes[:0] = note + notes
+    return table
+
+
+Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+
+def _best_sheet(book: Any, names: list[str], source: str, scorer: HeaderScorer
+                ) -> tuple[float, int, str, list[list[Any]], int, Merged] | None:
+    """(header score, rows, name, rows of cells as calamine gives them, header index, merged
+    ranges) of the sheet most like a ledger. Only the rows searched for the header are made
+    text here: the body of the one sheet read is made text a column at a time."""
+    from python_calamine import CalamineError
+
+    best: tuple[float, int, str, list[list[Any]], int, Merged] | None = None
+    for name in names:
+        try:
+            sheet = book.get_sheet_by_name(name)  # parses the sheet: once per sheet
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
+        except (CalamineError, ValueError) as exc:
+            raise InputFileError(f"{source}: sheet '{name}' cannot be read ({exc}).") from None
+        head = [trim([_cell_text(c) for c in r]) for r in rows[:HEADER_SEARCH_ROWS]] or [[]]
+        idx = find_header(head, scorer)
+        score = scorer(head[idx])
+        key = (score, len(rows))
+        if best is None or key > best[:2]:
+            best = (score, len(rows), name, rows, idx, merged)
+    return best
+
+
+# A column of the body, made text: an Arrow array when every cell was text already, else a list.
+Column = Any
+
+
+def _body_columns(rows: list[list[Any]], start: int) -> list[Column]:
+    """The text of ``rows[start:]``, as columns (a short row is padded with empty cells)."""
+    from itertools import chain
+
+    import numpy as np
+
+    body = rows[start:]
+    if not body:
+        return []
+    width = max(map(len, body))
+    if min(map(len, body)) < width:  # calamine's rows are a rectangle; should one not be
+        body = [r + [""] * (width - len(r)) for r in body]
+    # The fastest way to columns (np.array(body) looks into every cell for a nested sequence).
+    cells = np.fromiter(chain.from_iterable(body), dtype=object, count=len(body) * width)
+    block = cells.reshape(len(body), width)
+    return [_column_text(block[:, j]) for j in range(width)]
+
+
+def _column_text(cells: np.ndarray) -> Column:
+    """``_cell_text`` of each cell of a column (an object array), by the types the column
+    holds: text alone is kept as it is, numbers and dates are written by Arrow where it writes
+    them as ``_cell_text`` does, any other cell by ``_cell_text``."""
+    import pyarrow as pa
+
+    try:  # text alone (the usual column): Arrow takes it as it is, and refuses any other type
+        text = pa.array(cells, type=pa.large_string())
+        if not text.null_count:
+            return text
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    kinds = set(map(type, cells))
+    if kinds <= {str, float}:
+        return _float_text(cells, kinds)
+    if kinds <= {str, dt.date}:  # dates alone (a datetime is another type)
+        return _date_text(cells, kinds)
+    if kinds <= {str, dt.datetime}:
+        return [c if c.__class__ is str else c.isoformat(sep=" ") if c.time() != _MIDNIGHT
+                else c.date().isoformat() for c in cells]
+    return [c if c.__class__ is str else _cell_text(c) for c in cells]
+
+
+_MIDNIGHT = dt.time(0)
+# The decimals of a number of pence, as "%.15g" writes them: "", ".01" ... ".1", ".11" ... ".99".
+_PENCE = ["", *(f".{p:02d}".rstrip("0") for p in range(1, 100))]
+
+
+def _float_text(cells: np.ndarray, kinds: set[type]) -> Any:
+    """``_cell_text`` of a column of floats (and text), as an Arrow array.
+
+    ``_cell_text`` writes a float with "%.15g" (a whole number under 1e15: its digits). A
+    whole number under 1e15, or a number of pence k / 100 with |k| < 1e15 (the float nearest
+    it), has at most 15 significant digits, so "%.15g" writes exactly those, in plain
+    notation: Arrow writes them from the integers. Any other float is written by Python."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(cells)
+    if kinds == {float}:
+        isfloat = np.ones(n, dtype=bool)
+        v = cells.astype(np.float64)
+    else:
+        isfloat = np.fromiter((c.__class__ is float for c in cells), dtype=bool, count=n)
+        v = np.zeros(n)
+        v[isfloat] = cells[isfloat].astype(np.float64)
+    with np.errstate(all="ignore"):  # inf and nan are Python's to write
+        whole = isfloat & (np.trunc(v) == v) & (np.abs(v) < 1e15)
+        k = np.round(v * 100)
+        pence = isfloat & ~whole & (k / 100 == v) & (np.abs(k) < 1e15)
+        a = np.abs(np.where(whole, v, np.where(pence, k, 0.0))).astype(np.int64)
+    negative = np.where(whole, v < 0, k < 0)  # never -0.0, which "%.15g" would write "-0"
+    text = pc.binary_join_element_wise(
+        pa.array(["", "-"], type=pa.large_string()).take(pa.array(negative.view(np.uint8))),
+        pa.array(np.where(whole, a, a // 100)).cast(pa.large_string()),
+        pa.array(_PENCE, type=pa.large_string()).take(pa.array(np.where(whole, 0, a % 100))),
+        pa.scalar("", type=pa.large_string()))
+    rest = ~(whole | pence)
+    if rest.any():
+        others = [c if c.__class__ is str else _cell_text(c) for c in cells[rest]]
+        text = pc.replace_with_mask(text, pa.array(rest), pa.array(others, type=pa.large_string()))
+    return text
+
+
+def _date_text(cells: np.ndarray, kinds: set[type]) -> Any:
+    """``_cell_text`` of a column of dates (and text), as an Arrow array: Arrow writes a date
+    as ``date.isoformat`` does (YYYY-MM-DD, every year from 1 to 9999)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kinds == {dt.date}:
+        return pa.array(cells, type=pa.date32()).cast(pa.large_string())
+    isdate = np.fromiter((c.__class__ is dt.date for c in cells), dtype=bool, count=len(cells))
+    text = pa.array(np.where(isdate, cells, None), type=pa.date32()).cast(pa.large_string())
+    return pc.replace_with_mask(text, pa.array(~isdate),
+                                pa.array(cells[~isdate], type=pa.large_string()))
+
+
+def _has_text(column: Column) -> bool:
+    if isinstance(column, list):
+        return any(column)
+    import pyarrow.compute as pc
+
+    return bool(pc.max(pc.binary_length(column)).as_py())
+
+
+def _str_array(column: Column) -> Any:
+    """A column as an Arrow array of text (pandas' "str" arrays hold one; its conversion of a
+    list checks each cell again)."""
+    import pyarrow as pa
+
+    return column if isinstance(column, pa.Array) else pa.array(column, type=pa.large_string())
+
+
+def _fill_merged(merged: Merged, columns: list[Column], header_idx: int) -> int:
+    """A merged cell's text belongs to every row it spans (a payee merged over its payments):
+    copy it down its first column, below the header. Numbers are never copied, so an amount
+    merged over two rows is counted once, not twice. Returns the ranges filled.
+
+    ``columns`` are the body's, the rows below the header (row ``header_idx + 1`` is their
+    first cell); ranges are in the sheet's rows and columns, from 0."""
+    filled = 0
+    first = header_idx + 1
+    for (r0, c0), (r1, _) in merged:
+        if r1 <= r0 or r0 <= header_idx or c0 >= len(columns) or r0 - first >= len(columns[c0]):
+            continue
+        column = columns[c0]
+        if not isinstance(column, list):  # an Arrow array: a list, to be written in
+            columns[c0] = column = column.to_pylist()
+        value = column[r0 - first]
+        if not value or numberish(value):
+            continue
+        for i in range(r0 + 1 - first, min(r1 - first, len(column) - 1) + 1):
+            if column[i] == "":
+                column[i] = value
+        filled += 1
+    return filled
+
+
+def _check_zip_size(data: bytes, source: str) -> None:
+    try:
+        total = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except ZIP_ERRORS:
+        raise InputFileError(f"{source}: the workbook is damaged (not a valid zip).",
+                             hint="Save it again from Excel.") from None
+    if total > XLSX_MAX_UNCOMPRESSED:
+        raise InputFileError(f"{source}: the workbook inflates to {total:,} bytes; refusing to open it.",
+                             hint="This looks like a zip bomb, or a workbook far too large for memory.")
+
+
+def _check_sheet_extent(data: bytes, source: str) -> None:
+    """Refuse a sheet whose rectangle (A1 to its farthest cell) would not fit in memory.
+
+    Only sheets with a cell far from A1 are measured (a scan of their XML); an ordinary
+    ledger costs one quick search."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                name = info.filename
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                if not any(map(_has_far_cell, _chunks(archive, info))):
+                    continue
+                rows = cols = 0
+                for chunk in _chunks(archive, info):
+                    for col, row in set(_CELL_REF.findall(chunk)):
+                        rows = max(rows, int(row))
+                        cols = max(cols, _column_number(col))
+                cells = rows * cols
+                available = available_memory()
+                if available is not None and cells * CELL_BYTES > available:
+                    raise InputFileError(
+                        f"{source}: {name} spans {cols:,} columns by {rows:,} rows ({cells:,} cells), "
+                        f"too many to read in memory ({human_size(cells * CELL_BYTES)} needed, "
+                        f"{human_size(available)} available).",
+                        hint="A cell far from the table (a stray value or format at the sheet's far "
+                             "corner) makes the sheet huge: delete the empty rows and columns after "
+                             "the table, or save the sheet as CSV.")
+    except ZIP_ERRORS:
+        return  # damaged: calamine says so when it opens it
+
+
+def _has_far_cell(chunk: bytes) -> bool:
+    """Whether ``_FAR_CELL`` occurs in ``chunk``: the same search by RE2 (through Arrow, which
+    matches binary byte by byte), three times as fast as Python's re on a sheet's XML."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(chunk) >= 2**31 - 1:  # beyond one Arrow binary value (never a chunk of _chunks)
+        return _FAR_CELL.search(chunk) is not None
+    offsets = pa.py_buffer(np.array([0, len(chunk)], dtype=np.int32))
+    one = pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(chunk)])
+    return bool(pc.match_substring_regex(one, _FAR_CELL.pattern.decode())[0].as_py())
+
+
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 8 << 20) -> Iterator[bytes]:
+    """A member's bytes in pieces that overlap by 32 bytes (so no cell reference is cut)."""
+    with archive.open(info) as part:
+        tail = b""
+        while chunk := part.read(size):
+            yield tail + chunk
+            tail = chunk[-32:]
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + c - 64
+    return n
+
+
+def _check_xml_declarations(data: bytes, source: str) -> None:
+    """Refuse XML with a DOCTYPE or entity declarations: Excel never writes them, and they are
+    how an "entity expansion" (billion laughs) attack is made. Only each part's start is read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(info) as part:
+                    start = part.read(8192)
+                if _XML_DECLARATIONS.search(start):
+                    raise InputFileError(
+                        f"{source}: the workbook's {info.filename} declares XML entities "
+                        "(<!DOCTYPE/<!ENTITY>), which Excel never writes; refusing to read it.",
+                        hint="This can be an attack (entity expansion). Save it again from Excel.")
+    except ZIP_ERRORS:
+        return  # damaged: calamine says so when it opens it
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        # 15 significant digits, as Excel shows them: 3703.6800000000003 -> "3703.68"
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+

@@ -1,0 +1,150 @@
+"""What every format's reader shares: the RawTable it returns (text cells, "" when empty, with
+the row numbers a spreadsheet shows), finding the header row below titles, and naming columns.
+Interpreting amounts, dates and postcodes is ``normalise``'s job."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from spendkit.read.headers import header_score
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SEARCH_ROWS = 60
+MAX_COLUMNS = 16384  # Excel's limit: a table wider than this is not a ledger
+
+
+@dataclass
+class RawTable:
+    """One table read from a file: text cells, with where they came from."""
+
+    frame: pd.DataFrame  # one str column per header; "" for an empty cell
+    source: str  # file name as the user gave it (plus "!member" inside a zip)
+    row_numbers: np.ndarray  # each data row's row number in the file
+    header_row: int  # row number of the header
+    headers: list[str]  # the header cells as written (frame columns are de-duplicated)
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    blank_rows: int = 0  # rows with every cell empty, dropped
+    notes: list[str] = field(default_factory=list)
+    part: int = 0  # iter_tables: 0 for a table's first part, 1, 2... for the parts that follow
+
+
+# A header-scoring function: given a row of cells, how header-like it is.
+HeaderScorer = Callable[[Sequence[str]], float]
+
+
+
+def clean_header(cell: str) -> str:
+    return cell.replace("\ufeff", "").replace("ï»¿", "").replace("\u2020", "").strip()
+
+
+# ---------------------------------------------------------------- shared
+
+def trim(cells: list[str]) -> list[str]:
+    """The cells without trailing empty ones (a row of 50,000 commas is one short row)."""
+    if not cells or cells[-1]:
+        return cells
+    # NUL never survives decoding (see read_csv_bytes), so it can join and split the cells.
+    joined = "\x00".join(cells).rstrip("\x00")
+    return cells[:joined.count("\x00") + 1] if joined else []
+
+
+def too_wide(source: str, row: int, width: int) -> tuple[str]:
+    return (f"{source}: row {row} has {width:,} columns; a ledger has at most {MAX_COLUMNS:,} "
+            "(Excel's limit), so this is not a payment table.",)
+
+
+
+def find_header(records: list[list[str]], score_header: HeaderScorer) -> int:
+    """Index of the header row among the first records: the best-scoring row, earliest on ties.
+
+    With no recognised header anywhere, the first row with the most non-empty
+    text cells is taken.
+    """
+    scores = [score_header(r) for r in records]
+    top = max(scores, default=0)
+    if top > 0:
+        return scores.index(top)
+    counts = [sum(1 for c in r if c.strip() and not numberish(c)) for r in records]
+    return counts.index(max(counts)) if counts else 0
+
+
+def numberish(cell: str) -> bool:
+    return bool(re.fullmatch(r"[\s£$€()\-+.,\d/:]+", cell))
+
+
+def default_scorer(row: Sequence[str]) -> float:
+    return header_score(row)
+
+
+def finish(frame: pd.DataFrame, row_numbers: np.ndarray, header: list[str], header_row: int,
+            source: str, blank: int, *, encoding: str | None = None, delimiter: str | None = None,
+            sheet: str | None = None) -> RawTable:
+    """Name the columns, drop rows with every cell empty, and number rows as the file shows them."""
+    import numpy as np
+
+    if frame.shape[1] > len(header):  # columns beyond the header that hold nothing are not kept
+        filled = (frame.iloc[:, len(header):] != "").any(axis=0).to_numpy()
+        frame = frame.iloc[:, :len(header) + (int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0)]
+    width = frame.shape[1]
+    names = unique_names([*header, *[""] * (width - len(header))])
+    frame.columns = names
+    notes = []
+    extra = width - len(header)
+    if extra > 0:
+        notes.append(f"{extra} value column(s) beyond the header kept as {', '.join(names[len(header):])}")
+    nonblank = (frame != "").any(axis=1).to_numpy() if width else np.zeros(len(frame), dtype=bool)
+    blank += int((~nonblank).sum())
+    frame = frame.loc[nonblank].reset_index(drop=True)
+    numbers = row_numbers[nonblank] + header_row + 1
+    return RawTable(frame=frame, source=source, row_numbers=numbers, header_row=header_row,
+                    headers=header, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                    blank_rows=blank, notes=notes)
+
+
+def unique_names(headers: Sequence[str]) -> list[str]:
+    """Header cells made unique and non-empty: 'Account Code', 'Account Code (2)', 'Column 3'."""
+    used: set[str] = set()
+    out = []
+    for i, h in enumerate(headers, start=1):
+        name = base = h or f"Column {i}"
+        n = 1
+        while name in used:  # also when a header is itself written 'Account Code (2)'
+            n += 1
+            name = f"{base} ({n})"
+        used.add(name)
+        out.append(name)
+    return out
+
+
+def rechunk(batches: Iterable[Any], rows: int) -> Iterator[tuple[list[Any], bool]]:
+    """Record batches regrouped ``rows`` rows at a time, each group with whether it is the last
+    (found by reading on: the last group is known before it is given). There is always a group,
+    if an empty one."""
+    pending: list[Any] = []
+    held = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held > rows:
+            group, got = [], 0
+            while got < rows:
+                b = pending[0]
+                if got + b.num_rows <= rows:
+                    group.append(pending.pop(0))
+                    got += b.num_rows
+                else:
+                    group.append(b.slice(0, rows - got))
+                    pending[0] = b.slice(rows - got)
+                    got = rows
+            held -= rows
+            yield group, False
+    yield pending, True
