@@ -26,3 +26,24 @@ def districts():
     from spendkit.reference.districts import Districts
 
     return Districts()
+
+
+@pytest.fixture(scope="session")
+def result(samples: Path):
+    """The sample ledger classified for Wigan with the supplier file (about 2 s, once)."""
+    import spendkit
+
+    return spendkit.classify(samples / "ledger.csv", place="Wigan",
+                             suppliers=samples / "suppliers.csv")
+
+
+@pytest.fixture(scope="session")
+def counted(result) -> int:
+    return result.summary()["reconciliation"]["pence_counted"]
+
+
+@pytest.fixture(scope="session")
+def monthly(samples: Path, result, tmp_path_factory) -> list[Path]:
+    from tests.helpers import split_by_month
+
+    return split_by_month(samples, result, tmp_path_factory.mktemp("monthly"))

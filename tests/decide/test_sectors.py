@@ -11,7 +11,7 @@ import pytest
 from spendkit.decide import sectors
 from spendkit.errors import ConfigError
 
-NAMES = Path(__file__).parent / "data" / "payee_names.csv"
+NAMES = Path(__file__).parents[1] / "data" / "payee_names.csv"
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ import pytest
 
 from spendkit import errors
 from spendkit.aggregate.league import competition_ranks, ordinal
-
-from .conftest import run
+from tests.helpers import run
 
 PEERS = ("name,local_share,sub_regional_share,sme_share,vcfse_share\n"
          "Peer A,20%,5%,30%,4%\nPeer B,20%,,25%,2.0%\nPeer C,0.05,0.01,0.17,0.010\n")

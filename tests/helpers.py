@@ -1,12 +1,11 @@
-"""Shared fixtures for the report tests: one classification of the sample ledger, the CLI with
-the report commands registered, and the sample split into monthly files."""
+"""Helpers the tests share: the CLI run through Typer's runner, and the sample ledger split
+into monthly files."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from spendkit.cli import app
@@ -16,20 +15,6 @@ runner = CliRunner()
 
 def run(*args: str):
     return runner.invoke(app, [str(a) for a in args])
-
-
-@pytest.fixture(scope="session")
-def result(samples: Path):
-    """The sample ledger classified for Wigan with the supplier file (about 2 s, once)."""
-    import spendkit
-
-    return spendkit.classify(samples / "ledger.csv", place="Wigan",
-                             suppliers=samples / "suppliers.csv")
-
-
-@pytest.fixture(scope="session")
-def counted(result) -> int:
-    return result.summary()["reconciliation"]["pence_counted"]
 
 
 def split_by_month(samples: Path, result, folder: Path, *, overlap: int = 0) -> list[Path]:
@@ -60,8 +45,3 @@ def split_by_month(samples: Path, result, folder: Path, *, overlap: int = 0) -> 
             w.writerows(groups[name])
         paths.append(path)
     return paths
-
-
-@pytest.fixture(scope="session")
-def monthly(samples: Path, result, tmp_path_factory) -> list[Path]:
-    return split_by_month(samples, result, tmp_path_factory.mktemp("monthly"))

@@ -117,7 +117,7 @@ def test_config_init_and_user_rules(tmp_path: Path) -> None:
     assert "spendkit-rules.toml" in result.stderr and "bad" in result.stderr
 
 
-REGISTRIES = Path(__file__).parent / "data" / "registries"
+REGISTRIES = Path(__file__).parents[1] / "data" / "registries"
 
 
 def test_registries_fill_postcode_size_and_sector(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from spendkit.errors import EXIT_INPUT, InputFileError
 from spendkit.normalise.values import name_key
 from spendkit.reference import registries as R
 
-DATA = Path(__file__).parent / "data" / "registries"
+DATA = Path(__file__).parents[1] / "data" / "registries"
 CH_CSV = DATA / "BasicCompanyData-2024-05-01.csv"
 CH_PART1 = DATA / "BasicCompanyData-2024-05-01-part1_2.zip"
 CH_PART2 = DATA / "BasicCompanyData-2024-05-01-part2_2.zip"

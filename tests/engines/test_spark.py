@@ -22,7 +22,7 @@ from spendkit.config import PlaceSettings, Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # pyspark on pandas 3
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 SECTIONS = ("reconciliation", "geography", "size", "sector", "headline", "cross", "place",
             "postcode_directory", "supplier_file")
 COMPARED = ["payee", "payee_key", "amount_pence", "supplier_id", "department", "expense_type",

@@ -12,8 +12,7 @@ import pytest
 
 from spendkit import errors
 from spendkit.aggregate import report as R
-
-from .conftest import run
+from tests.helpers import run
 
 
 @pytest.fixture(scope="module")

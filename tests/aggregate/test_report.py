@@ -12,8 +12,7 @@ import pytest
 import spendkit
 from spendkit.aggregate import report as R
 from spendkit.errors import ColumnError, ConfigError
-
-from .conftest import split_by_month
+from tests.helpers import split_by_month
 
 SAMPLE_LOCAL = 634_423_754  # README / json-schema: local pence for the sample, place Wigan
 
