@@ -1,5 +1,5 @@
 # spendkit: the common tasks. `make run` sets everything up and classifies the sample ledger;
-# `make test` runs the tests (and is what CI runs).
+# `make test` checks the code (ruff, mypy, the layers contract) and runs the tests; CI runs it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,12 +19,13 @@ run: setup
 	$(BIN)/spendkit classify data/samples/ledger.xlsx --place Wigan \
 		--suppliers data/samples/suppliers.csv --out classified.xlsx
 
-test: setup
+test: lint
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
+	$(BIN)/lint-imports --no-cache
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

@@ -64,9 +64,12 @@ class RegistrySettings(_Strict):
     mutuals: list[Path] = Field(default_factory=list, description="FCA Mutuals Public Register CSV.")
 
 
+Sector = Literal["public", "individual", "vcfse", "private", "unknown"]
+
+
 class HeadlineSettings(_Strict):
-    exclude: list[Literal["public", "individual", "vcfse", "private", "unknown"]] = Field(
-        default_factory=lambda: ["public", "individual"],
+    exclude: list[Sector] = Field(
+        default_factory=lambda: list[Sector](["public", "individual"]),
         description="Sectors left out of 'influenceable spend', the denominator of the headline shares.")
 
 

@@ -7,7 +7,7 @@ Heavy libraries (pandas, pyarrow) are imported inside commands so that
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -48,7 +48,8 @@ class user_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+                 ) -> Literal[False]:
         if isinstance(exc, SpendkitError) and not State["debug"]:
             typer.echo(f"spendkit: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code)

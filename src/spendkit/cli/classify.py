@@ -78,9 +78,9 @@ def classify(
         if engine == "spark":
             from spendkit.engines.spark import classify_for_cli
 
-            _result, summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)
+            summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)[1]
         else:
-            _result, summary = api.classify_and_export(ledgers, settings, out=out)
+            summary = api.classify_and_export(ledgers, settings, out=out)[1]
         if format == "json":
             sys.stdout.write(to_json(summary))
         else:

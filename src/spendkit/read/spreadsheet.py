@@ -256,7 +256,8 @@ def _date_text(cells: np.ndarray, kinds: set[type]) -> Any:
     if kinds == {dt.date}:
         return pa.array(cells, type=pa.date32()).cast(pa.large_string())
     isdate = np.fromiter((c.__class__ is dt.date for c in cells), dtype=bool, count=len(cells))
-    text = pa.array(np.where(isdate, cells, None), type=pa.date32()).cast(pa.large_string())
+    text = pa.array(np.where(isdate, cells, None), type=pa.date32()).cast(  # type: ignore[call-overload]
+        pa.large_string())
     return pc.replace_with_mask(text, pa.array(~isdate),
                                 pa.array(cells[~isdate], type=pa.large_string()))
 

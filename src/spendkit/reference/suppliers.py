@@ -49,10 +49,11 @@ def load_suppliers(path: Path) -> SupplierFile:
     for role in ("company_number", "charity_number", *FACT_ROLES):
         out[role] = normalise.clean_text(frame[col(role)]) if col(role) else ""
     out["source_row"] = table.row_numbers
-    info = {"file": table.source, "rows": len(out), "columns": dict(cmap.roles), "notes": list(cmap.notes)}
+    notes = list(cmap.notes)
+    info = {"file": table.source, "rows": len(out), "columns": dict(cmap.roles), "notes": notes}
     dup_ids = out["supplier_id"].ne("") & out["supplier_id"].duplicated()
     if dup_ids.any():
-        info["notes"].append(f"{int(dup_ids.sum())} repeated supplier id(s): the first row of each is used")
+        notes.append(f"{int(dup_ids.sum())} repeated supplier id(s): the first row of each is used")
     return SupplierFile(out, info)
 
 
