@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from spendkit.aggregate.league import LeagueTable, make_league
+from spendkit.aggregate.periods import check_options
 from spendkit.aggregate.rank import Ranking, check_top, rank_result
-from spendkit.aggregate.report import Report, build_report, check_options
+from spendkit.aggregate.report import Report, build_report
 from spendkit.aggregate.result import Result
 from spendkit.aggregate.supplier_list import supplier_list as build_supplier_list
 from spendkit.config import PlaceSettings, Settings

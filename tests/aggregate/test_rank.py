@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from spendkit.aggregate import lm3 as L
 from spendkit.aggregate import rank as K
 from spendkit.errors import ConfigError, InputFileError
 
@@ -95,8 +96,8 @@ def test_bad_top() -> None:
 def test_lm3_from_supplier_and_class_shares(result, tmp_path: Path) -> None:
     path = tmp_path / "respend.csv"
     path.write_text("supplier,class,respend\nRigby Care Homes Ltd,,50%\n,vcfse,0.6\n", encoding="utf-8")
-    shares = K.read_respend(path)
-    est = K.lm3(result.rows, shares, str(path))
+    shares = L.read_respend(path)
+    est = L.lm3(result.rows, shares, str(path))
     base = result.rows[result.rows["influenceable"]]
     local = base[base["geography"] == "local"]
     rigby = local.loc[local["payee_key"] == "RIGBY CARE HOMES", "amount_pence"].sum()
@@ -120,4 +121,4 @@ def test_bad_respend_files(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "r.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises((InputFileError, ConfigError), match=message):
-        K.read_respend(path)
+        L.read_respend(path)

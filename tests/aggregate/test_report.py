@@ -1,4 +1,5 @@
-"""report.py: breakdowns, periods, duplicates and trends, on the sample ledger and tiny frames."""
+"""aggregate.report and its parts (dimensions, periods, shares): breakdowns, periods, duplicates and
+trends, on the sample ledger and tiny frames."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import pandas as pd
 import pytest
 
 import spendkit
+from spendkit.aggregate import dimensions as D
+from spendkit.aggregate import periods as P
 from spendkit.aggregate import report as R
+from spendkit.aggregate import shares as S
 from spendkit.errors import ColumnError, ConfigError
 from tests.helpers import split_by_month
 
@@ -20,58 +24,58 @@ SAMPLE_LOCAL = 634_423_754  # README / json-schema: local pence for the sample, 
 @pytest.mark.parametrize("by", ["department", "expense_type", "month", "quarter", "fy", "year",
                                 "Service Area", "service area", "district_name"])
 def test_every_breakdown_adds_up_to_the_classified_total(result, counted: int, by: str) -> None:
-    for family in R.families(result.rows):
-        table = R.breakdown(result.rows, family, by)
+    for family in D.families(result.rows):
+        table = D.breakdown(result.rows, family, by)
         assert table["pence"].sum() == counted
         assert table["rows"].sum() == len(result.rows)
-        per_class = table[[f"{c}_pence" for c in R.classes(result.rows, family)]]
+        per_class = table[[f"{c}_pence" for c in D.classes(result.rows, family)]]
         assert (per_class.sum(axis=1) == table["pence"]).all()
         assert per_class.dtypes.map(lambda d: d == np.int64).all()
 
 
 def test_geography_by_fy_is_the_classified_figure(result) -> None:
-    table = R.breakdown(result.rows, "geography", "fy")
+    table = D.breakdown(result.rows, "geography", "fy")
     assert list(table["group"]) == ["2024/25"]
     assert table.loc[0, "local_pence"] == SAMPLE_LOCAL
     assert table.loc[0, "local_share"] == pytest.approx(0.157755, abs=1e-6)
 
 
 def test_time_groups_run_in_date_order_with_fy_quarters(result) -> None:
-    months = R.breakdown(result.rows, "geography", "month")["group"].tolist()
+    months = D.breakdown(result.rows, "geography", "month")["group"].tolist()
     assert months == [f"2024-{m:02d}" for m in range(4, 13)] + ["2025-01", "2025-02", "2025-03"]
-    quarters = R.breakdown(result.rows, "geography", "quarter")["group"].tolist()
+    quarters = D.breakdown(result.rows, "geography", "quarter")["group"].tolist()
     assert quarters == ["2024/25 Q1", "2024/25 Q2", "2024/25 Q3", "2024/25 Q4"]
     april = result.rows["payment_date"].dt.month.isin([4, 5, 6])
-    q1 = R.breakdown(result.rows, "geography", "quarter").iloc[0]
+    q1 = D.breakdown(result.rows, "geography", "quarter").iloc[0]
     assert q1["pence"] == result.rows.loc[april, "amount_pence"].sum()
 
 
 def test_other_dimensions_run_largest_first(result) -> None:
-    table = R.breakdown(result.rows, "geography", "department")
+    table = D.breakdown(result.rows, "geography", "department")
     assert table["pence"].is_monotonic_decreasing
     assert table.loc[0, "group"] == "Adult Social Care"
 
 
 def test_unknown_by_column_lists_the_columns_that_exist(result) -> None:
     with pytest.raises(ColumnError) as err:
-        R.breakdown(result.rows, "geography", "Cost Centre")
+        D.breakdown(result.rows, "geography", "Cost Centre")
     text = str(err.value)
     assert "Cost Centre" in text and "department" in text and "Service Area" in text
     assert "month" in text and "fy" in text
 
 
 def test_size_and_sector_appear_only_when_the_rows_carry_them(result, counted: int) -> None:
-    assert R.families(result.rows) == ["geography", "size", "sector"]
+    assert D.families(result.rows) == ["geography", "size", "sector"]
     bare = result.rows.drop(columns=["size_band", "sme", "sector", "influenceable"])
-    assert R.families(bare) == ["geography"]
-    rep = R.Report(result, bare, bare.iloc[:0], R.filter_rows(bare)[1],
+    assert D.families(bare) == ["geography"]
+    rep = R.Report(result, bare, bare.iloc[:0], P.filter_rows(bare)[1],
                    pd.Series("reported", index=bare.index), ["month"], "all")
     assert [b.family for b in rep.breakdowns] == ["geography"]
-    head = R.headline(bare, R.resolve_denominator(bare))
+    head = S.headline(bare, S.resolve_denominator(bare))
     assert head["shares_of"] == "all" and set(head) >= {"local"} and "sme" not in head
     assert head["local"]["pence"] == SAMPLE_LOCAL and head["denominator_pence"] == counted
     with pytest.raises(ColumnError):
-        R.breakdown(bare, "sector", "month")
+        D.breakdown(bare, "sector", "month")
 
 
 # ---------------------------------------------------------------- periods
@@ -79,13 +83,13 @@ def test_size_and_sector_appear_only_when_the_rows_carry_them(result, counted: i
 @pytest.mark.parametrize("text, start", [("2024/25", 2024), ("2024-25", 2024), ("2024/2025", 2024),
                                          ("FY2023/24", 2023), ("1999/00", 1999)])
 def test_parse_fy(text: str, start: int) -> None:
-    assert R.parse_fy(text) == (date(start, 4, 1), date(start + 1, 3, 31))
+    assert P.parse_fy(text) == (date(start, 4, 1), date(start + 1, 3, 31))
 
 
 @pytest.mark.parametrize("bad", ["2024/26", "24/25", "2024", "last year", "2024/25/26", ""])
 def test_parse_fy_refuses_what_is_not_a_financial_year(bad: str) -> None:
     with pytest.raises(ConfigError, match="not a UK financial year"):
-        R.parse_fy(bad)
+        P.parse_fy(bad)
 
 
 def _tiny(dates: list[str | None], pence: list[int]) -> pd.DataFrame:
@@ -96,15 +100,15 @@ def _tiny(dates: list[str | None], pence: list[int]) -> pd.DataFrame:
 
 def test_filters_count_what_they_leave_out_including_undated_rows() -> None:
     rows = _tiny(["2024-03-31", "2024-04-01", None, "2025-03-31", "2025-04-01"], [1, 20, 300, 4000, 50000])
-    kept, info = R.filter_rows(rows, fy="2024/25")
+    kept, info = P.filter_rows(rows, fy="2024/25")
     assert kept["amount_pence"].tolist() == [20, 4000]
     assert info["outside"] == {"rows": 2, "pence": 50001}
     assert info["undated"] == {"rows": 1, "pence": 300}
-    kept, info = R.filter_rows(rows, date_from="01/04/2024", date_to="2024-04-01")
+    kept, info = P.filter_rows(rows, date_from="01/04/2024", date_to="2024-04-01")
     assert kept["amount_pence"].tolist() == [20] and info["undated"]["rows"] == 1
-    kept, info = R.filter_rows(rows)
+    kept, info = P.filter_rows(rows)
     assert len(kept) == 5 and info["undated"]["rows"] == 0 and info["label"] == "all dates"
-    kept, _ = R.filter_rows(rows, year=2025)
+    kept, _ = P.filter_rows(rows, year=2025)
     assert kept["amount_pence"].tolist() == [4000, 50000]
 
 
@@ -116,7 +120,7 @@ def test_filters_count_what_they_leave_out_including_undated_rows() -> None:
 ])
 def test_bad_periods(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        R.filter_rows(_tiny(["2024-04-01"], [1]), **kwargs)
+        P.filter_rows(_tiny(["2024-04-01"], [1]), **kwargs)
 
 
 # ---------------------------------------------------------------- duplicates
@@ -138,7 +142,7 @@ def test_rows_repeated_in_a_later_file_are_dropped_once(samples: Path, result, c
     april = result.rows[result.rows["payment_date"].dt.month == 4]
     repeated = int(april["amount_pence"].iloc[-7:].sum())
     both = spendkit.classify(files[:2], place="Wigan", suppliers=samples / "suppliers.csv")
-    mask = R.duplicates(both.rows)
+    mask = P.duplicates(both.rows)
     assert mask.sum() == 7
     assert set(both.rows.loc[mask, "source_file"]) == {str(files[1])}  # the later copy
     rep = R.build_report(both)
@@ -162,13 +166,13 @@ def test_the_same_file_twice_is_all_duplicates_and_lines_within_a_file_are_not()
     })
     # Within the first copy, T1 twice is two invoice lines; the second copy repeats both, and
     # its third T1 line has no twin earlier. Rows without a transaction id are never repeats.
-    assert R.duplicates(rows).tolist() == [False] * 5 + [True, True, False, True, False]
+    assert P.duplicates(rows).tolist() == [False] * 5 + [True, True, False, True, False]
 
 
 # ---------------------------------------------------------------- trends and headline
 
 def test_trends_by_month_and_year(result) -> None:
-    t = R.trends(result.rows)
+    t = S.trends(result.rows)
     assert t["shares_of"] == "influenceable"
     monthly = t["monthly"]
     assert len(monthly) == 12
@@ -191,7 +195,7 @@ def test_trends_by_month_and_year(result) -> None:
 def test_year_on_year_change_in_percentage_points() -> None:
     rows = _tiny(["2023-05-01", "2023-05-02", "2024-05-01", "2024-05-02"], [100, 300, 100, 100])
     rows["geography"] = ["local", "national", "local", "national"]
-    t = R.trends(rows, "all")
+    t = S.trends(rows, "all")
     assert t["monthly"]["local_share"].tolist() == [0.25, 0.5]
     assert t["monthly"]["local_yoy_pp"].tolist()[1] == pytest.approx(25.0)
     assert t["yearly"]["period"].tolist() == ["2023/24", "2024/25"]

@@ -1,4 +1,5 @@
-"""sizes.py: bands at every threshold under every rule, partial evidence, proxies, combine()."""
+"""sizes.py and reference/size_rules.py: bands at every threshold under every rule, partial evidence,
+proxies, combine()."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import pytest
 
 from spendkit.decide import sizes
 from spendkit.errors import ConfigError
+from spendkit.reference import size_rules
 
 NAN = np.nan
 M = 1_000_000
 
 
-def bands(staff, turnover=None, balance=None, rule=sizes.DEFAULT_RULE) -> list[str]:
+def bands(staff, turnover=None, balance=None, rule=size_rules.DEFAULT_RULE) -> list[str]:
     n = len(staff)
     turnover = [NAN] * n if turnover is None else turnover
     balance = [NAN] * n if balance is None else balance
@@ -24,7 +26,7 @@ def bands(staff, turnover=None, balance=None, rule=sizes.DEFAULT_RULE) -> list[s
     return out["size_band"].tolist()
 
 
-def one(staff=NAN, turnover=NAN, balance=NAN, rule=sizes.DEFAULT_RULE) -> dict[str, str]:
+def one(staff=NAN, turnover=NAN, balance=NAN, rule=size_rules.DEFAULT_RULE) -> dict[str, str]:
     return sizes.size_band(pd.Series([staff], dtype="float64"), pd.Series([turnover], dtype="float64"),
                            pd.Series([balance], dtype="float64"), rule).iloc[0].to_dict()
 
@@ -64,8 +66,8 @@ def test_procurement_act_balance_sheet_alternative():
 
 
 def test_eu_thresholds_in_euros_at_the_documented_rate():
-    rule = sizes.RULES["eu-2003-361"]
-    assert rule.eur_to_gbp == sizes.EUR_TO_GBP == 0.85
+    rule = size_rules.RULES["eu-2003-361"]
+    assert rule.eur_to_gbp == size_rules.EUR_TO_GBP == 0.85
     micro, small, medium = rule.limits()
     assert (micro.turnover, small.turnover, medium.turnover) == (1_700_000, 8_500_000, 42_500_000)
     assert medium.balance_sheet == 36_550_000
@@ -199,13 +201,13 @@ def test_unknown_rule_is_a_config_error():
 
 
 def test_every_rule_named_and_cited():
-    assert sizes.DEFAULT_RULE == "procurement-act-2023"
-    assert set(sizes.RULES) == {"procurement-act-2023", "eu-2003-361", "companies-act-2006",
+    assert size_rules.DEFAULT_RULE == "procurement-act-2023"
+    assert set(size_rules.RULES) == {"procurement-act-2023", "eu-2003-361", "companies-act-2006",
                                 "companies-act-2006-2025", "islington-2020"}
-    for rid, rule in sizes.RULES.items():
+    for rid, rule in size_rules.RULES.items():
         assert rule.id == rid and rule.name and len(rule.source) > 80
-    assert "s.123" in sizes.RULES["procurement-act-2023"].source
-    assert "EU 2003/361" in sizes.RULES["procurement-act-2023"].source
+    assert "s.123" in size_rules.RULES["procurement-act-2023"].source
+    assert "EU 2003/361" in size_rules.RULES["procurement-act-2023"].source
 
 
 def test_is_sme():
@@ -213,7 +215,7 @@ def test_is_sme():
     assert sizes.is_sme(s).tolist() == [True, True, True, False, False]
 
 
-def _reference_band(rule: sizes.SizeRule, staff: float, turnover: float, balance: float) -> str:
+def _reference_band(rule: size_rules.SizeRule, staff: float, turnover: float, balance: float) -> str:
     """The rule written out plainly, one firm at a time, to check the vectorised version."""
     lims = rule.limits()
 
@@ -240,7 +242,7 @@ def _reference_band(rule: sizes.SizeRule, staff: float, turnover: float, balance
     return "large"
 
 
-@pytest.mark.parametrize("rule", list(sizes.RULES))
+@pytest.mark.parametrize("rule", list(size_rules.RULES))
 def test_vectorised_matches_a_plain_reading_of_the_rule(rule):
     rng = np.random.default_rng(7)
     n = 3000
@@ -251,7 +253,7 @@ def test_vectorised_matches_a_plain_reading_of_the_rule(rule):
     turnover = rng.choice(money, n)
     balance = rng.choice(money, n)
     out = sizes.size_band(pd.Series(staff), pd.Series(turnover), pd.Series(balance), rule)
-    r = sizes.RULES[rule]
+    r = size_rules.RULES[rule]
     expected = [_reference_band(r, *row) for row in zip(staff, turnover, balance, strict=True)]
     assert out["size_band"].tolist() == expected
     assert set(out["size_strength"]) <= set(sizes.STRENGTHS)

@@ -16,7 +16,7 @@ import pytest
 import spendkit
 from spendkit import read
 from spendkit.normalise import ledger
-from spendkit.read import csvfile as read_csv
+from spendkit.read import csvstream
 
 POSTCODES = ["WN1 1YN", "BL1 1RU", "M1 1AA", "N1 2UD", "", "TBC"]
 
@@ -44,7 +44,7 @@ def _ledger_csv(path: Path) -> Path:
 
 
 def _in_parts(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
-    monkeypatch.setattr(read_csv, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(csvstream, "STREAM_MIN_BYTES", 0)
     monkeypatch.setattr(ledger, "CHUNK_ROWS", rows)
 
 

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from spendkit import read
 from spendkit.errors import InputFileError
+from spendkit.read import csvbytes, csvstream
 from spendkit.read import csvfile as read_csv
 from spendkit.read.files import RestartWhole, iter_tables, read_tables
 from spendkit.read.table import RawTable
@@ -114,9 +115,9 @@ def test_parts_put_together_are_the_whole(seed: int, chunk_rows: int, arrow_bloc
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as m:
         path = Path(tmp) / "ledger.csv"
         path.write_bytes(data)
-        m.setattr(read_csv, "STREAM_MIN_BYTES", 0)
+        m.setattr(csvstream, "STREAM_MIN_BYTES", 0)
         m.setattr(read_csv, "ARROW_BLOCK", arrow_block)
-        m.setattr(read_csv, "SCAN_BLOCK", scan_block)
+        m.setattr(csvbytes, "SCAN_BLOCK", scan_block)
         try:
             parts, whole = read_each_way(path, chunk_rows)
         except InputFileError as exc:  # e.g. a cell opened by a quote in a title line
@@ -148,7 +149,7 @@ LEDGER = "Supplier Name,Amount,Description\n" + "".join(
 
 @pytest.fixture
 def stream_small(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(read_csv, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(csvstream, "STREAM_MIN_BYTES", 0)
 
 
 def test_streamed_parts_are_numbered_as_the_file(tmp_path: Path, stream_small: None) -> None:
@@ -215,7 +216,7 @@ def test_blank_line_is_found_before_streaming(tmp_path: Path, stream_small: None
         path = write(tmp_path, "ledger.csv", LEDGER.replace("\n", "\r\n")[:-2] + blank)
         whole = read_tables(path)[0]
         for block in range(1, 12):  # the blank line falls across blocks, or not
-            monkeypatch.setattr(read_csv, "SCAN_BLOCK", block)
+            monkeypatch.setattr(csvbytes, "SCAN_BLOCK", block)
             parts = list(iter_tables(path, chunk_rows=5))
             assert len(parts) == 1  # read whole, by the csv module
             assert_same(parts, whole, 25)
@@ -226,7 +227,7 @@ def test_utf8_cut_across_scan_blocks(tmp_path: Path, stream_small: None,
     text = "Supplier Name,Amount\n" + "".join(f"Zoë’s 𝔘 {i},{i}\n" for i in range(20))
     path = write(tmp_path, "ledger.csv", text)
     for block in range(1, 12):
-        monkeypatch.setattr(read_csv, "SCAN_BLOCK", block)
+        monkeypatch.setattr(csvbytes, "SCAN_BLOCK", block)
         parts = list(iter_tables(path, chunk_rows=6))
         assert len(parts) == 4
         assert_same(parts, read_tables(path)[0], 6)
@@ -266,7 +267,7 @@ def test_blank_line_search_on_bytes_matches_text() -> None:
     for _ in range(400):
         data = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(0, 40)))
         start = rng.randint(0, len(data))
-        assert read_csv._has_blank_line_bytes(data, start) == read_csv._has_blank_line(data.decode(), start)
+        assert csvbytes.has_blank_line_bytes(data, start) == read_csv._has_blank_line(data.decode(), start)
 
 
 # ---------------------------------------------------------------- Parquet

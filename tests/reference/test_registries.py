@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spendkit.decide import matching as M
 from spendkit.errors import EXIT_INPUT, InputFileError
 from spendkit.normalise.values import name_key
 from spendkit.reference import registries as R
+from spendkit.reference.registries import companies_house
 
 DATA = Path(__file__).parents[1] / "data" / "registries"
 CH_CSV = DATA / "BasicCompanyData-2024-05-01.csv"
@@ -61,7 +63,7 @@ def payees(*rows: tuple[str, str, str]) -> pd.DataFrame:
 
 def match_one(registry: pd.DataFrame, name: str, company: str = "", charity: str = "",
               **kwargs) -> pd.Series:
-    return R.match_payees(payees((name, company, charity)), registry, **kwargs).iloc[0]
+    return M.match_payees(payees((name, company, charity)), registry, **kwargs).iloc[0]
 
 
 # ---------------------------------------------------------------- Companies House
@@ -133,8 +135,8 @@ def test_companies_house_cache_reused_then_rebuilt_when_corrupt(tmp_path, monkey
     source = tmp_path / CH_CSV.name
     shutil.copy(CH_CSV, source)
     calls = []
-    real = R._read_ch_member
-    monkeypatch.setattr(R, "_read_ch_member", lambda *a: calls.append(a) or real(*a))
+    real = companies_house._read_ch_member
+    monkeypatch.setattr(companies_house, "_read_ch_member", lambda *a: calls.append(a) or real(*a))
 
     first = R.read_companies_house(source)
     assert len(calls) == 1
@@ -405,7 +407,7 @@ def test_match_by_charity_number(registry, number, org_id):
 
 
 def test_match_by_exact_name_variants(registry):
-    out = R.match_payees(payees(("ACME LTD", "", ""), ("Acme Limited.", "", ""), ("acme ltd", "", "")),
+    out = M.match_payees(payees(("ACME LTD", "", ""), ("Acme Limited.", "", ""), ("acme ltd", "", "")),
                          registry)
     assert list(out["org_id"]) == ["GB-COH-04142000"] * 3
     assert (out["match_method"] == "name").all() and (out["match_score"] == 100.0).all()
@@ -414,7 +416,7 @@ def test_match_by_exact_name_variants(registry):
 
 def test_payee_key_computed_when_missing(registry):
     frame = payees(("Acme Limited.", "", "")).drop(columns="payee_key")
-    assert R.match_payees(frame, registry)["org_id"].iloc[0] == "GB-COH-04142000"
+    assert M.match_payees(frame, registry)["org_id"].iloc[0] == "GB-COH-04142000"
 
 
 def test_exact_name_prefers_the_active_entry(registry):
@@ -454,7 +456,7 @@ def test_generic_key_is_not_fuzzy_matched(registry):
     m = match_one(registry, "CARE SERVICES LTD")  # registry has CARE SERVICE LTD
     assert m["org_id"] == ""
     assert m["match_evidence"] == "no registry match (name too generic for fuzzy matching)"
-    assert R.generic_key(pd.Series(["CARE SERVICES", "NORTH WEST CARE", "24 7 CARE", "ACME CARE", ""],
+    assert M.generic_key(pd.Series(["CARE SERVICES", "NORTH WEST CARE", "24 7 CARE", "ACME CARE", ""],
                                    dtype="str")).tolist() == [True, True, True, False, True]
 
 
@@ -481,7 +483,7 @@ def test_redacted_and_individuals_never_match(registry, name):
 
 
 def test_titled_company_is_not_an_individual():
-    reasons = R.redacted_or_individual(pd.Series(["Dr Foster Limited", "Mr X", "REDACTED", "Acme"], dtype="str"))
+    reasons = M.redacted_or_individual(pd.Series(["Dr Foster Limited", "Mr X", "REDACTED", "Acme"], dtype="str"))
     assert reasons.tolist() == ["", "looks like an individual", "redacted or personal data", ""]
 
 
@@ -494,7 +496,7 @@ def test_unmatched_says_why(registry):
 def test_result_shape(registry):
     frame = payees(("ACME LTD", "", ""), ("nobody at all here", "", ""), ("REDACTED", "", ""))
     frame.index = [10, 20, 30]
-    out = R.match_payees(frame, registry)
+    out = M.match_payees(frame, registry)
     assert list(out.index) == [10, 20, 30]
     assert list(out.columns[:5]) == ["org_id", "match_method", "match_score", "match_evidence", "linked_org_ids"]
     assert {f"reg_{c}" for c in R.COLUMNS if c != "org_id"} <= set(out.columns)
@@ -504,9 +506,9 @@ def test_result_shape(registry):
 
 
 def test_empty_inputs(registry):
-    none = R.match_payees(payees(), registry)
+    none = M.match_payees(payees(), registry)
     assert none.empty and "org_id" in none
-    nothing = R.match_payees(payees(("ACME LTD", "04142000", "")), R.empty_registry())
+    nothing = M.match_payees(payees(("ACME LTD", "04142000", "")), R.empty_registry())
     assert nothing["org_id"].iloc[0] == ""
 
 

@@ -32,6 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from spendkit.aggregate.periods import check_options, period_notes, prepare
+from spendkit.aggregate.shares import (
+    DENOMINATORS,
+    base_rows,
+    headline_masks,
+    parse_share,
+    resolve_denominator,
+)
 from spendkit.errors import ConfigError, InputFileError
 
 if TYPE_CHECKING:
@@ -172,8 +180,6 @@ def _list(value: Any) -> list[Any]:
 
 def read_peers(path: Path) -> list[dict[str, Any]]:
     """Published shares: name plus any of local_share, sub_regional_share, sme_share, vcfse_share."""
-    from spendkit.aggregate.report import parse_share
-
     if not path.is_file():
         raise InputFileError(f"{path}: no such peer table.")
     try:
@@ -275,19 +281,13 @@ class LeagueTable:
     def notes(self) -> list[str]:
         return [n for e in self.entries for n in e.get("notes", [])]
 
+
 def make_league(manifest_path: Path, settings: Settings, *,
                 classify: Callable[[Sequence[Path], Settings], Result], method: str | None = None,
                 fy: str | None = None, year: int | None = None, shares_of: str = "auto"
                 ) -> LeagueTable:
     """Read and check the manifest, classify each organisation's ledgers under the method,
     and rank (``classify`` is an engine's: ``spendkit.api.league`` passes the local one)."""
-    from spendkit.aggregate.report import (
-        base_rows,
-        check_options,
-        headline_masks,
-        prepare,
-        resolve_denominator,
-    )
     from spendkit.config import apply_overrides
     from spendkit.reference.districts import Districts
 
@@ -318,25 +318,13 @@ def make_league(manifest_path: Path, settings: Settings, *,
         rows, dups, period, _status = prepare(classify(org.ledgers, org_settings), fy=fy, year=year)
         denominator = resolve_denominator(rows, wanted)
         denominators.add(denominator)
-        base = base_rows(rows, denominator)
-        total = int(base["amount_pence"].sum())
-        masks = headline_masks(base)
-        masks["sub_regional"] = base["geography"] == "sub_regional"
-        shares = {m: (round(int(base.loc[masks[m], "amount_pence"].sum()) / total, 6) if total else None)
-                  for m in MEASURES if m in masks}
-        if how.local == "region":
-            shares["sub_regional"] = None
         period_label = period["label"]
-        notes = [f"{org.name}: {n}" for n in _notes(dups, period)]
-        entries.append({"name": org.name, "source": "ledgers", "place": org.place,
-                        "pence": int(rows["amount_pence"].sum()), "denominator_pence": total,
-                        "rows": len(rows), "shares": shares, "ranks": {}, "notes": notes})
+        entries.append(_entry(org, rows, base_rows(rows, denominator), how,
+                              [f"{org.name}: {n}" for n in _notes(dups, period)]))
     for peer in manifest.peers:
         entries.append({"name": peer["name"], "source": "published", "place": None, "pence": None,
                         "denominator_pence": None, "rows": None, "shares": peer["shares"],
                         "ranks": {}, "notes": []})
-    from spendkit.aggregate.report import DENOMINATORS
-
     return LeagueTable(entries, {
         "name": name, "description": how.description, "period": period_label,
         "shares_of": "; ".join(DENOMINATORS[d] for d in sorted(denominators)) or "as published",
@@ -347,7 +335,20 @@ def make_league(manifest_path: Path, settings: Settings, *,
         "manifest": str(manifest.path), "title": manifest.title})
 
 
-def _notes(dups: pd.DataFrame, period: dict[str, Any]) -> list[str]:
-    from spendkit.aggregate.report import period_notes
+def _entry(org: Organisation, rows: pd.DataFrame, base: pd.DataFrame, how: Method,
+           notes: list[str]) -> dict[str, Any]:
+    """One organisation's row of the league: its spend and its shares of ``base``'s spend."""
+    total = int(base["amount_pence"].sum())
+    masks = headline_masks(base)
+    masks["sub_regional"] = base["geography"] == "sub_regional"
+    shares = {m: (round(int(base.loc[masks[m], "amount_pence"].sum()) / total, 6) if total else None)
+              for m in MEASURES if m in masks}
+    if how.local == "region":
+        shares["sub_regional"] = None
+    return {"name": org.name, "source": "ledgers", "place": org.place,
+            "pence": int(rows["amount_pence"].sum()), "denominator_pence": total,
+            "rows": len(rows), "shares": shares, "ranks": {}, "notes": notes}
 
+
+def _notes(dups: pd.DataFrame, period: dict[str, Any]) -> list[str]:
     return period_notes(dups, period, False)

@@ -1,5 +1,5 @@
-"""Suppliers ranked: top N overall and within each class, concentration, leakage, the CLES view,
-and the local multiplier (LM3) from re-spend shares.
+"""Suppliers ranked: top N overall and within each class, concentration, leakage, the CLES view.
+(The local multiplier, LM3, is in ``aggregate.lm3``.)
 
 A supplier is a payee key (the normalised name: case, punctuation and legal suffix ignored),
 shown by its commonest spelling. Where one supplier's rows fall in several classes (two
@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib.metadata import version
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from spendkit.aggregate.report import FAMILIES, classes, families, parse_share, records
-from spendkit.errors import ConfigError, InputFileError
+from spendkit.aggregate.dimensions import FAMILIES, classes, families
+from spendkit.aggregate.periods import period_notes, prepare
+from spendkit.aggregate.records import records
+from spendkit.errors import ConfigError
 
 if TYPE_CHECKING:
     from spendkit.aggregate.result import Result
@@ -185,8 +186,6 @@ class Ranking:
         self.cles = self.all_suppliers.head(CLES_TOP)
 
     def notes(self) -> list[str]:
-        from spendkit.aggregate.report import period_notes
-
         dups = self.duplicates if self.duplicates is not None else self.rows.iloc[:0]
         return period_notes(dups, self.period, self.keep_duplicates) if self.period else []
 
@@ -209,9 +208,7 @@ class Ranking:
 
 def rank_result(result: Result, *, top: int = 20, keep_duplicates: bool = False, **period: Any
                 ) -> Ranking:
-    """Rank the suppliers of a classification (period options as ``report.prepare``)."""
-    from spendkit.aggregate.report import prepare
-
+    """Rank the suppliers of a classification (period options as ``periods.prepare``)."""
     check_top(top)
     rows, dups, info, _status = prepare(result, keep_duplicates=keep_duplicates, **period)
     summary = result.summary()
@@ -232,70 +229,3 @@ def check_top(top: int) -> None:
     if top < 1:
         raise ConfigError(f"--top {top}: give a number of suppliers, 1 or more.")
 
-
-# ---------------------------------------------------------------- local multiplier (LM3)
-
-def read_respend(path: Path) -> pd.DataFrame:
-    """A re-spend file: CSV with ``respend`` (share of income re-spent in the place: 0.45 or
-    45%) and ``supplier`` (a name) or ``class`` (local, sme, vcfse, micro...) on each row."""
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such re-spend file.")
-    try:
-        frame = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputFileError(f"{path}: not a readable CSV ({exc}).") from None
-    frame.columns = [c.strip().lower() for c in frame.columns]
-    if "respend" not in frame or not ({"supplier", "class"} & set(frame.columns)):
-        raise InputFileError(f"{path}: needs a 'respend' column and a 'supplier' or 'class' column.",
-                             hint="e.g. supplier,class,respend / Acme Ltd,,0.45 / ,vcfse,60%")
-    for c in ("supplier", "class"):
-        if c not in frame:
-            frame[c] = ""
-    frame["share"] = [parse_share(v, f"{path} row {i + 2}") for i, v in enumerate(frame["respend"])]
-    empty = (frame["supplier"].str.strip() == "") & (frame["class"].str.strip() == "")
-    if empty.any() or frame["share"].isna().any():
-        row = int(np.flatnonzero(empty | frame["share"].isna())[0]) + 2
-        raise InputFileError(f"{path} row {row}: give a supplier or a class, and a respend share.")
-    return frame[["supplier", "class", "share"]]
-
-
-def lm3(rows: pd.DataFrame, respend: pd.DataFrame, path: str = "", shares_of: str = "auto"
-        ) -> dict[str, Any]:
-    """LM3 = (R1 + R2 + R3) / R1 (NEF's Local Multiplier 3), estimated from these rows:
-    R1 the spend (the headline shares' denominator: see ``report.DENOMINATORS``), R2 the part paid to
-    local suppliers, R3 what those suppliers re-spend in the place, by the shares given. Local
-    spend with no share given counts as re-spending nothing, so the estimate is a lower bound."""
-    from spendkit.aggregate.report import base_rows, resolve_denominator
-    from spendkit.money import money
-    from spendkit.normalise.values import name_key
-
-    base = base_rows(rows, resolve_denominator(rows, shares_of))
-    local = base[base["geography"] == "local"]
-    share = pd.Series(np.nan, index=local.index)
-    named = respend[respend["supplier"].str.strip() != ""]
-    if len(named):
-        by_key = dict(zip(name_key(named["supplier"]), named["share"], strict=True))
-        share = local["payee_key"].map(by_key).astype("float64")
-    for cls, s in zip(respend["class"], respend["share"], strict=True):
-        cls = cls.strip().lower()
-        if not cls:
-            continue
-        if cls == "sme" and "sme" in local:
-            hit = local["sme"].fillna(False).astype(bool)
-        else:
-            cols = [FAMILIES[f] for f in families(local)]
-            hit = local[cols].astype("str").eq(cls).any(axis=1)
-        share = share.mask(share.isna() & hit, s)
-    r1 = int(base["amount_pence"].sum())
-    r2 = int(local["amount_pence"].sum())
-    covered = share.notna()
-    r3 = int(np.round((local["amount_pence"] * share.fillna(0)).sum()))
-    uncovered = int(local.loc[~covered, "amount_pence"].sum())
-    value = round((r1 + r2 + r3) / r1, 4) if r1 else None
-    label = (f"LM3 estimate {value} from the re-spend shares in {path or 'the file given'}: "
-             f"R1 {money(r1)}, R2 (local) {money(r2)}, R3 (local re-spend) {money(r3)}"
-             + (f"; {money(uncovered)} of local spend had no share and counts as none "
-                "(a lower bound)" if uncovered else "") + ".")
-    return {"lm3": value, "r1_pence": r1, "r2_pence": r2, "r3_pence": r3,
-            "local_pence_without_share": uncovered, "estimate": True, "label": label,
-            "formula": "(R1 + R2 + R3) / R1, NEF Local Multiplier 3"}

@@ -3,62 +3,161 @@
 The summary is a plain dict, the same one the JSON output prints (see
 docs/json-schema.md). Sums are over int64 pence, never floats; the order of
 every list is fixed, so the same input gives the same document.
+
+One implementation for both engines. An engine hands over ``ClassCounts``, a few small
+engine-neutral tables (per class pence, rows and distinct payees for each family; pence per
+combination of classes; the reconciliation's counts and rejection kinds), and ``document``
+makes every figure from them. The local engine counts its rows with pandas (``count_rows``),
+the Spark engine with one GROUPING SETS query (``engines.spark.grouping``). Distinct payees
+cannot be summed from finer groups, so each engine counts them per class and for the
+influenceable rows itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from spendkit.decide.sizes import get_rule
 from spendkit.schema import GEOGRAPHY_CLASSES, SECTOR_CLASSES, SIZE_CLASSES
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from spendkit.aggregate.result import Result
+    from spendkit.reference.districts import Districts, Place
 
 SCHEMA_VERSION = "1.1"
 
+# A rejection reason with its values taken out is its kind ("Net Amount: '…' is not an
+# amount"): quoted cells, then anything in brackets. Regular expressions that Python and
+# Spark (Java) read alike: the Spark engine runs them with regexp_replace.
+REASON_KIND = ((r"'[^']*'", "'…'"), (r"\([^)]*\)", "(…)"))
+# The families of classes with their column in the rows; the finest grouping of counted rows.
+FAMILIES = (("geography", "geography", GEOGRAPHY_CLASSES), ("size", "size_band", SIZE_CLASSES),
+            ("sector", "sector", SECTOR_CLASSES))
+FINE_KEYS = ("geography", "size_band", "sector", "influenceable", "sme")
 
-def breakdown(rows: pd.DataFrame, by: str, classes: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """{class: {pence, rows, payees, share}} for every class, in the given order."""
+
+@dataclass
+class ClassCounts:
+    """Everything the figures are made from, counted by an engine over its rows.
+
+    ``classes``: for each family's column (geography, size_band, sector), a table indexed by
+    class with ``pence``, ``rows`` and ``payees`` (distinct payee keys) of the counted rows.
+    ``fine``: the ``FINE_KEYS`` columns and ``pence``, one row per combination of classes met
+    in the counted rows (a class column's dtype gives the order of ``excluded_pence``).
+    ``rejected_by_reason``: rejected rows per reason kind (``reason_kinds``).
+    """
+
+    classes: dict[str, pd.DataFrame]
+    fine: pd.DataFrame
+    influenceable_payees: int
+    rows_counted: int
+    pence_counted: int
+    rows_rejected: int
+    pence_rejected: int
+    rejected_by_reason: dict[str, int]
+
+
+def reason_kinds(reasons: pd.Series) -> pd.Series:
+    """Each rejection reason's kind (``REASON_KIND``)."""
+    for pattern, repl in REASON_KIND:
+        reasons = reasons.str.replace(pattern, repl, regex=True)
+    return reasons
+
+
+def class_counts(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """pence, rows and distinct payees of ``rows`` per class of column ``by``."""
     g = rows.groupby(by, sort=False, observed=True)
-    pence = g["amount_pence"].sum()
-    count = g.size()
-    payees = g["payee_key"].nunique()
-    total = int(rows["amount_pence"].sum())
+    return pd.DataFrame({"pence": g["amount_pence"].sum(), "rows": g.size(),
+                         "payees": g["payee_key"].nunique()})
+
+
+def count_rows(rows: pd.DataFrame, rejected: pd.DataFrame) -> ClassCounts:
+    """The local engine's counts: its counted and rejected rows, grouped with pandas."""
+    fine = (rows.groupby(list(FINE_KEYS), sort=False, observed=True, dropna=False)["amount_pence"]
+            .sum().rename("pence").reset_index())
+    influenceable = rows["influenceable"].fillna(False).astype(bool)
+    by_reason: dict[str, int] = {}
+    if len(rejected):
+        by_reason = {k: int(v) for k, v in reason_kinds(rejected["reason"]).value_counts().items()}
+    return ClassCounts(
+        classes={by: class_counts(rows, by) for _, by, _ in FAMILIES},
+        fine=fine,
+        influenceable_payees=int(rows.loc[influenceable, "payee_key"].nunique()),
+        rows_counted=len(rows),
+        pence_counted=int(rows["amount_pence"].sum()),
+        rows_rejected=len(rejected),
+        pence_rejected=int(rejected["amount_pence"].sum()) if len(rejected) else 0,
+        rejected_by_reason=by_reason,
+    )
+
+
+def summarise(result: Result) -> dict[str, Any]:
+    """The whole classify document of the local engine's result."""
+    return document(count_rows(result.rows, result.rejected), inputs=result.inputs,
+                    suppliers=result.suppliers, directory=result.directory, place=result.place,
+                    districts=result.districts, settings=result.settings)
+
+
+def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: dict[str, Any] | None,
+             directory: str, place: Place, districts: Districts, settings: Any) -> dict[str, Any]:
+    """The whole classify document, from any engine's counts and what it read."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "spendkit_version": version("spendkit"),
+        "inputs": inputs,
+        "supplier_file": suppliers,
+        "postcode_directory": directory,
+        "place": place.to_dict(districts),
+        "reconciliation": reconcile(counts, inputs),
+        **{family: class_figures(counts.classes[by], classes, counts.pence_counted)
+           for family, by, classes in FAMILIES},
+        "headline": headline(counts, settings),
+        "cross": {
+            "geography_by_size": crosstab(counts.fine, "geography", GEOGRAPHY_CLASSES,
+                                          "size_band", SIZE_CLASSES),
+            "geography_by_sector": crosstab(counts.fine, "geography", GEOGRAPHY_CLASSES,
+                                            "sector", SECTOR_CLASSES),
+        },
+    }
+
+
+def class_figures(counted: pd.DataFrame, classes: tuple[str, ...], total: int
+                  ) -> dict[str, dict[str, Any]]:
+    """{class: {pence, rows, payees, share}} for every class, in the given order, from a
+    ``class_counts`` table; ``total`` is the pence the shares are of."""
     out = {}
     for c in classes:
-        p = int(pence.get(c, 0))
-        out[c] = {"pence": p, "rows": int(count.get(c, 0)), "payees": int(payees.get(c, 0)),
+        p = int(counted["pence"].get(c, 0))
+        out[c] = {"pence": p, "rows": int(counted["rows"].get(c, 0)),
+                  "payees": int(counted["payees"].get(c, 0)),
                   "share": round(p / total, 6) if total else None}
     return out
 
 
-def reconcile(result: Result) -> dict[str, Any]:
-    rows, rejected = result.rows, result.rejected
-    counted = int(rows["amount_pence"].sum())
-    rej = int(rejected["amount_pence"].sum()) if len(rejected) else 0
-    rows_read = sum(i["rows_read"] for i in result.inputs)
-    by_reason: dict[str, int] = {}
-    if len(rejected):
-        kinds = (rejected["reason"].str.replace(r"'[^']*'", "'…'", regex=True)
-                 .str.replace(r"\([^)]*\)", "(…)", regex=True))
-        by_reason = {k: int(v) for k, v in kinds.value_counts().sort_index().items()}
+def breakdown(rows: pd.DataFrame, by: str, classes: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """{class: {pence, rows, payees, share}} of ``rows`` for every class, in the given order."""
+    return class_figures(class_counts(rows, by), classes, int(rows["amount_pence"].sum()))
+
+
+def reconcile(counts: ClassCounts, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows and pence read = counted + rejected; rejections by kind; files' totals rows."""
     out = {
-        "rows_read": rows_read,
-        "rows_counted": len(rows),
-        "rows_rejected": len(rejected),
-        "pence_read": counted + rej,
-        "pence_counted": counted,
-        "pence_rejected": rej,
-        "blank_rows_skipped": sum(i["blank_rows"] for i in result.inputs),
-        "rejected_by_reason": by_reason,
+        "rows_read": sum(i["rows_read"] for i in inputs),
+        "rows_counted": counts.rows_counted,
+        "rows_rejected": counts.rows_rejected,
+        "pence_read": counts.pence_counted + counts.pence_rejected,
+        "pence_counted": counts.pence_counted,
+        "pence_rejected": counts.pence_rejected,
+        "blank_rows_skipped": sum(i["blank_rows"] for i in inputs),
+        "rejected_by_reason": dict(sorted(counts.rejected_by_reason.items())),
     }
     out["balanced"] = (out["rows_read"] == out["rows_counted"] + out["rows_rejected"]
                        and out["pence_read"] == out["pence_counted"] + out["pence_rejected"])
-    totals = [i["totals_rows"] for i in result.inputs if "totals_rows" in i]
+    totals = [i["totals_rows"] for i in inputs if "totals_rows" in i]
     if totals:
         out["totals_rows"] = {"rows": sum(t["rows"] for t in totals),
                               "pence": sum(t["pence"] for t in totals),
@@ -66,59 +165,28 @@ def reconcile(result: Result) -> dict[str, Any]:
     return out
 
 
-def summarise(result: Result) -> dict[str, Any]:
-    """The whole classify document."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "spendkit_version": version("spendkit"),
-        "inputs": result.inputs,
-        "supplier_file": result.suppliers,
-        "postcode_directory": result.directory,
-        "place": result.place.to_dict(result.districts),
-        "reconciliation": reconcile(result),
-        "geography": breakdown(result.rows, "geography", GEOGRAPHY_CLASSES),
-        "size": breakdown(result.rows, "size_band", SIZE_CLASSES),
-        "sector": breakdown(result.rows, "sector", SECTOR_CLASSES),
-        "headline": headline(result),
-        "cross": {
-            "geography_by_size": crosstab(result.rows, "geography", GEOGRAPHY_CLASSES,
-                                          "size_band", SIZE_CLASSES),
-            "geography_by_sector": crosstab(result.rows, "geography", GEOGRAPHY_CLASSES,
-                                            "sector", SECTOR_CLASSES),
-        },
-    }
-
-
-def crosstab(rows: pd.DataFrame, a: str, a_classes: tuple[str, ...], b: str,
+def crosstab(fine: pd.DataFrame, a: str, a_classes: tuple[str, ...], b: str,
              b_classes: tuple[str, ...]) -> dict[str, dict[str, int]]:
     """{a class: {b class: pence}}, every class present, integer pence."""
-    sums = rows.groupby([a, b], sort=False, observed=True)["amount_pence"].sum()
+    sums = fine.groupby([a, b], sort=False, observed=True)["pence"].sum()
     return {x: {y: int(sums.get((x, y), 0)) for y in b_classes} for x in a_classes}
 
 
-def headline(result: Result) -> dict[str, Any]:
+def headline(counts: ClassCounts, settings: Any) -> dict[str, Any]:
     """The committee's figures: shares of influenceable spend that are local, SME, VCFSE."""
-    settings = result.settings
-    rows = result.rows[["amount_pence", "payee_key", "geography", "size_band", "sector", "sme",
-                        "influenceable"]]  # only what the figures need: no copy of the whole ledger
-    inf = rows[rows["influenceable"]]
-    excluded = rows[~rows["influenceable"]].groupby("sector", sort=True)["amount_pence"].sum()
-    return headline_figures(inf, excluded, int(inf["payee_key"].nunique()), settings)
-
-
-def headline_figures(inf: pd.DataFrame, excluded: pd.Series, payees: int, settings: Any,
-                     pence: str = "amount_pence") -> dict[str, Any]:
-    """The headline document from the influenceable rows (or per-class sums: the Spark engine
-    passes grouped rows with a ``pence`` column), the excluded pence by sector, and payees."""
-    total = int(inf[pence].sum())
+    fine = counts.fine
+    influenceable = fine["influenceable"].fillna(False).astype(bool)
+    inf = fine[influenceable]
+    excluded = fine[~influenceable].groupby("sector", sort=True, observed=True)["pence"].sum()
+    total = int(inf["pence"].sum())
 
     def share(mask: pd.Series) -> float | None:
-        return round(int(inf.loc[mask, pence].sum()) / total, 6) if total else None
+        return round(int(inf.loc[mask, "pence"].sum()) / total, 6) if total else None
 
     rule = get_rule(settings.organisations.size_rule)
     return {
         "influenceable_pence": total,
-        "influenceable_payees": payees,
+        "influenceable_payees": counts.influenceable_payees,
         "excluded_sectors": list(settings.headline.exclude),
         "excluded_pence": {k: int(v) for k, v in excluded.items()},
         "local_share": share(inf["geography"] == "local"),

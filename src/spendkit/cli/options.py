@@ -73,6 +73,6 @@ MethodOpt = Annotated[str, typer.Option(
     "--method", help="spendkit (the place and settings as given) or tussell (local = the same "
                      "ITL1 region, calendar year, EU SME rule, Tussell's VCSE rule).")]
 Manifest = Annotated[Path, typer.Argument(
-    help="TOML manifest ([[organisation]] name, place, ledgers, suppliers) or a CSV table of "
+    help="TOML manifest (\\[\\[organisation]] name, place, ledgers, suppliers) or a CSV table of "
          "published shares (name,local_share,sub_regional_share,sme_share,vcfse_share).",
     show_default=False)]

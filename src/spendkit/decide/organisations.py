@@ -28,6 +28,7 @@ from spendkit.decide import sectors, sizes
 from spendkit.decide.precedence import first_known, layers
 from spendkit.distinct import on_distinct_rows
 from spendkit.normalise.values import SPACE_CHARS
+from spendkit.reference import size_rules
 
 _SP = f"[{SPACE_CHARS}]*"  # what \s* matches, spelt out so that the flags are read in RE2
 YES = f"(?i){_SP}(yes|y|true|1|sme|x|✓){_SP}"
@@ -43,7 +44,7 @@ SECTOR_WORDS = {  # a supplier file's own sector column
 
 @dataclass
 class OrganisationSettings:
-    size_rule: str = sizes.DEFAULT_RULE
+    size_rule: str = size_rules.DEFAULT_RULE
     guarantee_is_vcfse: bool = False
     exclude_from_headline: Sequence[str] = ("public", "individual")
     rules: sectors.Rules | None = None
@@ -96,7 +97,7 @@ def _legal_form(col: Callable[[str], pd.Series]) -> pd.Series:
 def _size(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame:
     idx = payees.index
     col = _column(payees)
-    rule = sizes.get_rule(settings.size_rule)
+    rule = size_rules.get_rule(settings.size_rule)
     figures = sizes.size_band(_number(col("sup_employees")), _number(col("sup_turnover")),
                               _number(col("sup_balance_sheet")), rule)
     figures = _prefix_evidence(figures, "size_evidence", "supplier file: ")

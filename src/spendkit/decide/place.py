@@ -5,8 +5,8 @@ For each distinct input (the ledger's postcode, the supplier file's, a register'
 postcode that parses is chosen, looked up in the ONS Postcode Directory for its district, and
 the district classed against the place's rings (``reference.districts.Place``).
 
-Columns added to the ledger's rows (``schema``): postcode, postcode_source, district_code,
-district_name, geography, geography_evidence.
+Columns added to the ledger's rows: ``schema.PLACE_COLUMNS`` (postcode, postcode_source,
+district_code, district_name, geography, geography_evidence); ``postcode_raw`` is dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from spendkit.normalise import postcodes
 from spendkit.reference.districts import Districts, Place
 from spendkit.reference.postcode_index import OUTSIDE_UK, PostcodeIndex
 from spendkit.reference.suppliers import SupplierFile, supplier_facts
+from spendkit.schema import PLACE_COLUMNS, names
 
 
 def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts: Districts,
@@ -40,8 +41,7 @@ def place_rows(rows: pd.DataFrame, index: PostcodeIndex, place: Place, districts
         inputs["reg_label"] = as_text(sub["reg_label"])
     parts = decide_places(inputs, index, place, districts, with_suppliers=supplier_file is not None)
     out = rows.drop(columns=["postcode_raw"])
-    for col in ("postcode", "postcode_source", "district_code", "district_name", "geography",
-                "geography_evidence"):
+    for col in names(PLACE_COLUMNS):
         out[col] = spread_categorical(parts[col], codes, out.index)
     return out
 

@@ -1,20 +1,71 @@
-"""The classification of a ledger's rows, step by step, shared by both engines: registry
-matches (identifiers and facts from the public registers), then size and sector, each decided
-once per distinct payee and its facts and spread back to the rows."""
+"""The classification of a ledger's rows, step by step, shared by both engines: the driver's
+set-up (``prepare``), then the row steps in order (``classify_rows``): the supplier file's
+join, registry matches (identifiers and facts from the public registers), place, then size
+and sector, each decided once per distinct payee and its facts and spread back to the rows.
+The columns each step adds and drops are listed in ``spendkit.schema``."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
 from spendkit.config import Settings
 from spendkit.decide import organisations, sectors
+from spendkit.decide.place import place_rows
 from spendkit.distinct import as_text, group_codes, spread, spread_categorical
 from spendkit.read.headers import FACT_ROLES
-from spendkit.reference.suppliers import SupplierFile, supplier_facts
+from spendkit.reference.districts import Districts, Place, resolve_place
+from spendkit.reference.postcode_index import PostcodeIndex
+from spendkit.reference.suppliers import (
+    SupplierFile,
+    join_suppliers,
+    load_suppliers,
+    supplier_facts,
+)
+from spendkit.schema import DECIDE_HELPERS, REGISTRY_COLUMNS
 
-REGISTRY_COLUMNS = ("org_id", "match_method", "match_evidence", "reg_registry", "reg_legal_form",
-                    "reg_accounts_category", "reg_income_pounds", "reg_status")
+__all__ = ["REGISTRY_COLUMNS", "Prepared", "classify_rows", "load_registries_for",
+           "organisation_rows", "prepare", "registry_rows"]
+
 FORMATION_AGENT_COMPANIES = 500  # a registered office shared by more companies is weak evidence
+
+
+@dataclass
+class Prepared:
+    """What a run sets up once from its settings, before any row (on the driver, for Spark)."""
+
+    districts: Districts
+    index: PostcodeIndex
+    place: Place
+    supplier_file: SupplierFile | None
+    rules: sectors.Rules  # plain text and flags: a Spark task can take it as it is
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Districts, postcode index, the resolved place, the supplier file and the sector rules
+    (a bad rules file fails here, before any row is read)."""
+    districts = Districts()
+    index = PostcodeIndex.load(settings.postcodes)
+    place = resolve_place(settings.place.districts, districts, index,
+                          settings.place.sub_regional, settings.place.regional)
+    supplier_file = load_suppliers(settings.suppliers) if settings.suppliers else None
+    return Prepared(districts, index, place, supplier_file,
+                    sectors.load_rules(settings.organisations.rules))
+
+
+def classify_rows(rows: pd.DataFrame, prepared: Prepared, settings: Settings,
+                  registry: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Normalised ledger rows -> classified rows: the supplier file's join, registry matches
+    (when ``registry`` is given), place, then size and sector. Both engines run exactly this
+    (the Spark engine on each Arrow batch)."""
+    supplier_file = prepared.supplier_file
+    if supplier_file is not None:
+        rows = rows.join(join_suppliers(rows, supplier_file))
+    if registry is not None:
+        rows = registry_rows(rows, supplier_file, registry)
+    rows = place_rows(rows, prepared.index, prepared.place, prepared.districts, supplier_file)
+    return organisation_rows(rows, supplier_file, settings, prepared.rules)
 
 
 def load_registries_for(settings: Settings) -> pd.DataFrame | None:
@@ -31,7 +82,7 @@ def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
                   registry: pd.DataFrame) -> pd.DataFrame:
     """Match each distinct payee to a registry record (number, name, then fuzzy name) and add
     its identifier, evidence and facts; its postcode becomes a candidate for placing the payee."""
-    from spendkit.reference.registries import match_payees
+    from spendkit.decide.matching import match_payees
 
     numbers = rows[["payee", "payee_key", "company_number", "charity_number"]].rename(
         columns={"payee": "name"}).fillna("")
@@ -59,10 +110,11 @@ def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
 
 
 def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
-                      settings: Settings) -> pd.DataFrame:
-    """Add size and sector columns, deciding once per distinct payee and its facts."""
+                      settings: Settings, rules: sectors.Rules | None = None) -> pd.DataFrame:
+    """Add size and sector columns, deciding once per distinct payee and its facts (``rules``:
+    the sector rules already loaded, else those the settings name)."""
     org = settings.organisations
-    rules = sectors.load_rules(org.rules)
+    rules = rules if rules is not None else sectors.load_rules(org.rules)
     # Everything the decision reads is a function of these keys (supplier facts of the supplier
     # row, registry facts of the match): group on them, read the evidence of one row per group.
     keys = [c for c in ("payee", "company_number", "charity_number", "sme_flag", "vcse_flag",
@@ -86,9 +138,7 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
                                            guarantee_is_vcfse=org.guarantee_is_vcfse,
                                            exclude_from_headline=settings.headline.exclude,
                                            rules=rules))
-    out = rows.drop(columns=[c for c in ("supplier_row", "supplier_match", "reg_postcode", "reg_label",
-                                         "reg_legal_form", "reg_accounts_category",
-                                         "reg_income_pounds", "reg_status") if c in rows])
+    out = rows.drop(columns=[c for c in DECIDE_HELPERS if c in rows])
     for col in decided.columns:
         out[col] = spread_categorical(decided[col], codes, out.index)
     return out

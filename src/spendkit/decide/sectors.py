@@ -324,40 +324,52 @@ def sector_from_name(names: pd.Series, rules: Rules | None = None) -> pd.DataFra
         pos = np.flatnonzero(todo & in_group)
         if not len(pos):
             continue
-        cand = key.iloc[pos]
-        hit = contains(cand, _ci(rule.pattern))
-        if rule.unless:
-            hit &= ~contains(cand, _ci(rule.unless))
-        if rule.company_suffix == "skip":
-            hit &= ~has_suffix[pos]
-        if rule.business_words == "skip":
-            hit &= ~has_business[pos]
-        if not hit.any():
+        found = _apply_name_rule(rule, rules, key, pos, has_suffix, has_business)
+        if found is None:
             continue
-        pos = pos[hit]
-        matched = extract(key.iloc[pos], _ci(rule.pattern)).str.strip()
-        head, sep, tail = rule.evidence.replace("{label}", rule.label).partition("{match}")
-        text = (head + matched + tail) if sep else pd.Series(head, index=matched.index, dtype="str")
-        decided_sector = np.full(len(pos), rule.sector, dtype=object)
-        text_arr = text.to_numpy(dtype=object)
-        undecided = np.zeros(len(pos), dtype=bool)
-        if rule.company_suffix == "undecided":
-            undecided |= has_suffix[pos]
-        if rule.business_words == "undecided":
-            undecided |= has_business[pos]
-        if undecided.any():
-            marker = "|".join(f"(?:{p})" for p in (rules.company_suffix, rules.business_words) if p)
-            also = extract(key.iloc[pos[undecided]], _ci(marker))
-            text_arr[undecided] = (text.iloc[np.flatnonzero(undecided)] + " but also '"
-                                   + also.fillna("").str.strip()
-                                   + "': VCFSE or a business, not decided from the name").to_numpy()
-            decided_sector[undecided] = "unknown"
+        pos, decided_sector, text_arr = found
         sector[pos] = decided_sector
         evidence[pos] = text_arr
         rule_id[pos] = rule.id
         todo[pos] = False
     strength = np.where(sector == "unknown", "", "weak")
     return _sector_columns(index, sector, evidence, strength, rule_id)
+
+
+def _apply_name_rule(rule: NameRule, rules: Rules, key: pd.Series, pos: np.ndarray,
+                     has_suffix: np.ndarray, has_business: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """One name rule on the names at ``pos``: (the positions it matches, their sector, their
+    evidence), or None when it matches none of them."""
+    cand = key.iloc[pos]
+    hit = contains(cand, _ci(rule.pattern))
+    if rule.unless:
+        hit &= ~contains(cand, _ci(rule.unless))
+    if rule.company_suffix == "skip":
+        hit &= ~has_suffix[pos]
+    if rule.business_words == "skip":
+        hit &= ~has_business[pos]
+    if not hit.any():
+        return None
+    pos = pos[hit]
+    matched = extract(key.iloc[pos], _ci(rule.pattern)).str.strip()
+    head, sep, tail = rule.evidence.replace("{label}", rule.label).partition("{match}")
+    text = (head + matched + tail) if sep else pd.Series(head, index=matched.index, dtype="str")
+    decided_sector = np.full(len(pos), rule.sector, dtype=object)
+    text_arr = text.to_numpy(dtype=object)
+    undecided = np.zeros(len(pos), dtype=bool)
+    if rule.company_suffix == "undecided":
+        undecided |= has_suffix[pos]
+    if rule.business_words == "undecided":
+        undecided |= has_business[pos]
+    if undecided.any():
+        marker = "|".join(f"(?:{p})" for p in (rules.company_suffix, rules.business_words) if p)
+        also = extract(key.iloc[pos[undecided]], _ci(marker))
+        text_arr[undecided] = (text.iloc[np.flatnonzero(undecided)] + " but also '"
+                               + also.fillna("").str.strip()
+                               + "': VCFSE or a business, not decided from the name").to_numpy()
+        decided_sector[undecided] = "unknown"
+    return pos, decided_sector, text_arr
 
 
 @per_distinct

@@ -12,172 +12,29 @@ Every function returns a DataFrame with the same index as its input and three co
 Nothing is assumed: with no figures the band is ``unknown``. Where the known figures point to
 different bands, a firm is only as small as *all* its known figures allow (the larger band
 wins) and the evidence says the figures disagree. ``combine`` merges several sources in
-priority order and records where a weaker source disagrees with the winner.
+priority order and records where a weaker source disagrees with the winner. The rules
+themselves (ceilings, tests, sources) are in ``reference.size_rules``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from spendkit.decide.precedence import first_known, joined, layers
 from spendkit.distinct import on_distinct_rows
-from spendkit.errors import ConfigError
 from spendkit.normalise.values import SPACES
+from spendkit.reference.size_rules import DEFAULT_RULE, SizeRule, get_rule  # get_rule: re-exported
 
 BANDS = ("micro", "small", "medium", "large", "unknown")
 SME_BANDS = ("micro", "small", "medium")
 STRENGTHS = ("strong", "partial", "weak", "")
 COLUMNS = ["size_band", "size_evidence", "size_strength"]
 
-# A fixed rate, so that a supplier's band does not move with the exchange rate from one run to
-# the next: a round figure near the annual averages of 2023-2025 (about £0.85 to the euro).
-# A team that prefers another rate builds its own rule: dataclasses.replace(rule, eur_to_gbp=...).
-EUR_TO_GBP = 0.85
-
 _UNKNOWN = -1
 _LARGE = 3
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The ceiling of one band: staff, turnover and balance-sheet total (None: not a test)."""
-
-    staff: float
-    turnover: float | None
-    balance_sheet: float | None
-
-
-@dataclass(frozen=True)
-class SizeRule:
-    """A size definition. Money limits are in ``currency`` (converted with ``eur_to_gbp``).
-
-    ``test``: ``staff-and-money`` means within the staff limit AND (turnover OR balance sheet)
-    within theirs; ``two-of-three`` means at least two of staff, turnover and balance sheet
-    within their limits (the Companies Act test).
-    ``staff_inclusive``/``money_inclusive``: True for "not more than" (≤), False for "fewer
-    than"/"under" (<).
-    """
-
-    id: str
-    name: str
-    source: str
-    test: Literal["staff-and-money", "two-of-three"]
-    micro: Limits
-    small: Limits
-    medium: Limits
-    staff_inclusive: bool
-    money_inclusive: bool
-    currency: Literal["GBP", "EUR"] = "GBP"
-    eur_to_gbp: float = 1.0
-
-    def limits(self) -> tuple[Limits, Limits, Limits]:
-        """The micro, small and medium ceilings in pounds."""
-        rate = self.eur_to_gbp if self.currency == "EUR" else 1.0
-
-        def pounds(v: float | None) -> float | None:
-            return None if v is None else round(v * rate, 2)
-
-        return tuple(Limits(lim.staff, pounds(lim.turnover), pounds(lim.balance_sheet))
-                     for lim in (self.micro, self.small, self.medium))  # type: ignore[return-value]
-
-
-M = 1_000_000
-
-RULES: dict[str, SizeRule] = {
-    "procurement-act-2023": SizeRule(
-        id="procurement-act-2023",
-        name="Procurement Act 2023",
-        source=("Procurement Act 2023 s.123(1): a small and medium-sized enterprise is a supplier "
-                "that has fewer than 250 staff, and has a turnover less than or equal to £44m or a "
-                "balance sheet total less than or equal to £38m. The Act does not define micro or "
-                "small: within SME, spendkit uses the EU 2003/361 ceilings, in pounds at par "
-                "(micro: fewer than 10 staff and turnover or balance sheet ≤ £2m; small: fewer "
-                "than 50 staff and turnover or balance sheet ≤ £10m)."),
-        test="staff-and-money",
-        micro=Limits(10, 2 * M, 2 * M),
-        small=Limits(50, 10 * M, 10 * M),
-        medium=Limits(250, 44 * M, 38 * M),
-        staff_inclusive=False,
-        money_inclusive=True,
-    ),
-    "eu-2003-361": SizeRule(
-        id="eu-2003-361",
-        name="EU Recommendation 2003/361",
-        source=("Commission Recommendation 2003/361/EC, Annex art. 2 (as used by Crown Commercial "
-                "Service and the Tussell index): micro fewer than 10 staff and turnover or balance "
-                "sheet ≤ €2m; small fewer than 50 and ≤ €10m or ≤ €10m; medium fewer than 250 and "
-                f"turnover ≤ €50m or balance sheet ≤ €43m. Euros converted at a fixed £{EUR_TO_GBP} "
-                "per euro (spendkit's constant EUR_TO_GBP). The recommendation's group "
-                "(partner/linked enterprise) test is not applied: no figures for it."),
-        test="staff-and-money",
-        micro=Limits(10, 2 * M, 2 * M),
-        small=Limits(50, 10 * M, 10 * M),
-        medium=Limits(250, 50 * M, 43 * M),
-        staff_inclusive=False,
-        money_inclusive=True,
-        currency="EUR",
-        eur_to_gbp=EUR_TO_GBP,
-    ),
-    "companies-act-2006": SizeRule(
-        id="companies-act-2006",
-        name="Companies Act 2006 (before 6 April 2025)",
-        source=("Companies Act 2006 ss.382, 384A, 465 (financial years beginning before 6 April "
-                "2025): two or more of turnover, balance sheet total and average employees not "
-                "more than micro £632,000 / £316,000 / 10; small £10.2m / £5.1m / 50; medium "
-                "£36m / £18m / 250. The two-consecutive-years rule and the exclusion of public "
-                "and ineligible-group companies are not applied here (see not_sme)."),
-        test="two-of-three",
-        micro=Limits(10, 632_000, 316_000),
-        small=Limits(50, 10_200_000, 5_100_000),
-        medium=Limits(250, 36 * M, 18 * M),
-        staff_inclusive=True,
-        money_inclusive=True,
-    ),
-    "companies-act-2006-2025": SizeRule(
-        id="companies-act-2006-2025",
-        name="Companies Act 2006 (from 6 April 2025)",
-        source=("Companies Act 2006 ss.382, 384A, 465 as amended by the Companies (Accounts and "
-                "Reports) (Amendment and Transitional Provision) Regulations 2024 (financial years "
-                "beginning on or after 6 April 2025): two or more of turnover, balance sheet total "
-                "and average employees not more than micro £1m / £500,000 / 10; small £15m / "
-                "£7.5m / 50; medium £54m / £27m / 250."),
-        test="two-of-three",
-        micro=Limits(10, 1 * M, 500_000),
-        small=Limits(50, 15 * M, 7_500_000),
-        medium=Limits(250, 54 * M, 27 * M),
-        staff_inclusive=True,
-        money_inclusive=True,
-    ),
-    "islington-2020": SizeRule(
-        id="islington-2020",
-        name="Islington 2020 strategy",
-        source=("Islington Council progressive procurement strategy (2020): SMEs have fewer than "
-                "250 employees and turnover under £50m; micro businesses under 10 staff and "
-                "turnover under £2m. The strategy does not split small from medium: spendkit "
-                "assumes small is under 50 staff and turnover under £10m. It has no balance-sheet "
-                "test, so a balance-sheet figure is not used."),
-        test="staff-and-money",
-        micro=Limits(10, 2 * M, None),
-        small=Limits(50, 10 * M, None),
-        medium=Limits(250, 50 * M, None),
-        staff_inclusive=False,
-        money_inclusive=False,
-    ),
-}
-DEFAULT_RULE = "procurement-act-2023"
-
-
-def get_rule(rule: str | SizeRule) -> SizeRule:
-    if isinstance(rule, SizeRule):
-        return rule
-    if rule not in RULES:
-        raise ConfigError(f"Unknown size rule {rule!r}.", hint=f"Choose one of: {', '.join(RULES)}.")
-    return RULES[rule]
 
 
 def is_sme(band: pd.Series) -> pd.Series:
@@ -219,44 +76,68 @@ def _size_band(staff: pd.Series, turnover: pd.Series, balance: pd.Series, r: Siz
     s_idx = _figure_band(staff, [lim.staff for lim in lims], r.staff_inclusive)
     t_idx = _figure_band(turnover, [lim.turnover for lim in lims], r.money_inclusive)
     b_idx = _figure_band(balance, [lim.balance_sheet for lim in lims], r.money_inclusive)
-    has_s, has_t, has_b = s_idx >= 0, t_idx >= 0, b_idx >= 0
-    has_money = has_t | has_b
-
-    if r.test == "staff-and-money":
-        big = _LARGE + 1
-        # Money: turnover OR balance sheet, so the smaller of the two known money bands.
-        money = np.minimum(np.where(has_t, t_idx, big), np.where(has_b, b_idx, big))
-        money = np.where(has_money, money, _UNKNOWN)
-        band = np.maximum(s_idx, money)
-        known = has_s.astype(int) + has_money
-        strong = has_s & has_money
-        disagree = strong & (s_idx != money)
-        # Which money figure decided (turnover unless only the balance sheet allowed a smaller band).
-        by_balance = has_b & (~has_t | (b_idx < t_idx))
-        other_idx = money
-        other_name = np.where(by_balance, "balance sheet", "turnover")
-    else:
-        stack = np.stack([s_idx, t_idx, b_idx])
-        known = (stack >= 0).sum(axis=0)
-        filled = np.where(stack >= 0, stack, _LARGE + 1)
-        ordered = np.sort(filled, axis=0)
-        # Two of three within a band's limits: with three figures the middle band decides; with
-        # two, both must be within (the larger); with one, that one (partial evidence).
-        band = np.select([known == 3, known == 2, known == 1],
-                         [ordered[1], np.where(stack >= 0, stack, _UNKNOWN).max(axis=0), ordered[0]],
-                         _UNKNOWN)
-        two = known == 2
-        spread = np.where(stack >= 0, stack, _UNKNOWN).max(axis=0) != ordered[0]
-        strong = (known == 3) | (two & ~spread)
-        disagree = two & spread
-        # Name the pair that disagrees: staff with whichever money figure is known, or the two money figures.
-        other_idx = np.where(has_t, t_idx, b_idx)
-        other_name = np.where(has_t, "turnover", "balance sheet")
+    test = _staff_and_money if r.test == "staff-and-money" else _two_of_three
+    band, known, strong, disagree, other_idx, other_name = test(s_idx, t_idx, b_idx)
 
     band = np.where(known > 0, band, _UNKNOWN)
-    names = np.array(BANDS)
-    out_band = names[np.where(band >= 0, band, 4)]
+    out_band = np.array(BANDS)[np.where(band >= 0, band, 4)]
+    evidence = _size_evidence(r, staff, turnover, balance, s_idx, t_idx, b_idx, out_band, known,
+                              strong, disagree, other_idx, other_name)
+    evidence = evidence.mask(ignored != "", evidence + " (" + ignored + ")")
 
+    strength = np.select([known == 0, strong], ["", "strong"], "partial")
+    return _frame(index, out_band, evidence, strength)
+
+
+def _staff_and_money(s_idx: np.ndarray, t_idx: np.ndarray, b_idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The staff-and-money test, by band index (-1 unknown): (band, figures known, strong,
+    disagree, the money figure's band and its name, which decided)."""
+    has_s, has_t, has_b = s_idx >= 0, t_idx >= 0, b_idx >= 0
+    has_money = has_t | has_b
+    big = _LARGE + 1
+    # Money: turnover OR balance sheet, so the smaller of the two known money bands.
+    money = np.minimum(np.where(has_t, t_idx, big), np.where(has_b, b_idx, big))
+    money = np.where(has_money, money, _UNKNOWN)
+    band = np.maximum(s_idx, money)
+    known = has_s.astype(int) + has_money
+    strong = has_s & has_money
+    disagree = strong & (s_idx != money)
+    # Which money figure decided (turnover unless only the balance sheet allowed a smaller band).
+    by_balance = has_b & (~has_t | (b_idx < t_idx))
+    return band, known, strong, disagree, money, np.where(by_balance, "balance sheet", "turnover")
+
+
+def _two_of_three(s_idx: np.ndarray, t_idx: np.ndarray, b_idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The two-of-three test (the Companies Act's), as ``_staff_and_money``."""
+    has_t = t_idx >= 0
+    stack = np.stack([s_idx, t_idx, b_idx])
+    known = (stack >= 0).sum(axis=0)
+    filled = np.where(stack >= 0, stack, _LARGE + 1)
+    ordered = np.sort(filled, axis=0)
+    # Two of three within a band's limits: with three figures the middle band decides; with
+    # two, both must be within (the larger); with one, that one (partial evidence).
+    band = np.select([known == 3, known == 2, known == 1],
+                     [ordered[1], np.where(stack >= 0, stack, _UNKNOWN).max(axis=0), ordered[0]],
+                     _UNKNOWN)
+    two = known == 2
+    spread = np.where(stack >= 0, stack, _UNKNOWN).max(axis=0) != ordered[0]
+    strong = (known == 3) | (two & ~spread)
+    disagree = two & spread
+    # Name the pair that disagrees: staff with whichever money figure is known, or the two money figures.
+    other_idx = np.where(has_t, t_idx, b_idx)
+    other_name = np.where(has_t, "turnover", "balance sheet")
+    return band, known, strong, disagree, other_idx, other_name
+
+
+def _size_evidence(r: SizeRule, staff: pd.Series, turnover: pd.Series, balance: pd.Series,
+                   s_idx: np.ndarray, t_idx: np.ndarray, b_idx: np.ndarray, out_band: np.ndarray,
+                   known: np.ndarray, strong: np.ndarray, disagree: np.ndarray,
+                   other_idx: np.ndarray, other_name: np.ndarray) -> pd.Series:
+    """The evidence sentence per row: the figures, the band and rule, then what was partial or
+    disagreed ("staff and turnover disagree (staff: small, turnover: medium): ...")."""
+    index = staff.index
+    names = np.array(BANDS)
+    has_s, has_t, has_b = s_idx >= 0, t_idx >= 0, b_idx >= 0
     figures = _figure_text(staff, turnover, balance, has_s, has_t, has_b)
     head = figures + ": " + pd.Series(out_band, index=index) + " under " + r.name
     evidence = head.copy()
@@ -275,13 +156,9 @@ def _size_band(staff: pd.Series, turnover: pd.Series, balance: pd.Series, r: Siz
     else:
         evidence = evidence.mask(disagree, head + "; " + clash)
     none = "no staff, turnover or balance sheet figures"
-    if lims[0].balance_sheet is None:
+    if r.limits()[0].balance_sheet is None:
         none = "no staff or turnover figures"
-    evidence = evidence.mask(known == 0, none)
-    evidence = evidence.mask(ignored != "", evidence + " (" + ignored + ")")
-
-    strength = np.select([known == 0, strong], ["", "strong"], "partial")
-    return _frame(index, out_band, evidence, strength)
+    return evidence.mask(known == 0, none)
 
 
 def band_from_income(income_pounds: pd.Series, rule: str | SizeRule = DEFAULT_RULE) -> pd.DataFrame:

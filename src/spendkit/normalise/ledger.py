@@ -20,6 +20,9 @@ source_row         its row number there, as a spreadsheet shows it
 
 ``Ledger.rejected`` has the file's columns plus source_file, source_row,
 amount_pence (0 when unreadable) and reason.
+
+Names and types: ``schema.LEDGER_COLUMNS``, ``NORMALISE_HELPERS`` and ``REJECTED_COLUMNS``
+(the contract between stages is in ``spendkit.schema``).
 """
 
 from __future__ import annotations
@@ -126,15 +129,27 @@ def _finish_totals(ledger: Ledger) -> Ledger:
     totals = ledger.info.get("totals_rows")
     if not totals or "summary" in totals:
         return ledger
+    ledger.info["totals_rows"] = {**totals, **totals_check(totals["pence"], ledger.other_pence)}
+    reason = ledger.rejected["reason"]
+    ledger.rejected["reason"] = reason.mask(reason == TOTALS_REASON,
+                                            totals_reason(ledger.info["totals_rows"]["summary"]))
+    return ledger
+
+
+def totals_check(stated: int, other_pence: int) -> dict[str, Any]:
+    """A file's own total (``stated`` pence) against the sum of its other rows, as
+    ``inputs[].totals_rows`` reports it (both engines): other_rows_pence, matches, summary."""
     from spendkit.money import money
 
-    match = totals["pence"] == ledger.other_pence
-    summary = f"{money(totals['pence'])}, {'equal to' if match else 'not equal to'} the sum of the other rows"
-    ledger.info["totals_rows"] = {**totals, "other_rows_pence": ledger.other_pence, "matches": match,
-                                  "summary": summary}
-    reason = ledger.rejected["reason"]
-    ledger.rejected["reason"] = reason.mask(reason == TOTALS_REASON, f"totals row ({summary}; not a payment)")
-    return ledger
+    match = stated == other_pence
+    return {"other_rows_pence": other_pence, "matches": match,
+            "summary": f"{money(stated)}, {'equal to' if match else 'not equal to'} the sum of the other rows"}
+
+
+def totals_reason(what: str) -> str:
+    """A totals row's rejection reason, saying ``what`` is known of its figure (the check
+    against the other rows, or, where they are not all seen, the figure stated)."""
+    return f"totals row ({what}; not a payment)"
 
 
 _COUNT = re.compile(r"[0-9][0-9,]*")
@@ -189,7 +204,11 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     """A raw table -> counted rows in canonical columns, and rejected rows with reasons.
 
     ``column_map`` reuses the columns decided on a table's first part; ``finish=False`` leaves
-    the totals check to ``join_parts`` (it needs the whole table)."""
+    the totals check to ``join_parts`` (it needs the whole table).
+
+    Long (some 80 lines) because it is one pass whose parts share the same dozen columns and
+    masks (payee, amounts, dates, totals, the rejected positions): each step is a few lines, and
+    split apart they would be passed back and forth by the dozen."""
     clashes = {c: f"{c} (ledger)" for c in table.frame.columns if c in RESERVED}
     frame = table.frame.rename(columns=clashes) if clashes else table.frame
     cmap = column_map or detect_columns(frame, table.source, {role: clashes.get(h, h)

@@ -2,7 +2,7 @@
 
 Only the shape is checked here (outward code, space, inward code). Whether a
 postcode exists, and where, is the ONS Postcode Directory's to say
-(``places.PostcodeIndex``). Nothing is guessed: a value that is not a
+(``reference.postcode_index.PostcodeIndex``). Nothing is guessed: a value that is not a
 postcode stays unknown, with the reason.
 """
 

@@ -226,7 +226,8 @@ def report_html(report: Report, ranking: Ranking | None = None) -> str:
     body.append("</section>")
     monthly = [b for b in report.breakdowns if b.by == "month" and b.family == "geography"]
     if not monthly:
-        from spendkit.aggregate.report import Breakdown, breakdown, classes
+        from spendkit.aggregate.dimensions import breakdown, classes
+        from spendkit.aggregate.report import Breakdown
 
         monthly = [Breakdown("geography", "month", breakdown(report.rows, "geography", "month"),
                              classes(report.rows, "geography"))]

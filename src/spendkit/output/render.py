@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from spendkit.aggregate.dimensions import DIMENSION_TITLES
+from spendkit.aggregate.league import LABELS as MEASURE_LABELS
 from spendkit.money import money, share
 from spendkit.schema import LABELS
 
@@ -102,7 +104,6 @@ def print_classify(summary: dict[str, Any], console: Console, *, verbose: bool =
 # ---------------------------------------------------------------- reports
 
 def _pct(value: Any) -> str:
-    from spendkit.money import share
 
     return share(None if value is None or value != value else float(value))
 
@@ -114,10 +115,6 @@ def _pp(value: Any) -> str:
 def print_report(rep: Any, console: Any, *, verbose: bool = True) -> None:
     from rich.table import Table
 
-    from spendkit.aggregate.report import DIMENSION_TITLES
-    from spendkit.money import money
-    from spendkit.output.render import class_table
-    from spendkit.schema import LABELS
 
     place = ", ".join(d["name"] for d in rep.summary["place"]["local"])
     head = rep.headline
@@ -165,7 +162,6 @@ def print_report(rep: Any, console: Any, *, verbose: bool = True) -> None:
 def _print_trends(trends: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
-    from spendkit.money import money
 
     measures = [m for m, label in (("local", "Local"), ("sme", "SME"), ("vcfse", "VCFSE"))
                 if f"{m}_share" in trends["monthly"]]
@@ -192,8 +188,6 @@ def _print_trends(trends: dict[str, Any], console: Any) -> None:
 def _supplier_table(title: str, frame: Any, console: Any) -> None:
     from rich.table import Table
 
-    from spendkit.money import money
-    from spendkit.schema import LABELS
 
     t = Table(title=title, title_justify="left")
     for name, justify in (("#", "right"), ("Supplier", "left"), ("Spend", "right"),
@@ -212,7 +206,6 @@ def _supplier_table(title: str, frame: Any, console: Any) -> None:
 def print_ranking(ranking: Any, console: Any, *, verbose: bool = True) -> None:
     from rich.table import Table
 
-    from spendkit.money import money
 
     c = ranking.concentration
     shown = {"all", "geography=local", "sme", "sector=vcfse"}
@@ -240,16 +233,13 @@ def print_ranking(ranking: Any, console: Any, *, verbose: bool = True) -> None:
 def print_league(table: Any, console: Any, *, verbose: bool = True) -> None:
     from rich.table import Table
 
-    from spendkit.aggregate.league import LABELS
-    from spendkit.money import money
-
     measures = table.measures()
     t = Table(title=f"League table ({table.method['name']} method, {table.method['period']})",
               title_justify="left")
     t.add_column("Organisation")
     t.add_column("Spend", justify="right")
     for m in measures:
-        t.add_column(LABELS[m], justify="right")
+        t.add_column(MEASURE_LABELS[m], justify="right")
         t.add_column("Rank", justify="right")
     for e in table.ordered():
         cells = [e["name"], money(e["pence"]) if e.get("pence") is not None else "published"]

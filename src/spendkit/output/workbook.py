@@ -8,7 +8,7 @@ and whether the report includes it), Rejected rows, Method (settings, rules, sou
 Money is written in pounds (pence / 100) with a £ number format; the pence stay alongside as
 whole numbers where a sheet lists rows. Headers are bold and frozen, tables have an
 autofilter, and text a spreadsheet would run as a formula is neutralised
-(``spendkit.export.safe_text``). The file is written whole or not at all.
+(``spendkit.output.export.safe_text``). The file is written whole or not at all.
 """
 
 from __future__ import annotations
@@ -357,7 +357,7 @@ def _ranking_sheets(book: Book, ranking: Ranking) -> None:
 
 
 def _listed(frame: pd.DataFrame) -> list[str]:
-    from spendkit.aggregate.report import DUPLICATE_COLUMNS
+    from spendkit.aggregate.periods import DUPLICATE_COLUMNS
 
     return [c for c in DUPLICATE_COLUMNS if c in frame.columns]
 

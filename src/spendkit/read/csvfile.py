@@ -1,5 +1,6 @@
-"""CSV text -> a raw table: encoding, delimiter, header row; pyarrow for clean files (whole or in
-parts), the csv module for ragged ones. See ``read`` for what a RawTable promises."""
+"""CSV text -> a raw table: encoding, delimiter, header row; pyarrow for clean files, the csv
+module for ragged ones. See ``read`` for what a RawTable promises; ``csvstream`` reads a large
+file in parts, ``csvbytes`` checks a file's bytes."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spendkit.errors import InputFileError
+from spendkit.read.csvbytes import FileBytes, decode_head, has_blank_line_bytes, valid_utf8
 from spendkit.read.table import (
     DELIMITERS,
     HEADER_SEARCH_ROWS,
@@ -25,7 +25,6 @@ from spendkit.read.table import (
     default_scorer,
     find_header,
     finish,
-    rechunk,
     too_wide,
     trim,
 )
@@ -59,19 +58,13 @@ def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("spendkit-cp1252", _cp1252_fallback)
 
 
-
 # ---------------------------------------------------------------- CSV
 
 HEAD_BYTES = 4 * 262144 + 8  # bytes that decode to at least the 262,144 characters searched for the header
 ARROW_BLOCK = 8 << 20  # the bytes pyarrow parses at a time (a record may not be longer)
-# ... when streaming, where it reads some 30 blocks ahead: the memory that takes
-STREAM_BLOCK = 1 << 20
 # pyarrow's threads take some 60% more CPU time than one thread (1M rows: 0.41 s against
 # 0.25 s), which two cores hardly win back, and a busy machine does not: one thread.
 ARROW_THREADS = False
-STREAM_MIN_BYTES = 32 << 20  # iter_tables reads a smaller CSV whole
-SCAN_BLOCK = 4 << 20  # iter_tables checks a CSV it streams (UTF-8, NUL bytes, blank lines) by blocks
-_BLANK_LINES = (b"\n\n", b"\n\r\n", b"\r\r")  # _has_blank_line's patterns, as bytes
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -138,22 +131,22 @@ def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | Non
         # the header is) is decoded. Anything it cannot read is read below, as text.
         encoding, start = utf8
         whole = start + HEAD_BYTES >= len(data)
-        head = _decode_head(data[start:start + HEAD_BYTES], whole=whole)
-        layout = _csv_layout(head, source, scorer)
-        body_at = _body_byte_offset(layout, head, start, whole=whole)
-        if body_at is not None and not _has_blank_line_bytes(data, body_at):
+        head = decode_head(data[start:start + HEAD_BYTES], whole=whole)
+        layout = csv_layout(head, source, scorer)
+        body_at = body_byte_offset(layout, head, start, whole=whole)
+        if body_at is not None and not has_blank_line_bytes(data, body_at):
             tried_arrow = True
             table = _arrow_body("", layout.full_header, layout.delimiter, encoding, data, body_at)
             if table is not None:
                 frame, row_numbers, blank = table
-                _check_unclosed_quote_at_end(frame, row_numbers, _FileBytes(data=data), start, source,
+                check_unclosed_quote_at_end(frame, row_numbers, FileBytes(data=data), start, source,
                                              layout.header_row)
                 return finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
                                encoding=encoding, delimiter=layout.delimiter)
     text, encoding = decode(data)
     if "\x00" in text:
         text = text.replace("\x00", "")
-    layout = _csv_layout(text, source, scorer)
+    layout = csv_layout(text, source, scorer)
     with field_limit():
         try:
             table = None
@@ -171,7 +164,7 @@ def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | Non
 
 
 @dataclass
-class _Layout:
+class Layout:
     """Where a CSV's table is, found in its first lines."""
 
     delimiter: str
@@ -186,7 +179,7 @@ class _Layout:
         return self.header_idx + 1
 
 
-def _csv_layout(text: str, source: str, scorer: HeaderScorer) -> _Layout:
+def csv_layout(text: str, source: str, scorer: HeaderScorer) -> Layout:
     """The delimiter and the header, from the text's start (its first 262,144 characters)."""
     delimiter = sniff_delimiter(text[:65536])
     with field_limit():
@@ -199,7 +192,7 @@ def _csv_layout(text: str, source: str, scorer: HeaderScorer) -> _Layout:
     header = trim(full_header)
     if len(header) > MAX_COLUMNS:
         raise InputFileError(*too_wide(source, header_idx + 1, len(header)))
-    return _Layout(delimiter, header_idx, full_header, header,
+    return Layout(delimiter, header_idx, full_header, header,
                    _offset_after_records(text, header_idx + 1, head_records))
 
 
@@ -225,7 +218,7 @@ def _check_unclosed_quote(frame: pd.DataFrame, row_numbers: np.ndarray, text: st
 
     Both parsers then read every line after it into that one cell: the rows would vanish
     inside a rejected row. Such a cell is the last of the file and runs to its end.
-    ``text`` may be the file's end only (see _check_unclosed_quote_at_end), when
+    ``text`` may be the file's end only (see check_unclosed_quote_at_end), when
     ``lines_before(i)`` counts the line breaks in the file before ``text[i]``.
     """
     cell = _multiline_last_cell(frame)
@@ -253,7 +246,7 @@ def _multiline_last_cell(frame: pd.DataFrame) -> str | None:
     return last[-1]
 
 
-def _check_unclosed_quote_at_end(frame: pd.DataFrame, row_numbers: np.ndarray, src: _FileBytes,
+def check_unclosed_quote_at_end(frame: pd.DataFrame, row_numbers: np.ndarray, src: FileBytes,
                                  text_start: int, source: str, header_row: int) -> None:
     """_check_unclosed_quote for a UTF-8 file read as bytes: only its end is decoded, enough to
     hold the last cell with its quotes doubled and the character before it."""
@@ -311,7 +304,7 @@ def _arrow_body(body: str, header: list[str], delimiter: str, encoding: str | No
     else:
         buffer = pa.py_buffer(body.encode("utf-8"))
     try:
-        tbl = pacsv.read_csv(pa.BufferReader(buffer), **_arrow_options(width, delimiter, invalid))
+        tbl = pacsv.read_csv(pa.BufferReader(buffer), **arrow_options(width, delimiter, invalid))
     except pa.ArrowInvalid:
         return None
     if invalid:
@@ -321,7 +314,7 @@ def _arrow_body(body: str, header: list[str], delimiter: str, encoding: str | No
     return frame, np.arange(tbl.num_rows, dtype=np.int64), 0
 
 
-def _arrow_options(width: int, delimiter: str, invalid: list[Any], block: int | None = None,
+def arrow_options(width: int, delimiter: str, invalid: list[Any], block: int | None = None,
                    threads: bool | None = None) -> dict[str, Any]:
     """pyarrow's CSV options for a body of ``width`` text columns; ragged rows go to ``invalid``.
     The body is UTF-8 (checked, or encoded from text), so pyarrow need not check it again."""
@@ -365,55 +358,20 @@ def _python_body(text: str, delimiter: str, header_idx: int, header: list[str],
     return frame.fillna(""), np.asarray(numbers, dtype=np.int64), 0
 
 
-# The fast path reads a UTF-8 file's own bytes: these find what read_csv_bytes finds in its
-# text, without decoding more than the head (and, for iter_tables, without holding the file).
+# The fast path reads a UTF-8 file's own bytes (``csvbytes`` checks them): where its text and
+# its body start.
 
 def _utf8_start(data: bytes) -> tuple[str, int] | None:
     """(encoding, where the text starts) when ``decode`` reads ``data`` as plain UTF-8, with or
     without a BOM, and nothing is dropped from it (no NUL byte): pyarrow may then read the
     bytes as they are. (UTF-16 always holds NUL bytes, or bytes UTF-8 never has.)"""
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if b"\x00" in data or not _valid_utf8(memoryview(data)[start:]):
+    if b"\x00" in data or not valid_utf8(memoryview(data)[start:]):
         return None
     return ("utf-8-sig" if start else "utf-8"), start
 
 
-def _valid_utf8(buffer: bytes | memoryview) -> bool:
-    """Is ``buffer`` UTF-8? (pyarrow checks it in place, many times faster than decoding it.)"""
-    import numpy as np
-    import pyarrow as pa
-
-    n = memoryview(buffer).nbytes
-    text = pa.Array.from_buffers(pa.large_string(), 1, [
-        None, pa.py_buffer(np.array([0, n], dtype=np.int64)), pa.py_buffer(buffer)])
-    try:
-        text.validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
-def _utf8_complete(buffer: bytes | memoryview) -> int:
-    """The length of ``buffer`` without a character cut short at its end."""
-    view = memoryview(buffer)
-    n = len(view)
-    i = n - 1
-    while i >= 0 and n - i <= 4 and 0x80 <= view[i] < 0xC0:
-        i -= 1
-    if i < 0 or n - i > 4:
-        return n  # no character starts here: validating says what it is
-    lead = view[i]
-    need = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-    return i if n - i < need else n
-
-
-def _decode_head(raw: bytes, *, whole: bool) -> str:
-    """The text of UTF-8 ``raw``, the file's start (or all of it, ``whole``): a character cut at
-    its end is left out."""
-    return codecs.getincrementaldecoder("utf-8")().decode(raw, final=whole)
-
-
-def _body_byte_offset(layout: _Layout, head: str, start: int, *, whole: bool) -> int | None:
+def body_byte_offset(layout: Layout, head: str, start: int, *, whole: bool) -> int | None:
     """Byte offset of the body's first line, for pyarrow; None when the body is not plain (or
     the header's line may end past the head, where a CR could be followed by a LF)."""
     if layout.body is None or len(layout.full_header) > MAX_COLUMNS:
@@ -422,171 +380,4 @@ def _body_byte_offset(layout: _Layout, head: str, start: int, *, whole: bool) ->
         return None
     return start + len(head[:layout.body].encode("utf-8"))
 
-
-def _has_blank_line_bytes(data: bytes, start: int = 0) -> bool:
-    """_has_blank_line on bytes (on UTF-8, the same answer as on its text).
-
-    numpy looks, 256 KB at a time, for two line-break bytes in a row (LF LF, CR CR or LF CR);
-    only a block holding some is searched for the patterns themselves.
-    """
-    import numpy as np
-
-    n = len(data)
-    block = 1 << 18
-    for s in range(start, n - 1, block):
-        for off in (0, 1):
-            count = min(block // 2, (n - s - off) // 2)
-            if count <= 0:
-                continue
-            pairs = np.frombuffer(data, "<u2", count=count, offset=s + off)
-            if ((pairs == 0x0A0A) | (pairs == 0x0D0D) | (pairs == 0x0D0A)).any():
-                end = min(n, s + block + 2)
-                if any(data.find(p, s, end) >= 0 for p in _BLANK_LINES):
-                    return True
-                break
-    return False
-
-
-class _FileBytes:
-    """A file's bytes: held (``data``), or read from ``path`` when asked."""
-
-    def __init__(self, *, data: bytes | None = None, path: Path | None = None) -> None:
-        self.data, self.path = data, path
-        self.size = len(data) if data is not None else path.stat().st_size if path else 0
-
-    def read(self, start: int, end: int) -> bytes:
-        if self.data is not None:
-            return self.data[start:end]
-        assert self.path is not None
-        with self.path.open("rb") as f:
-            f.seek(start)
-            return f.read(end - start)
-
-    def line_breaks(self, end: int) -> int:
-        """Line breaks (CRLF, LF or CR, as _LINE_BREAK finds them) in the bytes before ``end``."""
-        if self.data is not None:
-            d = self.data
-            return d.count(b"\n", 0, end) + d.count(b"\r", 0, end) - d.count(b"\r\n", 0, end)
-        assert self.path is not None
-        n, pos, cr = 0, 0, False
-        with self.path.open("rb") as f:
-            while pos < end and (block := f.read(min(SCAN_BLOCK, end - pos))):
-                n += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
-                n -= cr and block[:1] == b"\n"  # a CRLF cut in two
-                cr = block[-1:] == b"\r"
-                pos += len(block)
-        return n
-
-
-class NotStreamable(Exception):
-    """This CSV must be read whole (by read_tables)."""
-
-
-def csv_parts(path: Path, source: str, head: bytes, scorer: HeaderScorer,
-               chunk_rows: int) -> Iterator[RawTable]:
-    """iter_tables for a CSV file: its parts, read by pyarrow from the file a block at a time.
-    Raises NotStreamable for a file read_csv_bytes would not give pyarrow as it is."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    src = _FileBytes(path=path)
-    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    encoding = "utf-8-sig" if start else "utf-8"
-    whole = src.size <= len(head)
-    if b"\x00" in head:
-        raise NotStreamable
-    try:
-        text = _decode_head(head[start:], whole=whole)
-    except UnicodeDecodeError:
-        raise NotStreamable from None
-    layout = _csv_layout(text, source, scorer)
-    body_at = _body_byte_offset(layout, text, start, whole=whole)
-    if body_at is None:
-        raise NotStreamable
-    width = len(layout.full_header)
-    invalid: list[Any] = []
-    names: list[str] = []
-    done = 0
-    # The whole file is checked (UTF-8, NUL bytes, blank lines) on a second core while pyarrow
-    # parses the first part; no part is given before the check has passed.
-    with ThreadPoolExecutor(1) as pool, pa.OSFile(str(path)) as f:
-        scanned = pool.submit(_scan_csv, path, start, body_at)
-        f.seek(body_at)
-        try:
-            reader = pacsv.open_csv(f, **_arrow_options(width, layout.delimiter, invalid,
-                                                        min(ARROW_BLOCK, STREAM_BLOCK)))
-        except pa.ArrowInvalid:
-            raise NotStreamable from None
-        for part, (batches, last) in enumerate(rechunk(_checked_batches(reader, invalid), chunk_rows)):
-            if not scanned.result():
-                raise NotStreamable
-            tbl = pa.Table.from_batches(batches, schema=reader.schema)
-            frame = tbl.to_pandas()
-            frame.columns = list(range(width))
-            del tbl, batches
-            numbers = np.arange(done, done + len(frame), dtype=np.int64)
-            done += len(frame)
-            if last:
-                _check_unclosed_quote_at_end(frame, numbers, src, start, source, layout.header_row)
-            table = finish(frame, numbers, layout.header, layout.header_row, source, 0,
-                            encoding=encoding, delimiter=layout.delimiter)
-            table.part = part
-            kept = list(table.frame.columns)
-            if not part:
-                names = kept
-            else:
-                # Columns beyond the header are kept up to the last that holds a value anywhere
-                # in the file: as part 0 found them, which a later part may not outgrow.
-                if len(kept) > len(names):
-                    raise NotStreamable
-                for name in names[len(kept):]:
-                    table.frame[name] = ""
-                table.notes = []
-            yield table
-
-
-def _checked_batches(reader: Any, invalid: list[Any]) -> Iterator[Any]:
-    """The record batches of a pyarrow CSV reader, until a ragged row (or an error) shows the
-    file must be read whole: raises NotStreamable before any batch after it."""
-    import pyarrow as pa
-
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except pa.ArrowInvalid:  # a cell longer than a block, say
-            raise NotStreamable from None
-        if invalid:
-            raise NotStreamable
-        yield batch
-    if invalid:
-        raise NotStreamable
-
-
-def _scan_csv(path: Path, text_start: int, body_at: int) -> bool:
-    """What read_csv_bytes checks of a whole file before giving it to pyarrow, a block at a
-    time: no NUL byte, UTF-8 from ``text_start`` on, no blank line from ``body_at`` on."""
-    pos, carry, tail = 0, b"", b""
-    with path.open("rb") as f:
-        while block := f.read(SCAN_BLOCK):
-            if b"\x00" in block:
-                return False
-            text = carry + block[max(0, text_start - pos):] if carry else \
-                block[max(0, text_start - pos):]
-            cut = _utf8_complete(text)
-            if not _valid_utf8(memoryview(text)[:cut]):
-                return False
-            carry = text[cut:]
-            end = pos + len(block)
-            if end > body_at:
-                if _has_blank_line_bytes(block, max(0, body_at - pos)):
-                    return False
-                joint, joint_at = tail + block[:2], pos - len(tail)  # a pattern across blocks
-                if any(joint.find(p, max(0, body_at - joint_at)) >= 0 for p in _BLANK_LINES):
-                    return False
-            tail = (tail + block)[-2:] if len(block) < 2 else block[-2:]
-            pos = end
-    return not carry
 

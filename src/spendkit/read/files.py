@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from spendkit.errors import InputFileError
-from spendkit.read import csvfile, parquet, spreadsheet
+from spendkit.read import csvfile, csvstream, parquet, spreadsheet
 from spendkit.read.guard import (
     XLSX_MAX_UNCOMPRESSED,
     ZIP_ERRORS,
@@ -56,7 +56,7 @@ def iter_tables(path: str | Path, *, sheet: str | None = None,
     """``read_tables``, a part at a time: the tables of ``path``, each as one or more RawTables
     of at most ``chunk_rows`` rows (``part`` 0, 1, 2...), holding only a part in memory.
 
-    A CSV file larger than csvfile.STREAM_MIN_BYTES that pyarrow can read as it is (UTF-8 without NUL
+    A CSV file larger than csvstream.STREAM_MIN_BYTES that pyarrow can read as it is (UTF-8 without NUL
     bytes, blank lines or a ragged row, header lines without quotes) and a Parquet file are
     streamed: every part has the table's source, header, encoding and delimiter, columns named
     as ``read_tables`` names them, and the row numbers ``read_tables`` gives those rows; notes
@@ -86,14 +86,14 @@ def iter_tables(path: str | Path, *, sheet: str | None = None,
     if sheet is None and head[:4] == b"PAR1" and end == b"PAR1":
         yield from parquet.parquet_parts(parquet.open_parquet(path, source), source, chunk_rows)
         return
-    if sheet is None and size > csvfile.STREAM_MIN_BYTES and sniff_format(head) == "csv":
+    if sheet is None and size > csvstream.STREAM_MIN_BYTES and sniff_format(head) == "csv":
         yielded = False
         try:
-            for table in csvfile.csv_parts(path, source, head, score_header or default_scorer, chunk_rows):
+            for table in csvstream.csv_parts(path, source, head, score_header or default_scorer, chunk_rows):
                 yielded = True
                 yield table
             return
-        except csvfile.NotStreamable:
+        except csvstream.NotStreamable:
             if yielded:
                 raise RestartWhole(f"{source}: read it again whole (read_tables).") from None
     yield from read_tables(path, sheet=sheet, score_header=score_header)

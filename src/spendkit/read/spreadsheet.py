@@ -72,35 +72,8 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
-        msg = str(exc)
-        locked = type(exc).__name__ == "PasswordError" or "encrypt" in msg.lower() \
-            or "password" in msg.lower()
-        why = "it is password-protected or encrypted" if locked \
-            else f"it is damaged or not a workbook ({msg.splitlines()[0] if msg else type(exc).__name__})"
-        raise InputFileError(f"{source}: cannot open the workbook: {why}.",
-                             hint="Save it again from Excel as .xlsx without a password.") from None
-    visible = [s.name for s in book.sheets_metadata if str(s.visible).lower().endswith("visible")
-               and "hidden" not in str(s.visible).lower()] or list(book.sheet_names)
-    hidden = [n for n in book.sheet_names if n not in visible]
-    if sheet is not None:
-        if sheet not in book.sheet_names:
-            raise InputFileError(f"{source}: there is no sheet named '{sheet}'.",
-                                 hint=f"Its sheets are: {', '.join(book.sheet_names)}.")
-        candidates = [sheet]
-    else:
-        candidates = visible
-    best = _best_sheet(book, candidates, source, scorer)
-    notes = []
-    if sheet is None and hidden and (best is None or best[0] <= 0):
-        # No visible sheet looks like a ledger: the data may be on a hidden one.
-        found = _best_sheet(book, hidden, source, scorer)
-        if found is not None and found[0] > 0:
-            best = found
-            notes.append(f"no visible sheet holds a ledger: read hidden sheet '{found[2]}'")
-    elif sheet is None and hidden:
-        notes.append(f"hidden sheet(s) not read: {', '.join(repr(h) for h in hidden)}")
-    if best is None or not best[3]:
-        raise InputFileError(f"{source}: the workbook has no rows.", hint="Check the right file was exported.")
+        raise _not_opened(exc, source) from None
+    best, candidates, notes = _choose_sheet(book, sheet, source, scorer)
     _, _, name, rows, header_idx, merged = best
     import numpy as np
     import pandas as pd
@@ -133,6 +106,46 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
 
 
 Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+
+def _not_opened(exc: Exception, source: str) -> InputFileError:
+    """Why calamine could not open a workbook, in words: locked, or damaged."""
+    msg = str(exc)
+    locked = type(exc).__name__ == "PasswordError" or "encrypt" in msg.lower() \
+        or "password" in msg.lower()
+    why = "it is password-protected or encrypted" if locked \
+        else f"it is damaged or not a workbook ({msg.splitlines()[0] if msg else type(exc).__name__})"
+    return InputFileError(f"{source}: cannot open the workbook: {why}.",
+                          hint="Save it again from Excel as .xlsx without a password.")
+
+
+def _choose_sheet(book: Any, sheet: str | None, source: str, scorer: HeaderScorer
+                  ) -> tuple[tuple[float, int, str, list[list[Any]], int, Merged], list[str], list[str]]:
+    """(the best sheet as _best_sheet gives it, the sheets considered, notes): ``sheet`` if
+    named, else the visible sheet that looks most like a ledger (a hidden one if none does)."""
+    visible = [s.name for s in book.sheets_metadata if str(s.visible).lower().endswith("visible")
+               and "hidden" not in str(s.visible).lower()] or list(book.sheet_names)
+    hidden = [n for n in book.sheet_names if n not in visible]
+    if sheet is not None:
+        if sheet not in book.sheet_names:
+            raise InputFileError(f"{source}: there is no sheet named '{sheet}'.",
+                                 hint=f"Its sheets are: {', '.join(book.sheet_names)}.")
+        candidates = [sheet]
+    else:
+        candidates = visible
+    best = _best_sheet(book, candidates, source, scorer)
+    notes = []
+    if sheet is None and hidden and (best is None or best[0] <= 0):
+        # No visible sheet looks like a ledger: the data may be on a hidden one.
+        found = _best_sheet(book, hidden, source, scorer)
+        if found is not None and found[0] > 0:
+            best = found
+            notes.append(f"no visible sheet holds a ledger: read hidden sheet '{found[2]}'")
+    elif sheet is None and hidden:
+        notes.append(f"hidden sheet(s) not read: {', '.join(repr(h) for h in hidden)}")
+    if best is None or not best[3]:
+        raise InputFileError(f"{source}: the workbook has no rows.", hint="Check the right file was exported.")
+    return best, candidates, notes
 
 
 def _best_sheet(book: Any, names: list[str], source: str, scorer: HeaderScorer

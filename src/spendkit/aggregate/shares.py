@@ -1,0 +1,124 @@
+"""Headline shares (local, local or sub-regional, SME, VCFSE) of a denominator, and their trends
+month by month and year by year.
+
+    headline(rows, "influenceable")   # {'local': {'pence': ..., 'share': 0.157}, ...}
+    trends(rows)["monthly"]           # one row per month, with the change in percentage points
+
+The denominator is all counted spend, or influenceable spend (public bodies and individuals,
+or the sectors named in headline.exclude, left out).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spendkit.aggregate.periods import count_rows, periods
+from spendkit.errors import ConfigError
+from spendkit.schema import LABELS
+
+DENOMINATORS = {
+    "all": "all counted spend",
+    "influenceable": "influenceable spend (public bodies and individuals left out, or the "
+                     "sectors named in headline.exclude)",
+}
+
+
+def headline_masks(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """The headline measures the rows allow: local always; SME and VCFSE when present."""
+    out = {"local": rows["geography"] == "local",
+           "local_or_sub_regional": rows["geography"].isin(["local", "sub_regional"])}
+    if "sme" in rows:
+        out["sme"] = rows["sme"].fillna(False).astype(bool)
+    if "sector" in rows:
+        out["vcfse"] = rows["sector"] == "vcfse"
+    return out
+
+
+def resolve_denominator(rows: pd.DataFrame, denominator: str = "auto") -> str:
+    """'all' or 'influenceable': ``auto`` is influenceable when the rows say which spend is."""
+    if denominator == "auto":
+        return "influenceable" if "influenceable" in rows else "all"
+    if denominator not in DENOMINATORS:
+        raise ConfigError(f"--shares-of '{denominator}': use all or influenceable.")
+    if denominator == "influenceable" and "influenceable" not in rows:
+        raise ConfigError("influenceable spend needs the sector classes, which these rows lack.",
+                          hint="Use --shares-of all.")
+    return denominator
+
+
+def denominator_text(rows: pd.DataFrame, denominator: str) -> str:
+    """'influenceable spend (public bodies, individuals left out)': the sectors actually left out."""
+    if denominator != "influenceable" or "influenceable" not in rows:
+        return DENOMINATORS["all"]
+    left_out = sorted(rows.loc[~rows["influenceable"].astype(bool), "sector"].unique())
+    names = ", ".join(LABELS.get(s, s).lower() for s in left_out)
+    return f"influenceable spend ({names} left out)" if names else "influenceable spend (nothing left out)"
+
+
+def base_rows(rows: pd.DataFrame, denominator: str) -> pd.DataFrame:
+    """The rows whose spend is the denominator of the headline shares."""
+    return rows[rows["influenceable"].astype(bool)] if denominator == "influenceable" else rows
+
+
+def headline(rows: pd.DataFrame, denominator: str) -> dict[str, Any]:
+    """The headline shares of the rows' spend, of the ``denominator``'s spend."""
+    base = base_rows(rows, denominator)
+    total = int(base["amount_pence"].sum())
+    out: dict[str, Any] = {"shares_of": denominator, "shares_of_text": denominator_text(rows, denominator),
+                           "denominator_pence": total, "pence": int(rows["amount_pence"].sum())}
+    for name, mask in headline_masks(base).items():
+        p = int(base.loc[mask, "amount_pence"].sum())
+        out[name] = {"pence": p, "share": round(p / total, 6) if total else None}
+    return out
+
+
+def trends(rows: pd.DataFrame, denominator: str = "auto") -> dict[str, Any]:
+    """Headline shares month by month and financial year by year, with the change in
+    percentage points (``_change_pp``: on the period before; ``_yoy_pp``: on the same month a
+    year before). Undated rows cannot be placed in time and are counted in ``undated``."""
+    denominator = resolve_denominator(rows, denominator)
+    base = base_rows(rows, denominator)
+    dated = base[base["payment_date"].notna()]
+    out: dict[str, Any] = {"shares_of": denominator, "undated": count_rows(base[base["payment_date"].isna()])}
+    for kind, name in (("month", "monthly"), ("fy", "yearly")):
+        table = _shares_by(dated, periods(dated["payment_date"], kind))
+        for m in headline_masks(dated):
+            share = table[f"{m}_share"]
+            table[f"{m}_change_pp"] = ((share - share.shift()) * 100).round(2)
+            if kind == "month":
+                ago = pd.PeriodIndex(table["period"], freq="M") - 12
+                prior = dict(zip(table["period"], share, strict=True))
+                table[f"{m}_yoy_pp"] = ((share - pd.Series([prior.get(str(p)) for p in ago],
+                                                           dtype="float64")) * 100).round(2)
+        out[name] = table
+    return out
+
+
+def _shares_by(rows: pd.DataFrame, period: pd.Series) -> pd.DataFrame:
+    g = rows["amount_pence"].groupby(period)
+    table = pd.DataFrame({"rows": g.size(), "pence": g.sum().astype("int64")})
+    for m, mask in headline_masks(rows).items():
+        p = rows["amount_pence"].where(mask, 0).groupby(period).sum().astype("int64")
+        table[f"{m}_pence"] = p
+        table[f"{m}_share"] = (p / table["pence"].replace(0, np.nan)).round(6)
+    table.index.name = "period"
+    return table.sort_index().reset_index()
+
+
+def parse_share(value: Any, where: str) -> float | None:
+    """'15.7%' or 0.157 -> 0.157; '' -> None. A bare number above 1 is refused as ambiguous."""
+    text = str(value).strip() if value is not None else ""
+    if text in ("", "nan", "NaN", "None"):
+        return None
+    try:
+        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ConfigError(f"{where}: '{value}' is not a share.",
+                          hint="Write a share as 15.7% or 0.157.") from None
+    if not (text.endswith("%") or -1 <= number <= 1) or np.isnan(number):
+        raise ConfigError(f"{where}: '{value}' is ambiguous as a share.",
+                          hint="Write 15.7% (with the sign) or 0.157.")
+    return round(number, 6)

@@ -1,0 +1,161 @@
+"""What every register reader shares: the common frame's columns, the registers' names and
+org-id prefixes, the column specification (``Field``), number normalising, and building
+and finishing a reader's frame."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from spendkit.normalise.values import clean_text, name_key
+
+PathLike = str | os.PathLike[str]
+Paths = PathLike | Sequence[PathLike]
+
+COLUMNS = ["org_id", "registry", "number", "name", "name_key", "postcode", "legal_form", "status",
+           "accounts_category", "income_pounds", "sic_codes", "company_number"]
+TEXT_COLUMNS = [c for c in COLUMNS if c != "income_pounds"]
+
+# registry -> (name in words, org-id prefix)
+REGISTRIES: dict[str, tuple[str, str]] = {
+    "companies_house": ("Companies House", "GB-COH-"),
+    "charity_commission": ("Charity Commission", "GB-CHC-"),
+    "oscr": ("Scottish Charity Register", "GB-SC-"),
+    "ccni": ("Charity Commission for Northern Ireland", "GB-NIC-"),
+    "mutuals": ("Mutuals Public Register", "GB-MPR-"),
+}
+# When one organisation is on two registers (a charitable company), a name match reports
+# the charity: that registration is what makes it VCFSE.
+NAME_PRIORITY = {"charity_commission": 0, "oscr": 1, "ccni": 2, "mutuals": 3, "companies_house": 4}
+CHARITY_REGISTRIES = ("charity_commission", "oscr", "ccni")
+
+
+# ---------------------------------------------------------------- column specifications
+
+@dataclass(frozen=True)
+class Field:
+    """One column a reader needs: its role, the header the genuine download uses, accepted
+    alternatives (compared case-, space- and punctuation-blind), and whether it must exist."""
+
+    role: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+
+    def names(self) -> set[str]:
+        return {fold(n) for n in (self.header, *self.aliases)}
+
+
+def fold(text: str) -> str:
+    """A header compared case-, space- and punctuation-blind."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def describe(registry: str) -> str:
+    """The register's download, in words (for messages)."""
+    return {"companies_house": "Companies House BasicCompanyData CSV",
+            "charity_commission": "Charity Commission register extract (publicextract.charity)",
+            "oscr": "Scottish Charity Register (OSCR) CSV download",
+            "ccni": "Charity Commission for Northern Ireland register CSV",
+            "mutuals": "FCA Mutuals Public Register CSV (SocietyList.csv)"}[registry]
+
+
+# ---------------------------------------------------------------- number normalisation
+
+def normalise_company_numbers(raw: pd.Series) -> pd.Series:
+    """Company numbers as Companies House writes them: '4142000' -> '04142000',
+    'sc 12345' -> 'SC012345', 'GB-COH-01234567' -> '01234567'; '' when not a company number."""
+    t = text_column(raw).str.upper().str.replace(r"[\s.\-/]+", "", regex=True)
+    t = t.str.replace(r"^GBCOH", "", regex=True)
+    digits = t.str.fullmatch(r"\d{1,8}")
+    t = t.where(~digits, t.str.zfill(8))
+    parts = t.str.extract(r"^([A-Z]{2})(\d{1,6})$")
+    prefixed = parts[0].notna()
+    if prefixed.any():
+        t = t.where(~prefixed, parts[0].fillna("") + parts[1].fillna("").str.zfill(6))
+    valid = t.str.fullmatch(r"[A-Z0-9]{8}") & ~t.str.fullmatch(r"[A-Z]{0,2}0+")
+    return t.where(valid, "")
+
+
+def normalise_charity_numbers(raw: pd.Series) -> pd.Series:
+    """Charity numbers as the registers write them: '1234567', 'SC012345', '100001' (NI).
+
+    Accepts org-ids (GB-CHC-1234567, GB-SC-SC012345, GB-NIC-100001), 'NIC100001',
+    a linked charity's '1234567-1' (-> its main charity) and leading zeros."""
+    t = text_column(raw).str.upper().str.replace(r"\s+", "", regex=True)
+    t = t.str.replace(r"^GB-?(?:CHC|SC|NIC)-?", "", regex=True).str.replace(r"^NIC", "", regex=True)
+    t = t.str.replace(r"^(\d+)[-/]\d+$", r"\1", regex=True)
+    sc = t.str.extract(r"^SC(\d{1,6})$")[0]
+    t = t.where(sc.isna(), "SC" + sc.fillna("").str.zfill(6))
+    t = t.where(~t.str.fullmatch(r"\d+"), t.str.lstrip("0"))
+    valid = t.str.fullmatch(r"\d{5,8}|SC\d{6}") & (t != "SC000000")
+    return t.where(valid, "")
+
+
+# ---------------------------------------------------------------- frames
+
+def as_list(given: Paths | None) -> list[PathLike]:
+    """One path or several -> a list of paths (none for None)."""
+    if given is None:
+        return []
+    if isinstance(given, str | os.PathLike):
+        return [given]
+    return list(given)
+
+
+def text_column(raw: pd.Series | None, index: pd.Index | None = None) -> pd.Series:
+    """A column as text, missing values as "" (all "" on ``index`` when there is no column)."""
+    if raw is None:
+        return pd.Series("", index=index, dtype="str")
+    if not isinstance(raw.dtype, pd.StringDtype):
+        raw = raw.astype(object)
+    return raw.fillna("").astype("str")
+
+
+def common_frame(*, registry: str, number: pd.Series, name: pd.Series, postcode: pd.Series,
+                 legal_form: pd.Series, status: pd.Series, income: pd.Series | None,
+                 company_number: pd.Series, accounts: pd.Series | None = None,
+                 sic: pd.Series | None = None) -> pd.DataFrame:
+    """A reader's columns -> the common frame (``COLUMNS``), text tidied, income in pounds."""
+    idx = number.index
+    number = text_column(number).str.strip()
+    names = clean_text(text_column(name))
+    prefix = REGISTRIES[registry][1]
+    if income is None:
+        income_pounds = pd.Series(np.nan, index=idx, dtype="float64")
+    else:
+        money = text_column(income).str.replace(r"[£,\s]", "", regex=True)
+        income_pounds = pd.to_numeric(money.where(money != "", np.nan), errors="coerce").astype("float64")
+    frame = pd.DataFrame({
+        "org_id": (prefix + number).where(number != "", ""),
+        "registry": registry,
+        "number": number,
+        "name": names,
+        "name_key": name_key(names),
+        "postcode": text_column(postcode).str.strip(),
+        "legal_form": clean_text(text_column(legal_form)),
+        "status": clean_text(text_column(status)),
+        "accounts_category": clean_text(text_column(accounts, idx)),
+        "income_pounds": income_pounds,
+        "sic_codes": text_column(sic, idx),
+        "company_number": text_column(company_number),
+    }, index=idx)
+    frame["registry"] = frame["registry"].astype("str")
+    return frame[COLUMNS]
+
+
+def finish_frame(frame: pd.DataFrame, source: str, notes: list[str]) -> pd.DataFrame:
+    """Drop rows without the register's number (nothing to identify them by); note how many."""
+    empty = frame["number"] == ""
+    if empty.any():
+        notes.append(f"{source}: {int(empty.sum())} row(s) without a registration number skipped")
+        frame = frame.loc[~empty.to_numpy()]
+    frame = frame.reset_index(drop=True)
+    frame.attrs["notes"] = notes
+    frame.attrs["source"] = source
+    return frame

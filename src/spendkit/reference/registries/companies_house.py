@@ -1,0 +1,229 @@
+"""Companies House "Free Company Data Product" (BasicCompanyData) -> the common frame: the CSV,
+the single zip or every part of a multi-part download, read a member at a time (only the
+columns needed), and cached as Parquet (``cache``)."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from spendkit.errors import InputFileError
+from spendkit.reference.registries.cache import cache_key, cache_path, read_cache, write_cache
+from spendkit.reference.registries.common import (
+    Field,
+    Paths,
+    as_list,
+    common_frame,
+    describe,
+    finish_frame,
+    normalise_company_numbers,
+)
+from spendkit.reference.registries.files import (
+    by_role,
+    check_path,
+    map_fields,
+    read_header,
+    reject_kind,
+    skipped_rows,
+    skipper,
+)
+
+CH_FIELDS = (
+    Field("name", "CompanyName"),
+    Field("number", "CompanyNumber"),
+    Field("postcode", "RegAddress.PostCode"),
+    Field("category", "CompanyCategory"),
+    Field("status", "CompanyStatus"),
+    Field("accounts", "Accounts.AccountCategory"),
+    Field("sic1", "SICCode.SicText_1"),
+    Field("sic2", "SICCode.SicText_2", required=False),
+    Field("sic3", "SICCode.SicText_3", required=False),
+    Field("sic4", "SICCode.SicText_4", required=False),
+)
+
+_PART = re.compile(r"^(?P<stem>.+)-part(?P<i>\d+)_(?P<n>\d+)\.(?P<ext>zip|csv)$", re.IGNORECASE)
+
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]
+
+
+def read_companies_house(path: Paths, *, use_cache: bool = True) -> pd.DataFrame:
+    """Companies House "Free Company Data Product" (BasicCompanyData) -> common frame.
+
+    ``path``: the CSV, the single zip, or the multi-part zips (``...-part1_7.zip``; give one
+    part and the others are found beside it, or give them all). Only the needed columns
+    are read (pyarrow). The result is cached as Parquet in ``cache_dir()/registries`` under a
+    hash of the files' names, sizes and modification times, and rebuilt if that cache is
+    missing, stale or unreadable.
+    """
+    files = _companies_house_files(path)
+    key = cache_key(files)
+    cached = cache_path(key)
+    if use_cache:
+        frame = read_cache(cached, key)
+        if frame is not None:
+            return frame
+    frames, notes = [], []
+    for source, opener in _companies_house_members(files):
+        raw, note = _read_ch_member(source, opener)
+        frames.append(raw)
+        notes += note
+    raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame = _companies_house_frame(raw)
+    frame.attrs["notes"] = notes
+    if use_cache:
+        write_cache(cached, key, frame)
+    return frame
+
+
+# ---------------------------------------------------------------- the files
+
+def _companies_house_files(path: Paths) -> list[Path]:
+    """The physical files to read, with multi-part sets completed (or an error naming the gaps)."""
+    given = [Path(p) for p in as_list(path)]
+    if not given:
+        raise InputFileError("no Companies House file given.",
+                             hint="Pass the BasicCompanyData CSV or zip(s) as downloaded.")
+    files: dict[Path, None] = {}
+    for p in given:
+        check_path(p, "companies_house")
+        m = _PART.match(p.name)
+        parts = _all_parts(p, m) if m else [p]
+        for q in parts:
+            files[q] = None
+    return list(files)
+
+
+def _all_parts(p: Path, m: re.Match[str]) -> list[Path]:
+    """Every part of the multi-part download ``p`` (matched by ``_PART``) is part of."""
+    n = int(m["n"])
+    parts = []
+    for k in range(1, n + 1):
+        sibling = p.with_name(f"{m['stem']}-part{k}_{n}.{m['ext']}")
+        if not sibling.exists():
+            matches = [q for q in p.parent.glob(f"{m['stem']}-part{k}_{n}.*")
+                       if q.suffix.lower() == f".{m['ext'].lower()}"]
+            sibling = matches[0] if matches else sibling
+        parts.append(sibling)
+    missing = [q.name for q in parts if not q.exists()]
+    if missing:
+        raise InputFileError(
+            f"{p}: is part {m['i']} of {n} of a Companies House download, and "
+            f"{len(missing)} part(s) are missing: {', '.join(missing)}.",
+            hint="Download every part into the same folder (reading only some would leave "
+                 "companies silently unmatched).")
+    return parts
+
+
+def _companies_house_members(files: list[Path]) -> Iterable[tuple[str, Opener]]:
+    for p in files:
+        with open(p, "rb") as fh:
+            head = fh.read(65536)
+        if head[:4] == b"PK\x03\x04":
+            for name in _zip_members(p):
+                yield f"{p}!{name}", _zip_opener(p, name)
+        else:
+            reject_kind(head, str(p), "companies_house")
+            yield str(p), _file_opener(p)
+
+
+def _zip_members(p: Path) -> list[str]:
+    """The CSV (or text) members of the zip ``p``, sorted; an error if it holds none."""
+    try:
+        with zipfile.ZipFile(p) as z:
+            names = z.namelist()
+            members = sorted(i.filename for i in z.infolist() if not i.is_dir()
+                             and i.filename.lower().endswith((".csv", ".txt"))
+                             and not Path(i.filename).name.startswith((".", "~$")))
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise InputFileError(f"{p}: the zip file is damaged ({exc}).",
+                             hint="Download it again from Companies House.") from None
+    if "[Content_Types].xml" in names:
+        reject_kind(p.read_bytes(), str(p), "companies_house")
+    if not members:
+        raise InputFileError(f"{p}: the zip holds no CSV file.",
+                             hint=f"Expected the {describe('companies_house')}.")
+    return members
+
+
+def _zip_opener(path: Path, member: str) -> Opener:
+    @contextlib.contextmanager
+    def opener() -> Iterator[IO[bytes]]:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+            yield fh
+    return opener
+
+
+def _file_opener(path: Path) -> Opener:
+    return lambda: open(path, "rb")
+
+
+# ---------------------------------------------------------------- one member -> columns
+
+def _read_ch_member(source: str, opener: Opener) -> tuple[pd.DataFrame, list[str]]:
+    """One CSV of the download -> text columns named by role, and notes of rows skipped."""
+    import pyarrow as pa
+
+    try:
+        with opener() as fh:
+            head = fh.read(1 << 20)
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
+        raise InputFileError(f"{source}: cannot be read ({exc}).") from None
+    reject_kind(head[:65536], source, "companies_house")
+    headers, delimiter, _ = read_header(head.removeprefix(codecs.BOM_UTF8))
+    found = map_fields(headers, CH_FIELDS, source, "companies_house")
+    names = [f"c{i}" for i in range(len(headers))]
+    wanted = [names[i] for i in sorted(set(found.values()))]
+    try:
+        try:
+            table, bad = _arrow_csv(opener, names, wanted, delimiter, "utf8")
+        except pa.ArrowInvalid as exc:
+            if "utf8" not in str(exc).lower():
+                raise
+            table, bad = _arrow_csv(opener, names, wanted, delimiter, "latin-1")
+    except (pa.ArrowInvalid, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputFileError(f"{source}: cannot be read as the {describe('companies_house')} ({exc}).",
+                             hint="Download the file again from Companies House.") from None
+    notes = skipped_rows(source, bad, len(headers), table.num_rows,
+                         hint=f"This does not look like the {describe('companies_house')}.")
+    return by_role(table.to_pandas(), CH_FIELDS, found, names), notes
+
+
+def _arrow_csv(opener: Opener, names: list[str], wanted: list[str], delimiter: str,
+               encoding: str) -> tuple[Any, int]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    bad: list[Any] = []
+    with opener() as fh:
+        table = pacsv.read_csv(
+            fh,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding,
+                                           block_size=32 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                              invalid_row_handler=skipper(bad)),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted,
+                column_types=dict.fromkeys(wanted, pa.string()),
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    return table, len(bad)
+
+
+def _companies_house_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    number = normalise_company_numbers(raw["number"])
+    # A number that is not shaped like one is kept as written (upper case), never dropped.
+    number = number.where(number != "", raw["number"].str.strip().str.upper())
+    codes = [raw[f"sic{i}"].str.extract(r"^\s*(\d{4,5})\b")[0].fillna("") for i in range(1, 5)]
+    sic = (codes[0] + ";" + codes[1] + ";" + codes[2] + ";" + codes[3]) \
+        .str.replace(r";{2,}", ";", regex=True).str.strip(";")
+    frame = common_frame(registry="companies_house", number=number, name=raw["name"],
+                         postcode=raw["postcode"], legal_form=raw["category"], status=raw["status"],
+                         income=None, company_number=number, accounts=raw["accounts"], sic=sic)
+    return finish_frame(frame, "Companies House", [])
