@@ -12,10 +12,11 @@ import pytest
 pytest.importorskip("pyspark")
 
 from spendkit.aggregate.summary import count_rows
-from spendkit.engines.spark import driver, grouping, session
+from spendkit.engines.spark import driver, grouping
 from tests.engines.test_spark import _java_runs
 
-session = importlib.import_module("spendkit.engines.spark.session")  # its package re-exports a function of the same name
+# the package re-exports a function named like this module
+session = importlib.import_module("spendkit.engines.spark.session")
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # pyspark on pandas 3
 
 
