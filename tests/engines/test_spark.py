@@ -5,10 +5,6 @@ Skipped when pyspark or Java is not available. One Spark session serves the modu
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,30 +25,6 @@ COMPARED = ["payee", "payee_key", "amount_pence", "supplier_id", "department", "
             "postcode", "postcode_source", "district_code", "district_name", "geography",
             "geography_evidence", "size_band", "size_evidence", "sme", "sector", "sector_evidence",
             "sector_conflict", "influenceable"]
-
-
-def _java_runs() -> bool:
-    java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if os.environ.get("JAVA_HOME") \
-        else shutil.which("java")
-    if not java:
-        return False
-    try:
-        return subprocess.run([str(java), "-version"], capture_output=True, timeout=30).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-@pytest.fixture(scope="module")
-def spark():
-    if not _java_runs():
-        pytest.skip("Java is not available: the Spark engine needs Java 17 or 21")
-    from spendkit.engines.spark import local_session
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        session = local_session(2)
-    yield session
-    session.stop()
 
 
 def settings(**more: Any) -> Settings:

@@ -4,7 +4,6 @@ classified rows, so one ``aggregate.summary.document`` gives both engines' figur
 from __future__ import annotations
 
 import importlib
-import warnings
 
 import pandas as pd
 import pytest
@@ -13,7 +12,6 @@ pytest.importorskip("pyspark")
 
 from spendkit.aggregate.summary import count_rows
 from spendkit.engines.spark import driver, grouping
-from tests.engines.test_spark import _java_runs
 
 # the package re-exports a function named like this module
 session = importlib.import_module("spendkit.engines.spark.session")
@@ -33,17 +31,6 @@ def test_the_facade_is_the_driver() -> None:
 
     assert spendkit.spark.classify_spark is driver.classify_spark
     assert spendkit.spark.local_session is session.local_session
-
-
-@pytest.fixture(scope="module")
-def spark():
-    if not _java_runs():
-        pytest.skip("Java is not available: the Spark engine needs Java 17 or 21")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        s = session.local_session(1)
-    yield s
-    s.stop()
 
 
 def test_grouping_sets_count_as_pandas_does(spark, result) -> None:
