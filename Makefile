@@ -23,7 +23,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check --no-cache src tests scripts
 	$(BIN)/mypy src
 	$(BIN)/lint-imports --no-cache
 

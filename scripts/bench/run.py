@@ -50,6 +50,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+
 import reference  # noqa: E402
 
 PY = sys.executable
