@@ -24,8 +24,8 @@ def split_by_month(samples: Path, result, folder: Path, *, overlap: int = 0) -> 
     with open(samples / "ledger.csv", encoding="cp1252", newline="") as f:
         lines = list(csv.reader(f))
     header, body = lines[0], lines[1:]
-    # source_row counts physical lines (the embedded line break makes one row two lines), so
-    # map data rows by transaction number instead.
+    # source_row is the row a spreadsheet shows, not the CSV line (a quoted line break makes one
+    # row two lines), so map data rows by transaction number instead.
     month = dict(zip(result.rows["transaction_id"], result.rows["payment_date"].dt.strftime("%Y-%m"),
                      strict=True))
     groups: dict[str, list[list[str]]] = {}
