@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from spendkit.decide.sizes import get_rule
+from spendkit.reference.size_rules import get_rule
 from spendkit.schema import GEOGRAPHY_CLASSES, SECTOR_CLASSES, SIZE_CLASSES
 
 if TYPE_CHECKING:
     from spendkit.aggregate.result import Result
+    from spendkit.config import Settings
     from spendkit.reference.districts import Districts, Place
 
 SCHEMA_VERSION = "1.1"
@@ -103,7 +104,7 @@ def summarise(result: Result) -> dict[str, Any]:
 
 
 def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: dict[str, Any] | None,
-             directory: str, place: Place, districts: Districts, settings: Any) -> dict[str, Any]:
+             directory: str, place: Place, districts: Districts, settings: Settings) -> dict[str, Any]:
     """The whole classify document, from any engine's counts and what it read."""
     return {
         "schema_version": SCHEMA_VERSION,
@@ -172,7 +173,7 @@ def crosstab(fine: pd.DataFrame, a: str, a_classes: tuple[str, ...], b: str,
     return {x: {y: int(sums.get((x, y), 0)) for y in b_classes} for x in a_classes}
 
 
-def headline(counts: ClassCounts, settings: Any) -> dict[str, Any]:
+def headline(counts: ClassCounts, settings: Settings) -> dict[str, Any]:
     """The committee's figures: shares of influenceable spend that are local, SME, VCFSE."""
     fine = counts.fine
     influenceable = fine["influenceable"].fillna(False).astype(bool)

@@ -25,8 +25,8 @@ from spendkit.reference.suppliers import (
 )
 from spendkit.schema import DECIDE_HELPERS, REGISTRY_COLUMNS
 
-__all__ = ["REGISTRY_COLUMNS", "Prepared", "classify_rows", "load_registries_for",
-           "organisation_rows", "prepare", "registry_rows"]
+__all__ = ["Prepared", "classify_rows", "load_registries_for", "organisation_rows", "prepare",
+           "registry_rows"]
 
 FORMATION_AGENT_COMPANIES = 500  # a registered office shared by more companies is weak evidence
 
@@ -110,11 +110,9 @@ def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
 
 
 def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
-                      settings: Settings, rules: sectors.Rules | None = None) -> pd.DataFrame:
-    """Add size and sector columns, deciding once per distinct payee and its facts (``rules``:
-    the sector rules already loaded, else those the settings name)."""
+                      settings: Settings, rules: sectors.Rules) -> pd.DataFrame:
+    """Add size and sector columns, deciding once per distinct payee and its facts."""
     org = settings.organisations
-    rules = rules if rules is not None else sectors.load_rules(org.rules)
     # Everything the decision reads is a function of these keys (supplier facts of the supplier
     # row, registry facts of the match): group on them, read the evidence of one row per group.
     keys = [c for c in ("payee", "company_number", "charity_number", "sme_flag", "vcse_flag",

@@ -26,7 +26,7 @@ import pandas as pd
 from spendkit.decide.precedence import first_known, joined, layers
 from spendkit.distinct import on_distinct_rows
 from spendkit.normalise.values import SPACES
-from spendkit.reference.size_rules import DEFAULT_RULE, SizeRule, get_rule  # get_rule: re-exported
+from spendkit.reference.size_rules import DEFAULT_RULE, SizeRule, get_rule
 
 BANDS = ("micro", "small", "medium", "large", "unknown")
 SME_BANDS = ("micro", "small", "medium")

@@ -4,7 +4,6 @@ dashboard, the .json document, or the tidy table as .csv / .parquet. Whole or no
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -21,35 +20,27 @@ WRITERS = {Report: "write_report", Ranking: "write_ranking", LeagueTable: "write
 
 
 def save_output(thing: Report | Ranking | LeagueTable, path: Path, suffix: str | None = None) -> None:
-    """Write ``thing`` to ``path`` by its extension (or ``suffix``)."""
-    writer = WRITERS[type(thing)]
-    xlsx, html = getattr(workbook, writer), getattr(dashboard, writer)
-    save(path, thing.to_dict, thing.long, xlsx=lambda p: xlsx(thing, p),
-         html=lambda p: html(thing, p), suffix=suffix)
-
-
-def save(path: Path, doc: Any, table: Any, *, xlsx: Any, html: Any, suffix: str | None = None
-         ) -> None:
-    """Write ``path`` by its extension, or ``suffix`` (doc and table are callables, made only
-    when needed)."""
+    """Write ``thing`` to ``path`` by its extension (or ``suffix``); the document and the table
+    are made only for the formats that need them."""
     suffix = (suffix or path.suffix).lower()
+    writer = WRITERS[type(thing)]
     if suffix == ".json":
         with atomic_path(path) as tmp:
-            tmp.write_text(to_json(doc()), encoding="utf-8")
+            tmp.write_text(to_json(thing.to_dict()), encoding="utf-8")
     elif suffix == ".csv":
         with atomic_path(path) as tmp:
-            tmp.write_text(csv_text(table()), encoding="utf-8-sig", newline="")
+            tmp.write_text(csv_text(thing.long()), encoding="utf-8-sig", newline="")
     elif suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         with atomic_path(path) as tmp:
-            pq.write_table(pa.Table.from_pandas(table(), preserve_index=False), tmp,
+            pq.write_table(pa.Table.from_pandas(thing.long(), preserve_index=False), tmp,
                            compression="zstd")
     elif suffix == ".xlsx":
-        xlsx(path)
+        getattr(workbook, writer)(thing, path)
     elif suffix == ".html":
-        html(path)
+        getattr(dashboard, writer)(thing, path)
     else:
         raise OutputError(f"{path}: unknown output format '{suffix}'.",
                           hint=f"Use one of: {', '.join(OUTPUT_FORMATS)}.")
