@@ -72,11 +72,11 @@ def classify(
             raise typer.BadParameter("use table or json", param_hint="--format")
         if engine not in ("local", "spark"):
             raise typer.BadParameter("use local or spark", param_hint="--engine")
-        settings = settings_from_options(config, column=column, districts=place, sub_regional=sub_regional,
-                             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
-                             size_rule=size_rule, guarantee_is_vcfse=guarantee_is_vcfse,
-                             companies=companies, charities=charities, oscr=oscr, ccni=ccni,
-                             mutuals=mutuals)
+        settings = settings_from_options(
+            config, column=column, districts=place, sub_regional=sub_regional, regional=regional,
+            suppliers=suppliers, postcodes=postcodes, sheet=sheet, size_rule=size_rule,
+            guarantee_is_vcfse=guarantee_is_vcfse, companies=companies, charities=charities,
+            oscr=oscr, ccni=ccni, mutuals=mutuals)
         if engine == "spark":
             from spendkit.engines.spark import classify_for_cli
 
@@ -114,22 +114,14 @@ def suppliers(
     with user_errors():
         from spendkit import api
 
-        settings = settings_from_options(config, column=column, districts=place, suppliers=suppliers, sheet=sheet,
-                             size_rule=size_rule)
+        settings = settings_from_options(config, column=column, districts=place,
+                                         suppliers=suppliers, sheet=sheet, size_rule=size_rule)
         _result, table = api.supplier_list(ledgers, settings, out=out)
         from rich.console import Console
-        from rich.table import Table
 
-        show = Table(title=f"Payees: {len(table):,} (top {min(top, len(table))} by spend)",
-                     title_justify="left")
-        for name in ("Supplier Name", "spendkit: spend (£)", "spendkit: place", "spendkit: size band",
-                     "spendkit: sector", "spendkit: missing"):
-            show.add_column(name.removeprefix("spendkit: "), justify="right" if "£" in name else "left")
-        for _, r in table.head(top).iterrows():
-            show.add_row(*(str(r[c]) for c in ("Supplier Name", "spendkit: spend (£)", "spendkit: place",
-                                               "spendkit: size band", "spendkit: sector",
-                                               "spendkit: missing")))
-        Console().print(show)
+        from spendkit.output.render import print_supplier_list
+
+        print_supplier_list(table, Console(), top=top)
         if out is not None:
             Console(stderr=True).print(f"[dim]Wrote {out}: fill in the blanks, then pass it back with "
                                        f"--suppliers {out}[/dim]", highlight=False)

@@ -4,9 +4,12 @@ out, so the commands annotate them with these types), and settings made from the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from spendkit.config import Settings
 
 Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, Parquet, or a zip of them.",
                                                show_default=False)]
@@ -38,7 +41,8 @@ GuaranteeOpt = Annotated[bool | None, typer.Option(
     help="Count companies limited by guarantee as VCFSE (default: no).")]
 
 
-def settings_from_options(config: Path | None, *, column: list[str] | None = None, **flags: Any) -> Any:
+def settings_from_options(config: Path | None, *, column: list[str] | None = None,
+                          **flags: Any) -> Settings:
     """Settings from the config file, then the flags given."""
     from spendkit.config import apply_overrides, load_settings, parse_column_options
 

@@ -80,9 +80,9 @@ def report(
         from spendkit import api
 
         _check(format, out)
-        settings = settings_from_options(config, column=column, size_rule=size_rule, districts=place,
-                             sub_regional=sub_regional,
-                             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+        settings = settings_from_options(
+            config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
+            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
         with _progress(quiet):
             rep = api.report(ledgers, settings, by=by or DEFAULT_BY, date_from=date_from,
                               date_to=date_to, fy=fy, year=year, keep_duplicates=keep_duplicates,
@@ -119,9 +119,9 @@ def rank(
         from spendkit import api
 
         _check(format, out)
-        settings = settings_from_options(config, column=column, size_rule=size_rule, districts=place,
-                             sub_regional=sub_regional,
-                             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+        settings = settings_from_options(
+            config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
+            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
         with _progress(quiet):
             ranking = api.rank(ledgers, settings, top=top, date_from=date_from, date_to=date_to,
                                    fy=fy, year=year, keep_duplicates=keep_duplicates)

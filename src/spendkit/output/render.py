@@ -254,3 +254,20 @@ def print_league(table: Any, console: Any, *, verbose: bool = True) -> None:
         for k, v in table.method.items():
             if k != "name":
                 console.print(f"[dim]{k.replace('_', ' ')}: {v}[/dim]")
+
+
+SUPPLIER_LIST_COLUMNS = ("Supplier Name", "spendkit: spend (£)", "spendkit: place",
+                         "spendkit: size band", "spendkit: sector", "spendkit: missing")
+
+
+def print_supplier_list(table: Any, console: Any, *, top: int = 25) -> None:
+    """The supplier list's ``top`` payees by spend, with their classes and missing facts."""
+    from rich.table import Table
+
+    show = Table(title=f"Payees: {len(table):,} (top {min(top, len(table))} by spend)",
+                 title_justify="left")
+    for name in SUPPLIER_LIST_COLUMNS:
+        show.add_column(name.removeprefix("spendkit: "), justify="right" if "£" in name else "left")
+    for cells in table.head(top)[list(SUPPLIER_LIST_COLUMNS)].astype(str).itertuples(index=False):
+        show.add_row(*cells)
+    console.print(show)
