@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 import struct
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
+from spendkit.read import guard
 from spendkit.read import spreadsheet as read_workbook
 from spendkit.read import table as read
 
@@ -97,12 +99,13 @@ def test_ragged_rows_are_padded_with_empty_cells() -> None:
 
 def test_far_cell_search_gives_re_answer() -> None:
     rnd = random.Random(3)
-    alphabet = b'r="AZ019\xff\xe2\x82\xac<> cR\n'
+    alphabet = b'r="AZ019\xff\xe2\x82\xac<> cR\n\'$:ef='
     samples = [b'r="XFD1048576"', b'r="AB12345"', b'r="AB1234"', b'r="ab12345"', b'R="AAA1',
-               b'\xffr="AAA1', b'\xe2\x82r="AB12345', b'r="\xc3\x80AA1', b'<c r="A1"/>', b""]
+               b'\xffr="AAA1', b'\xe2\x82r="AB12345', b'r="\xc3\x80AA1', b'<c r="A1"/>', b"",
+               b"r='xfd1'", b' ref = "A1:$XFD$1"', b'r="B01048576"', b'<row r="1048576">']
     samples += [bytes(rnd.choice(alphabet) for _ in range(rnd.randint(0, 24))) for _ in range(20000)]
     for chunk in samples:
-        assert read_workbook._has_far_cell(chunk) == (read_workbook._FAR_CELL.search(chunk) is not None), chunk
+        assert guard.has_far_ref(chunk) == (re.search(guard._FAR_REF.encode(), chunk) is not None), chunk
 
 
 # ---------------------------------------------------------------- whole sheets

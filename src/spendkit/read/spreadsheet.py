@@ -6,13 +6,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import re
-import zipfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from spendkit.errors import InputFileError
-from spendkit.read.guard import XLSX_MAX_UNCOMPRESSED, ZIP_ERRORS, available_memory, human_size
+from spendkit.read.guard import check_workbook
 from spendkit.read.table import (
     HEADER_SEARCH_ROWS,
     MAX_COLUMNS,
@@ -29,16 +27,6 @@ from spendkit.read.table import (
 
 if TYPE_CHECKING:
     import numpy as np
-
-_XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-# A cell reference far from A1 (column AA+ at row 10,000+, or column AAA+): worth measuring
-# the sheet's rectangle, which calamine allocates whole (a 2 KB file with one cell at
-# XFD1048576 asks for 17 billion cells and aborts the process).
-# (The patterns start with a literal, which re searches for fast; in a worksheet's XML only a
-# cell's r attribute holds letters then digits after 'r="'.)
-_FAR_CELL = re.compile(rb'r="(?:[A-Z]{3}[0-9]|[A-Z]{2}[0-9]{5})')
-_CELL_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
-CELL_BYTES = 64  # memory per cell of a sheet's rectangle once read (calamine, then Python)
 
 # ---------------------------------------------------------------- XLSX / XLS
 
@@ -66,9 +54,7 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
 
     scorer = score_header or default_scorer
     if not legacy:
-        _check_zip_size(data, source)
-        _check_xml_declarations(data, source)
-        _check_sheet_extent(data, source)
+        check_workbook(data, source)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
@@ -314,98 +300,6 @@ def _fill_merged(merged: Merged, columns: list[Column], header_idx: int) -> int:
                 column[i] = value
         filled += 1
     return filled
-
-
-def _check_zip_size(data: bytes, source: str) -> None:
-    try:
-        total = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except ZIP_ERRORS:
-        raise InputFileError(f"{source}: the workbook is damaged (not a valid zip).",
-                             hint="Save it again from Excel.") from None
-    if total > XLSX_MAX_UNCOMPRESSED:
-        raise InputFileError(f"{source}: the workbook inflates to {total:,} bytes; refusing to open it.",
-                             hint="This looks like a zip bomb, or a workbook far too large for memory.")
-
-
-def _check_sheet_extent(data: bytes, source: str) -> None:
-    """Refuse a sheet whose rectangle (A1 to its farthest cell) would not fit in memory.
-
-    Only sheets with a cell far from A1 are measured (a scan of their XML); an ordinary
-    ledger costs one quick search."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for info in archive.infolist():
-                name = info.filename
-                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                    continue
-                if not any(map(_has_far_cell, _chunks(archive, info))):
-                    continue
-                rows = cols = 0
-                for chunk in _chunks(archive, info):
-                    for col, row in set(_CELL_REF.findall(chunk)):
-                        rows = max(rows, int(row))
-                        cols = max(cols, _column_number(col))
-                cells = rows * cols
-                available = available_memory()
-                if available is not None and cells * CELL_BYTES > available:
-                    raise InputFileError(
-                        f"{source}: {name} spans {cols:,} columns by {rows:,} rows ({cells:,} cells), "
-                        f"too many to read in memory ({human_size(cells * CELL_BYTES)} needed, "
-                        f"{human_size(available)} available).",
-                        hint="A cell far from the table (a stray value or format at the sheet's far "
-                             "corner) makes the sheet huge: delete the empty rows and columns after "
-                             "the table, or save the sheet as CSV.")
-    except ZIP_ERRORS:
-        return  # damaged: calamine says so when it opens it
-
-
-def _has_far_cell(chunk: bytes) -> bool:
-    """Whether ``_FAR_CELL`` occurs in ``chunk``: the same search by RE2 (through Arrow, which
-    matches binary byte by byte), three times as fast as Python's re on a sheet's XML."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if len(chunk) >= 2**31 - 1:  # beyond one Arrow binary value (never a chunk of _chunks)
-        return _FAR_CELL.search(chunk) is not None
-    offsets = pa.py_buffer(np.array([0, len(chunk)], dtype=np.int32))
-    one = pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(chunk)])
-    return bool(pc.match_substring_regex(one, _FAR_CELL.pattern.decode())[0].as_py())
-
-
-def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 8 << 20) -> Iterator[bytes]:
-    """A member's bytes in pieces that overlap by 32 bytes (so no cell reference is cut)."""
-    with archive.open(info) as part:
-        tail = b""
-        while chunk := part.read(size):
-            yield tail + chunk
-            tail = chunk[-32:]
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for c in letters:
-        n = n * 26 + c - 64
-    return n
-
-
-def _check_xml_declarations(data: bytes, source: str) -> None:
-    """Refuse XML with a DOCTYPE or entity declarations: Excel never writes them, and they are
-    how an "entity expansion" (billion laughs) attack is made. Only each part's start is read."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for info in archive.infolist():
-                if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-                    continue
-                with archive.open(info) as part:
-                    start = part.read(8192)
-                if _XML_DECLARATIONS.search(start):
-                    raise InputFileError(
-                        f"{source}: the workbook's {info.filename} declares XML entities "
-                        "(<!DOCTYPE/<!ENTITY>), which Excel never writes; refusing to read it.",
-                        hint="This can be an attack (entity expansion). Save it again from Excel.")
-    except ZIP_ERRORS:
-        return  # damaged: calamine says so when it opens it
 
 
 def _cell_text(value: Any) -> str:

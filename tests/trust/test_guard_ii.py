@@ -1,0 +1,117 @@
+"""Trust II, the guard: hostile inputs refused before any reader opens them, every refusal a
+clear message with its documented exit status, never a traceback, a hang or an abort.
+
+Each test's docstring states the expected behaviour first.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from spendkit.errors import InputFileError
+from spendkit.read import guard
+from spendkit.read.files import read_tables
+from tests.helpers import run
+
+CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+                 b'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+                 b'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+                 b'"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+                 b'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName='
+                 b'"/%s" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                 b'worksheet+xml"/></Types>')
+ROOT_RELS = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+             b'.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
+             b'.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+             b'</Relationships>')
+WORKBOOK = (b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships"><sheets><sheet name="Payments" sheetId="1" r:id="rId1"/></sheets></workbook>')
+WORKBOOK_RELS = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+                 b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+                 b'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/%s"/>'
+                 b'</Relationships>')
+LEDGER_ROWS = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Supplier</t></is></c><c r="B1" t="inlineStr">'
+               b'<is><t>Amount</t></is></c><c r="C1" t="inlineStr"><is><t>Date</t></is></c></row>'
+               b'<row r="2"><c r="A2" t="inlineStr"><is><t>Acme Ltd</t></is></c><c r="B2"><v>12.5</v></c>'
+               b'<c r="C2" t="inlineStr"><is><t>01/04/2024</t></is></c></row>')
+
+
+def workbook(extra: bytes = b"", *, part: str = "xl/worksheets/sheet1.xml", dimension: bytes = b"") -> bytes:
+    """A small XLSX written by hand: a two-row ledger on sheet 'Payments', stored in ``part``,
+    with ``extra`` XML after its rows and ``dimension`` (a <dimension> element) before them."""
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main">' + dimension + b"<sheetData>" + LEDGER_ROWS + extra
+             + b"</sheetData></worksheet>")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES % part.encode())
+        z.writestr("_rels/.rels", ROOT_RELS)
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS % part.encode())
+        z.writestr(part, sheet)
+    return buf.getvalue()
+
+
+def far(ref: bytes, quote: bytes = b'"') -> bytes:
+    """A row holding one cell at ``ref``, written with ``quote`` around the reference."""
+    return b"<row r=\"3\"><c r=" + quote + ref + quote + b' t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+@pytest.fixture(autouse=True)
+def memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard's limit, the same on every machine: 2 GB."""
+    monkeypatch.setenv(guard.MEMORY_LIMIT_ENV, "2G")
+
+
+# ---------------------------------------------------------------- family 3: dimension bombs
+
+BOMBS = {
+    "the usual spelling": workbook(far(b"XFD1048576")),
+    "lower case": workbook(far(b"xfd1048576")),
+    "single quotes": workbook(far(b"XFD1048576", b"'")),
+    "a leading zero": workbook(far(b"XFD01048576")),
+    "dollar signs": workbook(far(b"$XFD$1048576")),
+    "spaces around the equals sign": workbook(b'<row r="3"><c r = "XFD1048576"><v>1</v></c></row>'),
+    "a sheet part not under xl/worksheets": workbook(far(b"XFD1048576"), part="xl/data/payments.xml"),
+    "a sheet part named in upper case": workbook(far(b"XFD1048576"), part="XL/WORKSHEETS/SHEET1.XML"),
+    "a dimension that lies": workbook(dimension=b'<dimension ref="A1:XFD1048576"/>'),
+    "a row far down and a cell far right": workbook(b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>'
+                                                   b'<row r="4"><c r="XFD4"><v>1</v></c></row>'),
+    "cells without references": workbook(b'<row r="4">' + b"<c><v>1</v></c>" * 16384
+                                         + b'</row><row r="1048576"><c><v>1</v></c></row>'),
+    "rows without references": workbook(b"<row/>" * 1048573 + b"<row>" + b"<c/>" * 16384 + b"</row>"),
+    "namespace prefixes": workbook(b'<x:row r="4"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>'),
+}
+
+
+@pytest.mark.parametrize("name", BOMBS)
+def test_dimension_bomb_is_refused_before_opening(name: str, tmp_path: Path) -> None:
+    """A 2 KB workbook whose sheet reaches XFD1048576 (17 billion cells), however the
+    reference is spelled and whatever the sheet part is called: refused by the guard with a
+    message naming the part and its size (exit 3), before calamine would ask for 1 TB."""
+    data = BOMBS[name]
+    assert len(data) < (16384 if name == "rows without references" else 4096)
+    with pytest.raises(InputFileError, match="too many to read in memory"):
+        guard.check_workbook(data, "bomb.xlsx")
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(data)
+    result = run("classify", path, "--place", "Wigan")
+    assert result.exit_code == 3, result.output
+    assert re.search(r"spans 16,3\d\d columns by 1,04\d,\d{3} rows", result.output), result.output
+
+
+def test_hand_written_workbook_reads(tmp_path: Path) -> None:
+    """The hand-written workbook the bombs are made from, without a far cell, reads: the
+    guard passes ordinary workbooks (and one with a stray note at CV20000)."""
+    for extra in (b"", far(b"CV20000")):
+        path = tmp_path / "ok.xlsx"
+        path.write_bytes(workbook(extra))
+        table = read_tables(path)[0]
+        assert table.headers[:3] == ["Supplier", "Amount", "Date"]
+        assert table.frame.iloc[0, 0] == "Acme Ltd"
