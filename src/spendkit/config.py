@@ -95,13 +95,10 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tup
         path = candidate if candidate.is_file() else None
     if path is None:
         return Settings(), None
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such config file.")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
-    settings = _validate(data, str(path))
+    if not path.is_file():  # (a folder, device or pipe is not a file: never opened)
+        raise ConfigError(f"{path}: no such config file." if not path.exists()
+                          else f"{path}: is not a file (a folder, device or pipe?).")
+    settings = _validate(read_toml(path), str(path))
     base = path.parent
     for name in ("postcodes", "suppliers"):
         value = getattr(settings, name)
@@ -114,6 +111,21 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tup
     for name in ("companies", "charities", "oscr", "ccni", "mutuals"):
         setattr(reg, name, [p if p.is_absolute() else base / p for p in getattr(reg, name)])
     return settings, path
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's document; a ConfigError (never a traceback) if it cannot be read, is not
+    valid TOML, or nests tables or arrays deeper than Python can follow."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply to read).",
+                          hint="A settings file nests a few levels at most; check the file.") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc}).",
+                          hint="Check the file's permissions (can you open it?).") from None
 
 
 def _validate(data: dict[str, Any], where: str) -> Settings:

@@ -7,7 +7,9 @@ Each test's docstring states the expected behaviour first.
 from __future__ import annotations
 
 import io
+import os
 import re
+import socket
 import zipfile
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 
 from spendkit.errors import InputFileError
 from spendkit.read import guard
-from spendkit.read.files import read_tables
+from spendkit.read.files import iter_tables, read_tables
 from tests.helpers import run
 
 CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
@@ -115,3 +117,94 @@ def test_hand_written_workbook_reads(tmp_path: Path) -> None:
         table = read_tables(path)[0]
         assert table.headers[:3] == ["Supplier", "Amount", "Date"]
         assert table.frame.iloc[0, 0] == "Acme Ltd"
+
+
+# ---------------------------------------------------------------- family 9: special files and paths
+
+def special_files(tmp_path: Path) -> dict[str, Path]:
+    """A pipe, a device, a socket and a folder: none of them a file to read."""
+    fifo = tmp_path / "ledger.csv"
+    os.mkfifo(fifo)
+    sock = tmp_path / "socket.csv"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock))
+    server.close()
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    return {"pipe (FIFO)": fifo, "device": Path("/dev/zero"), "socket": sock, "folder": folder}
+
+
+KINDS = ["pipe (FIFO)", "device", "socket", "folder"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_special_file_as_a_ledger_is_refused(kind: str, tmp_path: Path) -> None:
+    """A FIFO (which would hang), /dev/zero (which would read forever), a socket or a folder
+    given as the ledger: refused before it is opened, naming what it is (exit 3)."""
+    path = special_files(tmp_path)[kind]
+    result = run("classify", path, "--place", "Wigan")
+    assert result.exit_code == 3, result.output
+    assert f"is a {kind}, not a ledger file" in result.output
+    with pytest.raises(InputFileError, match=f"is a {re.escape(kind)}"):
+        next(iter_tables(path))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_special_file_as_reference_data_is_refused(kind: str, tmp_path: Path) -> None:
+    """The same, given as a register (exit 3), a supplier file (exit 3) or the postcode
+    directory (exit 7): never read, never waited on."""
+    path = special_files(tmp_path)[kind]
+    ledger = tmp_path / "ok.csv"
+    ledger.write_text("Supplier,Amount,Date\nAcme Ltd,12.50,01/04/2024\n")
+    for option, status in (("--charities", 3), ("--suppliers", 3), ("--postcodes", 7)):
+        result = run("classify", ledger, "--place", "Wigan", option, path)
+        assert result.exit_code == status, (option, result.output)
+        assert f"is a {kind}" in result.output, (option, result.output)
+
+
+def test_path_too_long_is_refused(tmp_path: Path) -> None:
+    """A file name over the file system's limit (255 bytes) or a path over 4096: a clear
+    error saying the path is too long (exit 3), not an OSError traceback."""
+    for path in (tmp_path / ("x" * 300 + ".csv"), tmp_path.joinpath(*["deep"] * 900, "l.csv")):
+        result = run("classify", path, "--place", "Wigan")
+        assert result.exit_code == 3, result.output
+        assert "the path is too long" in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file whatever its permissions")
+def test_unreadable_ledger_exits_3(tmp_path: Path) -> None:
+    """A ledger without read permission: 'cannot be read (Permission denied)', exit 3 (as
+    docs/cli.md says)."""
+    path = tmp_path / "locked.csv"
+    path.write_text("Supplier,Amount\nAcme,1\n")
+    path.chmod(0)
+    result = run("classify", path, "--place", "Wigan")
+    assert result.exit_code == 3, result.output
+    assert "cannot be read" in result.output
+
+
+def test_unreadable_file_is_refused_by_check_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_path refuses a file this process may not read (as root cannot be made to fail
+    for real, os.access is made to say no): 'cannot be read', exit 3."""
+    path = tmp_path / "locked.csv"
+    path.write_text("Supplier,Amount\nAcme,1\n")
+    monkeypatch.setattr(guard.os, "access", lambda *a, **k: False)
+    with pytest.raises(InputFileError, match="cannot be read") as caught:
+        guard.check_path(path)
+    assert caught.value.exit_code == 3
+
+
+@pytest.mark.parametrize("nesting", ["[" * 5000 + "]" * 5000, "{b=" * 5000 + "1" + "}" * 5000])
+def test_toml_nested_5000_deep_is_a_config_error(nesting: str, tmp_path: Path) -> None:
+    """A spendkit.toml (or league manifest) nested 5,000 deep: a ConfigError saying it is
+    nested too deeply (exit 5), not a RecursionError traceback."""
+    config = tmp_path / "deep.toml"
+    config.write_text(f"a = {nesting}\n")
+    ledger = tmp_path / "ok.csv"
+    ledger.write_text("Supplier,Amount,Date\nAcme Ltd,12.50,01/04/2024\n")
+    result = run("classify", ledger, "--place", "Wigan", "--config", config)
+    assert result.exit_code == 5, result.output
+    assert "nested too deeply" in result.output
+    result = run("league", config)
+    assert result.exit_code == 5, result.output
+    assert "nested too deeply" in result.output

@@ -24,7 +24,6 @@ are known, shares parse) before any ledger is read, so a bad manifest writes not
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -40,7 +39,9 @@ from spendkit.aggregate.shares import (
     parse_share,
     resolve_denominator,
 )
+from spendkit.config import read_toml
 from spendkit.errors import ConfigError, InputFileError
+from spendkit.read.guard import check_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -128,14 +129,10 @@ class Manifest:
 
 def load_manifest(path: Path) -> Manifest:
     """A TOML manifest or a CSV of published shares; every path and share checked."""
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such manifest.")
+    check_path(path, "a league manifest")
     if path.suffix.lower() == ".csv":
         return Manifest(path, path.stem, [], read_peers(path), {})
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    data = read_toml(path)
     _only(data, _TOP_KEYS, str(path))
     method = data.get("method", {})
     _only(method, _METHOD_KEYS, f"{path} [method]")
@@ -180,8 +177,7 @@ def _list(value: Any) -> list[Any]:
 
 def read_peers(path: Path) -> list[dict[str, Any]]:
     """Published shares: name plus any of local_share, sub_regional_share, sme_share, vcfse_share."""
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such peer table.")
+    check_path(path, "a table of published shares")
     try:
         frame = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -18,13 +18,13 @@ from spendkit.aggregate.shares import base_rows, parse_share, resolve_denominato
 from spendkit.errors import InputFileError
 from spendkit.money import money
 from spendkit.normalise.values import name_key
+from spendkit.read.guard import check_path
 
 
 def read_respend(path: Path) -> pd.DataFrame:
     """A re-spend file: CSV with ``respend`` (share of income re-spent in the place: 0.45 or
     45%) and ``supplier`` (a name) or ``class`` (local, sme, vcfse, micro...) on each row."""
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such re-spend file.")
+    check_path(path, "a re-spend file")
     try:
         frame = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from spendkit.errors import ReferenceDataError
+from spendkit.read.guard import check_path
 
 INDEX_FORMAT = 1
 ADJACENCY_FORMAT = 1
@@ -258,9 +259,8 @@ def _source(onspd_file: str | Path | None):
                                      hint="Run `make setup`, or pass --postcodes ONSPD_FILE.") from None
         return (f"package-{ver}", f"ONS Postcode Directory ({PACKAGE} {ver})", _frame_from_package)
     path = Path(onspd_file)
-    if not path.is_file():
-        raise ReferenceDataError(f"{path}: no such postcode directory file.",
-                                 hint="Pass an ONSPD or NSPL CSV, or the zip as downloaded.")
+    check_path(path, "a postcode directory file", error=ReferenceDataError,
+               hint="Pass an ONSPD or NSPL CSV, or the zip as downloaded.")
     stat = path.stat()
     key = hashlib.sha256(f"{path.name}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     return (f"file-{key}", f"{path.name} (postcode directory given with --postcodes)",

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from spendkit.errors import InputFileError
+from spendkit.read import guard
 from spendkit.read.files import sniff_format
 from spendkit.reference.registries.common import Field, PathLike, describe, fold, text_column
 
@@ -24,12 +25,9 @@ Check = Callable[[dict[str, str]], str | None]
 
 
 def check_path(path: Path, registry: str) -> None:
-    """An InputFileError unless ``path`` is a file."""
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file.",
-                             hint=f"Expected the {describe(registry)}, as downloaded.")
-    if path.is_dir():
-        raise InputFileError(f"{path}: is a folder, not the {describe(registry)}.")
+    """An InputFileError unless ``path`` is a regular file that can be read (read.guard)."""
+    guard.check_path(path, f"the {describe(registry)}",
+                     hint=f"Expected the {describe(registry)}, as downloaded.")
 
 
 def reject_kind(head: bytes, source: str, registry: str) -> None:
@@ -50,7 +48,7 @@ def read_register(path: PathLike, registry: str, fields: Sequence[Field], *, pre
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise InputFileError(f"{p}: cannot be read ({exc.strerror}).") from None
+        raise guard.unreadable(p, exc) from None
     source = str(p)
     if data[:4] == b"PK\x03\x04" and sniff_format(data) == "zip":
         data, source = _zip_member(data, source, registry, prefer)
