@@ -208,3 +208,35 @@ def test_toml_nested_5000_deep_is_a_config_error(nesting: str, tmp_path: Path) -
     result = run("league", config)
     assert result.exit_code == 5, result.output
     assert "nested too deeply" in result.output
+
+
+# ---------------------------------------------------------------- family 6: terminal text
+
+BRACKETS = ["J Smith [t/a Smith Plumbing]", "Bad [/] Co", "[bold]Loud Ltd", "Smile :thumbs_up: Ltd",
+            "Slash Ltd\\"]
+
+
+def bracket_ledger(tmp_path: Path) -> Path:
+    path = tmp_path / "brackets [2024].csv"
+    rows = [f'"{name}",{100 + i}.00,01/04/2024,"Dept [x]"' for i, name in enumerate(BRACKETS)]
+    path.write_text("Supplier,Amount,Date,Department\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("command", [["rank"], ["report", "--by", "Department"], ["suppliers"],
+                                     ["classify"]])
+def test_ledger_text_in_brackets_prints_as_written(command: list[str], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ledger text holding Rich markup ([t/a ...], [/], [bold]) or an emoji code, and a file
+    name in brackets: printed as written in terminal tables and notes, never hidden, styled
+    or crashing the print (exit 0)."""
+    monkeypatch.setenv("COLUMNS", "300")  # a wide terminal: no name is wrapped
+    ledger = bracket_ledger(tmp_path)
+    result = run(*command, ledger, "--place", "Wigan")
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    shown = BRACKETS if command[0] in ("rank", "suppliers") else []
+    for name in shown:
+        assert " ".join(name.split()) in flat, (name, result.output)
+    if command[0] == "report":
+        assert "Dept [x]" in flat

@@ -88,12 +88,12 @@ def classify(
         else:
             from rich.console import Console
 
-            from spendkit.output.render import print_classify
+            from spendkit.output.render import print_classify, safe
 
             print_classify(summary, Console(), verbose=not quiet)
             if out is not None and not quiet:
                 wrote = str(out) if engine == "spark" else f"{out} and {api.rejected_path(out)}"
-                Console(stderr=True).print(f"[dim]Wrote {wrote}[/dim]", highlight=False)
+                Console(stderr=True).print(f"[dim]Wrote {safe(wrote)}[/dim]", highlight=False, emoji=False)
 
 
 @app.command()
@@ -119,12 +119,12 @@ def suppliers(
         _result, table = api.supplier_list(ledgers, settings, out=out)
         from rich.console import Console
 
-        from spendkit.output.render import print_supplier_list
+        from spendkit.output.render import print_supplier_list, safe
 
         print_supplier_list(table, Console(), top=top)
         if out is not None:
-            Console(stderr=True).print(f"[dim]Wrote {out}: fill in the blanks, then pass it back with "
-                                       f"--suppliers {out}[/dim]", highlight=False)
+            Console(stderr=True).print(f"[dim]Wrote {safe(out)}: fill in the blanks, then pass it back "
+                                       f"with --suppliers {safe(out)}[/dim]", highlight=False, emoji=False)
 
 
 config_app = typer.Typer(help="Settings files.", no_args_is_help=True)

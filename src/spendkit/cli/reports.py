@@ -181,7 +181,8 @@ def _progress(quiet: bool) -> Iterator[None]:
 def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer: Any) -> None:
     """Write each --out file, then the figures to stdout, then notes to stderr."""
     from rich.console import Console
-    from rich.markup import escape
+
+    from spendkit.output.render import safe
 
     err = Console(stderr=True, highlight=False)
     with contextlib.ExitStack() as stack:  # every file, or none: renamed only when all are written
@@ -205,6 +206,6 @@ def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer:
     sys.stdout.flush()
     if not quiet:
         for note in getattr(thing, "notes", list)():
-            err.print(f"[dim]{escape(note)}[/dim]")
+            err.print(f"[dim]{safe(note)}[/dim]", emoji=False)
         for path in out or []:
-            err.print(f"[dim]Wrote {path}[/dim]")
+            err.print(f"[dim]Wrote {safe(path)}[/dim]", emoji=False)

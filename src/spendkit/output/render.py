@@ -1,11 +1,19 @@
-"""Summaries -> rich terminal tables. Reads the summary dict only, never the rows."""
+"""Summaries -> rich terminal tables. Reads the summary dict only, never the rows.
+
+Rich reads ``[...]`` in a string as markup and ``:name:`` as an emoji: text from a ledger, a
+file name or a manifest goes into a table as ``cell`` (plain text) and into a line of markup
+as ``safe`` (escaped), so ``J Smith [t/a Smith Plumbing]`` shows as written and ``[/]``
+cannot end a style or crash the print. Lines holding such text are printed with emoji off.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from spendkit.aggregate.dimensions import DIMENSION_TITLES
 from spendkit.aggregate.league import LABELS as MEASURE_LABELS
@@ -13,7 +21,17 @@ from spendkit.money import money, share
 from spendkit.schema import LABELS
 
 
-def class_table(title: str, section: dict[str, dict[str, Any]], labels: dict[str, str]) -> Table:
+def safe(value: Any) -> str:
+    """Ledger or user text for a line of Rich markup, escaped: shown as written."""
+    return escape(str(value))
+
+
+def cell(value: Any) -> Text:
+    """Ledger or user text for a table cell or title: plain text, never markup or an emoji."""
+    return Text(str(value))
+
+
+def class_table(title: str | Text, section: dict[str, dict[str, Any]], labels: dict[str, str]) -> Table:
     table = Table(title=title, title_justify="left", show_footer=True)
     total_pence = sum(v["pence"] for v in section.values())
     table.add_column("Class", footer="Total")
@@ -43,7 +61,7 @@ def reconciliation_lines(rec: dict[str, Any]) -> list[str]:
         lines.append(f"{totals['rows']} totals row(s) stating {money(totals['pence'])} ({check}) "
                      "set aside as not payments.")
     for reason, n in rec.get("rejected_by_reason", {}).items():
-        lines.append(f"  rejected {n:,}: {reason}")
+        lines.append(f"  rejected {n:,}: {safe(reason)}")
     return lines
 
 
@@ -79,7 +97,7 @@ def print_classify(summary: dict[str, Any], console: Console, *, verbose: bool =
     subs = ", ".join(d["name"] for d in place["sub_regional"]) or "none"
     for line in headline_lines(summary["headline"]):
         console.print(line, highlight=False)
-    console.print(class_table(f"Spend by place: {local}", summary["geography"], LABELS))
+    console.print(class_table(cell(f"Spend by place: {local}"), summary["geography"], LABELS))
     if verbose:
         console.print(class_table("Spend by size", summary["size"], LABELS))
         console.print(class_table("Spend by sector", summary["sector"], LABELS))
@@ -88,17 +106,17 @@ def print_classify(summary: dict[str, Any], console: Console, *, verbose: bool =
     for line in reconciliation_lines(summary["reconciliation"]):
         console.print(line, highlight=False)
     if verbose:
-        console.print(f"[dim]Sub-regional: {subs} ({place['sub_regional_basis']}). "
-                      f"Regional: {place['regional_basis']}. Postcodes: {summary['postcode_directory']}.[/dim]",
-                      highlight=False)
+        console.print(f"[dim]Sub-regional: {safe(subs)} ({safe(place['sub_regional_basis'])}). "
+                      f"Regional: {safe(place['regional_basis'])}. "
+                      f"Postcodes: {safe(summary['postcode_directory'])}.[/dim]", highlight=False, emoji=False)
         for info in summary["inputs"]:
             cols = ", ".join(f"{k}='{v}'" for k, v in info["columns"].items() if k != "publisher")
             where = f" sheet '{info['sheet']}'" if info.get("sheet") else ""
-            console.print(f"[dim]{info['file']}{where}: header on row {info['header_row']}; {cols}[/dim]",
-                          highlight=False)
+            console.print(f"[dim]{safe(info['file'] + where)}: header on row {info['header_row']}; "
+                          f"{safe(cols)}[/dim]", highlight=False, emoji=False)
             for note in info["notes"]:
                 if not note.startswith(("payee: '", "date: '", "postcode: '")):
-                    console.print(f"[dim]  {note}[/dim]", highlight=False)
+                    console.print(f"[dim]  {safe(note)}[/dim]", highlight=False, emoji=False)
 
 
 # ---------------------------------------------------------------- reports
@@ -118,24 +136,24 @@ def print_report(rep: Any, console: Any, *, verbose: bool = True) -> None:
 
     place = ", ".join(d["name"] for d in rep.summary["place"]["local"])
     head = rep.headline
-    console.print(f"[bold]Spend report: {place}, {rep.period['label']}[/bold]: "
-                  f"{money(head['pence'])}")
+    console.print(f"[bold]Spend report: {safe(place)}, {safe(rep.period['label'])}[/bold]: "
+                  f"{money(head['pence'])}", emoji=False)
     parts = [f"{label} {_pct(head[k]['share'])}" for k, label in
              (("local", "Local"), ("local_or_sub_regional", "local + sub-regional"),
               ("sme", "SME"), ("vcfse", "VCFSE")) if k in head]
-    console.print(f"  Shares of {head['shares_of_text']} ({money(head['denominator_pence'])}): "
-                  + "  ·  ".join(parts))
+    console.print(f"  Shares of {safe(head['shares_of_text'])} ({money(head['denominator_pence'])}): "
+                  + "  ·  ".join(parts), emoji=False)
     titles = {"geography": f"Spend by place: {place}", "size": "Spend by size",
               "sector": "Spend by sector"}
     for fam, section in rep.class_totals().items():
         if verbose or fam == "geography":
-            console.print(class_table(titles[fam], section, LABELS))
+            console.print(class_table(cell(titles[fam]), section, LABELS))
     for b in rep.breakdowns:
         if not verbose and b.family != "geography":
             continue
-        t = Table(title=b.title, title_justify="left", show_footer=True)
+        t = Table(title=cell(b.title), title_justify="left", show_footer=True)
         total = int(b.table["pence"].sum())
-        t.add_column(DIMENSION_TITLES.get(b.by, b.by).capitalize() if b.by.islower() else b.by,
+        t.add_column(cell(DIMENSION_TITLES.get(b.by, b.by).capitalize() if b.by.islower() else b.by),
                      footer="Total")
         t.add_column("Spend", justify="right", footer=money(total))
         t.add_column("Rows", justify="right", footer=f"{int(b.table['rows'].sum()):,}")
@@ -144,7 +162,7 @@ def print_report(rep: Any, console: Any, *, verbose: bool = True) -> None:
             t.add_column(LABELS.get(c, c), justify="right",
                          footer=_pct(overall / total if total else None))
         for rec in b.table.to_dict("records"):
-            t.add_row(str(rec["group"]), money(rec["pence"]), f"{rec['rows']:,}",
+            t.add_row(cell(rec["group"]), money(rec["pence"]), f"{rec['rows']:,}",
                       *(_pct(rec[f"{c}_share"]) for c in b.classes))
         console.print(t)
     _print_trends(rep.trends, console)
@@ -189,17 +207,17 @@ def _supplier_table(title: str, frame: Any, console: Any) -> None:
     from rich.table import Table
 
 
-    t = Table(title=title, title_justify="left")
+    t = Table(title=cell(title), title_justify="left")
     for name, justify in (("#", "right"), ("Supplier", "left"), ("Spend", "right"),
                           ("Share", "right"), ("Cumulative", "right"), ("Place", "left"),
                           ("Size", "left"), ("Sector", "left")):
         t.add_column(name, justify=justify)  # type: ignore[arg-type]
     for rec in frame.to_dict("records"):
         where = f"{rec.get('district_name') or '?'} ({LABELS.get(rec['geography'], rec['geography'])})"
-        t.add_row(str(rec["rank"]), str(rec["payee"]), money(rec["pence"]), _pct(rec["share"]),
-                  _pct(rec["cumulative_share"]), where,
-                  LABELS.get(rec.get("size_band", ""), rec.get("size_band", "")),
-                  LABELS.get(rec.get("sector", ""), rec.get("sector", "")))
+        t.add_row(str(rec["rank"]), cell(rec["payee"]), money(rec["pence"]), _pct(rec["share"]),
+                  _pct(rec["cumulative_share"]), cell(where),
+                  cell(LABELS.get(rec.get("size_band", ""), rec.get("size_band", ""))),
+                  cell(LABELS.get(rec.get("sector", ""), rec.get("sector", ""))))
     console.print(t)
 
 
@@ -215,16 +233,16 @@ def print_ranking(ranking: Any, console: Any, *, verbose: bool = True) -> None:
     console.print(f"{c['suppliers']:,} of {c['of']:,} suppliers make up {c['target']:.0%} of "
                   f"spend ({money(c['pence'])} of {money(c['total_pence'])}).")
     if verbose and len(ranking.leakage):
-        t = Table(title=f"Leakage: by {ranking.leakage_category.replace('_', ' ')} where local "
-                        "suppliers are also paid (top 10)", title_justify="left")
+        t = Table(title=cell(f"Leakage: by {ranking.leakage_category.replace('_', ' ')} where local "
+                             "suppliers are also paid (top 10)"), title_justify="left")
         for name in ("Category", "Local", "Outside the place", "Largest outside supplier", "Spend",
                      "Where"):
             t.add_column(name, justify="left" if name in ("Category", "Largest outside supplier",
                                                           "Where") else "right")
         for rec in ranking.leakage.head(10).to_dict("records"):
-            t.add_row(str(rec["category"]), money(rec["local_pence"]), money(rec["non_local_pence"]),
-                      str(rec["largest_non_local"]), money(rec["largest_non_local_pence"]),
-                      str(rec["largest_non_local_place"]))
+            t.add_row(cell(rec["category"]), money(rec["local_pence"]), money(rec["non_local_pence"]),
+                      cell(rec["largest_non_local"]), money(rec["largest_non_local_pence"]),
+                      cell(rec["largest_non_local_place"]))
         console.print(t)
         console.print("[dim]The CLES view (top 300 suppliers with place, size and sector) and every "
                       "class's ranking are in --format json|csv and --out.[/dim]")
@@ -234,7 +252,7 @@ def print_league(table: Any, console: Any, *, verbose: bool = True) -> None:
     from rich.table import Table
 
     measures = table.measures()
-    t = Table(title=f"League table ({table.method['name']} method, {table.method['period']})",
+    t = Table(title=cell(f"League table ({table.method['name']} method, {table.method['period']})"),
               title_justify="left")
     t.add_column("Organisation")
     t.add_column("Spend", justify="right")
@@ -242,18 +260,18 @@ def print_league(table: Any, console: Any, *, verbose: bool = True) -> None:
         t.add_column(MEASURE_LABELS[m], justify="right")
         t.add_column("Rank", justify="right")
     for e in table.ordered():
-        cells = [e["name"], money(e["pence"]) if e.get("pence") is not None else "published"]
+        cells: list[str | Text] = [cell(e["name"]), money(e["pence"]) if e.get("pence") is not None else "published"]
         for m in measures:
             r = e["ranks"].get(m)
             cells += [_pct(e["shares"].get(m)), f"{r['rank']} of {r['of']}" if r else "–"]
         t.add_row(*cells)
     console.print(t)
     for line in table.sentences():
-        console.print(line)
+        console.print(cell(line))
     if verbose:
         for k, v in table.method.items():
             if k != "name":
-                console.print(f"[dim]{k.replace('_', ' ')}: {v}[/dim]")
+                console.print(f"[dim]{k.replace('_', ' ')}: {safe(v)}[/dim]", emoji=False)
 
 
 SUPPLIER_LIST_COLUMNS = ("Supplier Name", "spendkit: spend (£)", "spendkit: place",
@@ -269,5 +287,5 @@ def print_supplier_list(table: Any, console: Any, *, top: int = 25) -> None:
     for name in SUPPLIER_LIST_COLUMNS:
         show.add_column(name.removeprefix("spendkit: "), justify="right" if "£" in name else "left")
     for cells in table.head(top)[list(SUPPLIER_LIST_COLUMNS)].astype(str).itertuples(index=False):
-        show.add_row(*cells)
+        show.add_row(*map(cell, cells))
     console.print(show)
