@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from spendkit.errors import ConfigError
 
@@ -126,6 +126,34 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc}).",
                           hint="Check the file's permissions (can you open it?).") from None
+
+
+# ---------------------------------------------------------------- values from the command line and files
+# Checked where they enter (an option, a cell of a shares file), so no impossible value
+# reaches a figure: a share is a finite number from 0 to 1 (an LM3 over 3 is impossible); a
+# year is one a ledger can hold (pandas dates end in 2262; public ledgers begin long after 1900).
+YEARS = (1900, 2100)
+_SHARE: TypeAdapter[float] = TypeAdapter(Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)])
+_YEAR: TypeAdapter[int] = TypeAdapter(Annotated[int, Field(ge=YEARS[0], le=YEARS[1])])
+
+
+def check_share(number: float, text: str, where: str) -> float:
+    """``number`` (read from ``text``) if it is a finite share from 0 to 1, else a ConfigError
+    naming ``where`` and the value."""
+    try:
+        return _SHARE.validate_python(number)
+    except ValidationError:
+        raise ConfigError(f"{where}: '{text}' is not a share from 0% to 100%.",
+                          hint="Write a share as 15.7% or 0.157 (a finite number, at most 100%).") from None
+
+
+def check_year(year: Any, option: str) -> int:
+    """``year`` as an int if it is from 1900 to 2100, else a ConfigError naming ``option``."""
+    try:
+        return _YEAR.validate_python(year)
+    except ValidationError:
+        raise ConfigError(f"{option} {year}: not a year from {YEARS[0]} to {YEARS[1]}.",
+                          hint="Write a year in full, e.g. 2024 (or --fy 2024/25).") from None
 
 
 def _validate(data: dict[str, Any], where: str) -> Settings:

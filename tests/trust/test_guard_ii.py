@@ -240,3 +240,63 @@ def test_ledger_text_in_brackets_prints_as_written(command: list[str], tmp_path:
         assert " ".join(name.split()) in flat, (name, result.output)
     if command[0] == "report":
         assert "Dept [x]" in flat
+
+
+# ---------------------------------------------------------------- families 8 and 9: values at the edge
+
+def simple_ledger(tmp_path: Path) -> Path:
+    path = tmp_path / "ledger.csv"
+    path.write_text("Supplier,Amount,Date,Postcode\nAcme Ltd,12.50,01/04/2024,WN1 1YN\n")
+    return path
+
+
+@pytest.mark.parametrize("share", ["250%", "101%", "-5%", "-0.5", "inf%", "-inf%", "nan", "nan%", "1e999"])
+def test_impossible_share_is_refused(share: str, tmp_path: Path) -> None:
+    """A published share or a re-spend share that is not a finite number from 0% to 100%
+    (250% would make LM3 4.5, which can never exceed 3; inf% made invalid JSON or an
+    OverflowError): a ConfigError naming the file, row, column and value (exit 5)."""
+    peers = tmp_path / "peers.csv"
+    peers.write_text(f"name,local_share\nA Council,{share}\nB Council,10%\n")
+    for args in (["league", peers], ["league", peers, "--format", "json"]):
+        result = run(*args)
+        assert result.exit_code == 5, result.output
+        assert f"row 2 local_share: '{share}' is not a share from 0% to 100%" in result.output
+    respend = tmp_path / "respend.csv"
+    respend.write_text(f"class,respend\nlocal,{share}\n")
+    result = run("report", simple_ledger(tmp_path), "--place", "Wigan", "--respend", respend)
+    assert result.exit_code == 5, result.output
+    assert f"row 2: '{share}' is not a share from 0% to 100%" in result.output
+
+
+def test_shares_at_the_edges_are_read(tmp_path: Path) -> None:
+    """0%, 100%, 0 and 1 are shares (the edges are inside the range)."""
+    peers = tmp_path / "peers.csv"
+    peers.write_text("name,local_share\nA,0%\nB,100%\nC,0\nD,1\n")
+    result = run("league", peers, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "B,published,,,1.0,1," in result.output and "C,published,,,0.0," in result.output
+
+
+@pytest.mark.parametrize("option", [["--year", "20224"], ["--year", "0"], ["--year", "-5"],
+                                    ["--fy", "9999/00"], ["--fy", "1066/67"], ["--from", "0001-01-01"],
+                                    ["--to", "99999-01-01"]])
+def test_year_out_of_range_is_refused(option: list[str], tmp_path: Path) -> None:
+    """A year outside 1900-2100 in --year, --fy, --from or --to: a ConfigError naming the
+    option (exit 5), not a ValueError traceback."""
+    result = run("report", simple_ledger(tmp_path), "--place", "Wigan", *option)
+    assert result.exit_code == 5, result.output
+    assert option[0] in result.output
+
+
+@pytest.mark.parametrize("entry, wrong", [('ledgers = [3]', "ledgers = [3]"),
+                                          ('ledgers = "l.csv"\nsuppliers = 5', "suppliers = 5"),
+                                          ('ledgers = "l.csv"\nregional = [1.5]', "regional = [1.5]")])
+def test_manifest_value_of_the_wrong_type_is_refused(entry: str, wrong: str, tmp_path: Path) -> None:
+    """A league manifest with a number where a path or name is expected: a ConfigError
+    naming the organisation and key (exit 5), not a TypeError traceback."""
+    simple_ledger(tmp_path).rename(tmp_path / "l.csv")
+    manifest = tmp_path / "league.toml"
+    manifest.write_text(f'[[organisation]]\nname = "A"\nplace = "Wigan"\n{entry}\n')
+    result = run("league", manifest)
+    assert result.exit_code == 5, result.output
+    assert f"organisation 1: wrong type: {wrong}" in result.output

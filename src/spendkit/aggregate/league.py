@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
 from spendkit.aggregate.periods import check_options, period_notes, prepare
 from spendkit.aggregate.shares import (
@@ -134,8 +135,10 @@ def load_manifest(path: Path) -> Manifest:
         return Manifest(path, path.stem, [], read_peers(path), {})
     data = read_toml(path)
     _only(data, _TOP_KEYS, str(path))
+    _typed(_ManifestTop, data, str(path))
     method = data.get("method", {})
     _only(method, _METHOD_KEYS, f"{path} [method]")
+    _typed(_ManifestMethod, method, f"{path} [method]")
     base = path.parent
     orgs = []
     for i, raw in enumerate(data.get("organisation", []), start=1):
@@ -143,10 +146,11 @@ def load_manifest(path: Path) -> Manifest:
         _only(raw, _ORG_KEYS, where)
         if not raw.get("name") or not raw.get("place") or not raw.get("ledgers"):
             raise ConfigError(f"{where}: needs name, place and ledgers.")
+        _typed(_ManifestOrganisation, raw, where)
         ledgers = [base / p for p in _list(raw["ledgers"])]
-        missing = [str(p) for p in ledgers if not p.is_file()]
+        missing = [str(p) for p in ledgers if not p.exists()]  # (read.guard checks what is there)
         suppliers = base / raw["suppliers"] if raw.get("suppliers") else None
-        if suppliers is not None and not suppliers.is_file():
+        if suppliers is not None and not suppliers.exists():
             missing.append(str(suppliers))
         if missing:
             raise InputFileError(f"{path}: organisation '{raw['name']}': no such file: "
@@ -162,6 +166,48 @@ def load_manifest(path: Path) -> Manifest:
     if not names:
         raise ConfigError(f"{path}: no [[organisation]] and no peers: nothing to rank.")
     return Manifest(path, str(data.get("title", path.stem)), orgs, peers, method)
+
+
+Texts = StrictStr | list[StrictStr]
+
+
+class _ManifestTop(BaseModel):
+    """The types of a manifest's top-level keys (paths and names are text, never numbers)."""
+
+    title: StrictStr | None = None
+    peers: StrictStr | None = None
+    method: dict[str, Any] = {}
+    organisation: list[dict[str, Any]] = []
+
+
+class _ManifestMethod(BaseModel):
+    name: StrictStr | None = None
+    fy: StrictStr | None = None
+    year: StrictInt | None = None
+    shares_of: StrictStr | None = None
+
+
+class _ManifestOrganisation(BaseModel):
+    name: StrictStr
+    place: Texts
+    ledgers: Texts
+    suppliers: StrictStr | None = None
+    sub_regional: Texts = []
+    regional: Texts = []
+
+
+def _typed(model: type[BaseModel], data: Any, where: str) -> None:
+    """A ConfigError naming each key of ``data`` whose value has the wrong type for ``model``."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        wrong = {str(e["loc"][0]) if e["loc"] else "": e["input"] for e in exc.errors()}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: expected a table of keys, not {data!r}.") from None
+        problems = "; ".join(f"{k} = {data.get(k, v)!r}" for k, v in wrong.items())
+        raise ConfigError(f"{where}: wrong type: {problems}.",
+                          hint="Names and paths are text in quotes (several: a list of them); a "
+                               "year is a number. See docs/reports.md (league).") from None
 
 
 def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:

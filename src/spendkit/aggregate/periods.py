@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from spendkit.config import check_year
 from spendkit.errors import ConfigError
 from spendkit.money import money
 
@@ -49,7 +50,7 @@ def parse_fy(text: str) -> tuple[date, date]:
     """'2024/25' (also '2024-25', '2024/2025', 'FY2024/25') -> (1 April 2024, 31 March 2025)."""
     m = re.fullmatch(r"\s*(?:FY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*", str(text), re.IGNORECASE)
     if m:
-        start, end = int(m[1]), m[2]
+        start, end = check_year(int(m[1]), "--fy"), m[2]
         if int(end) == (start + 1) % (100 if len(end) == 2 else 10_000):
             return date(start, 4, 1), date(start + 1, 3, 31)
     raise ConfigError(f"--fy '{text}' is not a UK financial year.",
@@ -65,7 +66,7 @@ def parse_date(text: str | date, option: str = "--from") -> date:
         m = re.fullmatch(pattern, str(text).strip())
         if m:
             try:
-                return date(int(m[order[0]]), int(m[order[1]]), int(m[order[2]]))
+                return date(check_year(int(m[order[0]]), option), int(m[order[1]]), int(m[order[2]]))
             except ValueError:
                 break
     raise ConfigError(f"{option} '{text}' is not a date.",
@@ -98,7 +99,8 @@ def period_mask(rows: pd.DataFrame, date_from: str | date | None = None,
         start, end = parse_fy(fy)
         label = f"financial year {start.year}/{(start.year + 1) % 100:02d}"
     elif year is not None:
-        start, end = date(int(year), 1, 1), date(int(year), 12, 31)
+        year = check_year(year, "--year")
+        start, end = date(year, 1, 1), date(year, 12, 31)
         label = f"calendar year {year}"
     if start and end and start > end:
         raise ConfigError(f"the period starts ({start}) after it ends ({end}).")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from spendkit.aggregate.periods import count_rows, periods
+from spendkit.config import check_share
 from spendkit.errors import ConfigError
 from spendkit.schema import LABELS
 
@@ -109,16 +110,17 @@ def _shares_by(rows: pd.DataFrame, period: pd.Series) -> pd.DataFrame:
 
 
 def parse_share(value: Any, where: str) -> float | None:
-    """'15.7%' or 0.157 -> 0.157; '' -> None. A bare number above 1 is refused as ambiguous."""
+    """'15.7%' or 0.157 -> 0.157; '' -> None. A bare number above 1 is refused as ambiguous;
+    a share must be a finite number from 0% to 100% (config.check_share)."""
     text = str(value).strip() if value is not None else ""
-    if text in ("", "nan", "NaN", "None"):
+    if text in ("", "None"):
         return None
     try:
         number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
         raise ConfigError(f"{where}: '{value}' is not a share.",
                           hint="Write a share as 15.7% or 0.157.") from None
-    if not (text.endswith("%") or -1 <= number <= 1) or np.isnan(number):
+    if not text.endswith("%") and 1 < abs(number) < np.inf:
         raise ConfigError(f"{where}: '{value}' is ambiguous as a share.",
                           hint="Write 15.7% (with the sign) or 0.157.")
-    return round(number, 6)
+    return round(check_share(number, text, where), 6)
