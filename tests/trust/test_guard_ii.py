@@ -300,3 +300,59 @@ def test_manifest_value_of_the_wrong_type_is_refused(entry: str, wrong: str, tmp
     result = run("league", manifest)
     assert result.exit_code == 5, result.output
     assert f"organisation 1: wrong type: {wrong}" in result.output
+
+
+# ---------------------------------------------------------------- family 5: Parquet that expands
+
+def expanding_parquet(path: Path, rows: int) -> Path:
+    """A Parquet file of ``rows`` records, each column one value dictionary-encoded: a few KB
+    on disk, hundreds of MB as text."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    zeros = pa.array(np.zeros(rows, dtype=np.int32))
+    table = pa.table({name: pa.DictionaryArray.from_arrays(zeros, pa.array([value]))
+                      for name, value in (("Supplier", "Acme Ltd"), ("Amount", "12.50"),
+                                          ("Date", "01/04/2024"))})
+    pq.write_table(table, path, row_group_size=rows)
+    return path
+
+
+def test_parquet_that_expands_past_memory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small Parquet file whose dictionary-encoded records expand past the memory limit:
+    refused from its footer (records x columns) before it is read, whole or streamed a part
+    at a time (exit 3), never an ArrowMemoryError or an out-of-memory kill."""
+    path = expanding_parquet(tmp_path / "big.parquet", 2_000_000)
+    assert path.stat().st_size < 100_000
+    monkeypatch.setenv(guard.MEMORY_LIMIT_ENV, "100M")
+    with pytest.raises(InputFileError, match="too large to read in memory"):
+        read_tables(path)
+    with pytest.raises(InputFileError, match="a part of 1,000,000 records is too large"):
+        next(iter_tables(path))
+    result = run("classify", path, "--place", "Wigan")
+    assert result.exit_code == 3, result.output
+    assert "too large to read in memory" in result.output
+
+
+def test_parquet_streamed_in_parts_that_fit_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same file streamed in parts small enough to fit: read (the guard is per part)."""
+    path = expanding_parquet(tmp_path / "big.parquet", 200_000)
+    monkeypatch.setenv(guard.MEMORY_LIMIT_ENV, "100M")
+    parts = list(iter_tables(path, chunk_rows=50_000))
+    assert [len(p.frame) for p in parts] == [50_000] * 4
+    assert parts[3].frame.iloc[-1].tolist() == ["Acme Ltd", "12.50", "01/04/2024"]
+
+
+def test_parquet_text_that_is_not_utf8_reads_as_the_csv_reader_reads_it(tmp_path: Path) -> None:
+    """A Parquet text column holding bytes that are not UTF-8 (Caf\\xe9): read as the CSV
+    reader reads such bytes, as Windows-1252 ('Café Ltd'), not an ArrowException traceback."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = pa.array([b"Caf\xe9 Ltd", b"Acme", None], pa.binary())
+    bad_text = pa.Array.from_buffers(pa.string(), 3, raw.buffers(), null_count=1)
+    path = tmp_path / "latin1.parquet"
+    pq.write_table(pa.table({"Supplier": bad_text, "Amount": ["1.00", "2.00", "3.00"]}), path)
+    for tables in (read_tables(path), list(iter_tables(path))):
+        assert tables[0].frame.iloc[:, 0].tolist() == ["Café Ltd", "Acme", ""]

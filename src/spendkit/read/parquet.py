@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from spendkit.errors import InputFileError
+from spendkit.read.guard import check_need, parquet_need
 from spendkit.read.table import MAX_COLUMNS, RawTable, finish, rechunk, too_wide
 
 if TYPE_CHECKING:
@@ -39,13 +40,17 @@ def _damaged_parquet(source: str, exc: BaseException) -> InputFileError:
 
 
 def parquet_parts(pf: Any, source: str, chunk_rows: int | None) -> Iterator[RawTable]:
-    """A Parquet file's parts of ``chunk_rows`` records (all in one, None), read by record batch."""
+    """A Parquet file's parts of ``chunk_rows`` records (all in one, None), read by record batch.
+    Each part must fit in memory as text (guard.parquet_need, from the footer): a small file
+    of millions of repeated values is refused before it is expanded."""
     import numpy as np
     import pyarrow as pa
 
     header = [str(n) for n in pf.schema_arrow.names]
     if len(header) > MAX_COLUMNS:
         raise InputFileError(*too_wide(source, 1, len(header)))
+    check_need(source, parquet_need(pf.metadata, chunk_rows),
+               "is" if chunk_rows is None else f"a part of {chunk_rows:,} records is")
 
     def batches() -> Iterator[Any]:
         if chunk_rows is None:
@@ -102,6 +107,10 @@ def _parquet_text(col: Any) -> Any:
     if pa.types.is_null(t) or pa.types.is_string(t) or pa.types.is_large_string(t) \
             or pa.types.is_string_view(t):
         text = col.cast(pa.string())
+        try:
+            text.validate(full=True)  # a writer may store bytes that are not UTF-8 as text
+        except pa.ArrowInvalid:
+            text = _decoded(col)
     elif pa.types.is_floating(t):
         text = _parquet_floats(col)
     elif pa.types.is_timestamp(t):
@@ -113,16 +122,29 @@ def _parquet_text(col: Any) -> Any:
     elif (pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_boolean(t)
           or pa.types.is_date32(t)):
         text = col.cast(pa.string())
-    else:
+    elif pa.types.is_binary(t) or pa.types.is_large_binary(t):
         try:
-            if not (pa.types.is_binary(t) or pa.types.is_large_binary(t)):
-                raise pa.ArrowInvalid("not text")
             text = col.cast(pa.string())  # binary holding UTF-8
         except pa.ArrowInvalid:
-            text = pa.array([None if v is None else
-                             v.decode("utf-8", errors="spendkit-cp1252") if isinstance(v, bytes)
-                             else str(v) for v in col.to_pylist()], pa.string())
+            text = _decoded(col)
+    else:
+        text = pa.array([None if v is None else str(v) for v in col.to_pylist()], pa.string())
     return pc.fill_null(text, "")
+
+
+def _decoded(col: Any) -> Any:
+    """Bytes that are not all UTF-8 as text, as the CSV reader reads them: UTF-8 where they
+    are, a byte that is not as Windows-1252 (decided once per distinct value)."""
+    import pyarrow as pa
+
+    from spendkit.read import csvfile  # noqa: F401  (registers the "spendkit-cp1252" handler)
+
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    codes = col.view(pa.binary()) if pa.types.is_string(col.type) else col.cast(pa.binary())
+    codes = codes.dictionary_encode()
+    values = [v.decode("utf-8", errors="spendkit-cp1252") for v in codes.dictionary.to_pylist()]
+    return pa.array(values, pa.string()).take(codes.indices)
 
 
 def _parquet_floats(col: Any) -> Any:
