@@ -356,3 +356,65 @@ def test_parquet_text_that_is_not_utf8_reads_as_the_csv_reader_reads_it(tmp_path
     pq.write_table(pa.table({"Supplier": bad_text, "Amount": ["1.00", "2.00", "3.00"]}), path)
     for tables in (read_tables(path), list(iter_tables(path))):
         assert tables[0].frame.iloc[:, 0].tolist() == ["Café Ltd", "Acme", ""]
+
+
+# ---------------------------------------------------------------- family 7: notes, never silence
+
+def test_supplier_rows_that_disagree_are_noted_and_resolved_by_evidence(tmp_path: Path) -> None:
+    """Two supplier-file rows for one payee ('Acme Ltd' / 'ACME LIMITED') with different
+    postcodes: the conflict is in the supplier file's notes (how many payees, which facts,
+    the rows), and a name match uses the row with more facts filled in (here the second,
+    which also gives staff), not silently the first."""
+    from spendkit.reference.suppliers import join_suppliers, load_suppliers
+
+    path = tmp_path / "suppliers.csv"
+    path.write_text("Supplier Name,Postcode,Employees\nAcme Ltd,WN1 1YN,\nACME LIMITED,M1 1AA,12\n"
+                    "Beta Ltd,BL1 1AA,\nBeta Limited,bl1 1aa,\n")
+    suppliers = load_suppliers(path)
+    assert any("1 payee(s) have rows that disagree (postcode), e.g. 'ACME' on rows 2, 3" in n
+               for n in suppliers.info["notes"]), suppliers.info["notes"]
+    import pandas as pd
+
+    joined = join_suppliers(pd.DataFrame({"supplier_id": ["", ""], "payee_key": ["ACME", "BETA"]}),
+                            suppliers)
+    assert joined["supplier_row"].tolist() == [1, 2]  # Acme: the row with staff; Beta: agree, first
+
+
+def test_register_damaged_last_row_is_counted_in_the_run_notes(tmp_path: Path) -> None:
+    """A register (FCA mutuals) whose last row is cut short (and written in Windows-1252):
+    the row is skipped, and the run's notes say so ('1 line(s) ... skipped'), on the report's
+    notes; the rows before it are read."""
+    from spendkit.reference.registries.mutuals import read_mutuals
+
+    register = tmp_path / "SocietyList.csv"
+    register.write_bytes(b"Society Number,Society Suffix,Society Name,Society Address,Society Status\n"
+                         b'12345,R,Caf\xe9 Co-operative Limited,"1 Wallgate, Wigan, WN1 1YN",Registered\n'
+                         b'23456,R,Cut Short Limi')
+    frame = read_mutuals(register)
+    assert frame["name"].tolist() == ["Café Co-operative Limited"]
+    assert frame.attrs["notes"] == [f"{register}: 1 line(s) without the header's 5 columns skipped"]
+    config = tmp_path / "spendkit.toml"
+    config.write_text(f'[registries]\nmutuals = ["{register.name}"]\n')
+    result = run("report", simple_ledger(tmp_path), "--place", "Wigan", "--config", config)
+    assert result.exit_code == 0, result.output
+    assert "1 line(s) without the header's 5 columns skipped" in result.stderr
+
+
+@pytest.mark.parametrize("cut", ["csv", "zip"])
+def test_truncated_postcode_directory_exits_7(cut: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ONSPD file given with --postcodes that is cut short (a CSV ending mid-row, a zip
+    missing its end): 'the postcode directory is damaged or cut short', exit 7, no traceback."""
+    monkeypatch.setenv("SPENDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    body = "pcds,laua,oseast1m,osnrth1m\n" + '"WN1 1YN",E08000010,357000,405000\n' * 2000
+    if cut == "csv":
+        onspd = tmp_path / "ONSPD_UK.csv"
+        onspd.write_text(body + '"WN1 2')
+    else:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("Data/ONSPD_UK.csv", body)
+        onspd = tmp_path / "ONSPD.zip"
+        onspd.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    result = run("classify", simple_ledger(tmp_path), "--place", "Wigan", "--postcodes", onspd)
+    assert result.exit_code == 7, result.output
+    assert "the postcode directory is damaged or cut short" in result.output

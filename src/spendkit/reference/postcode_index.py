@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from spendkit.errors import ReferenceDataError
-from spendkit.read.guard import check_path
+from spendkit.read.guard import ZIP_ERRORS, check_path
 
 INDEX_FORMAT = 1
 ADJACENCY_FORMAT = 1
@@ -280,8 +280,14 @@ def _frame_from_package() -> pd.DataFrame:
                          "east": df["oseast1m"], "north": df["osnrth1m"]})
 
 
+def _cut_short(path: Path, why: str) -> ReferenceDataError:
+    return ReferenceDataError(f"{path}: the postcode directory is damaged or cut short ({why}).",
+                              hint="Download it again (ONSPD or NSPL, the CSV or the zip as published).")
+
+
 def _frame_from_file(path: Path) -> pd.DataFrame:
     """Read an ONSPD/NSPL CSV (or the zip as downloaded), mapping its columns by name."""
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     try:
@@ -295,6 +301,8 @@ def _frame_from_file(path: Path) -> pd.DataFrame:
                 data = z.read(main)
         else:
             data = path.read_bytes()
+            if data[:4] == b"PK\x03\x04":  # a zip without its directory: cut short
+                raise _cut_short(path, "the zip's directory is missing")
         header = data[:4096].split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip().split(",")
         header = [h.strip().strip('"') for h in header]
         chosen = {}
@@ -312,13 +320,13 @@ def _frame_from_file(path: Path) -> pd.DataFrame:
                 + ", ".join(header[:30]))
         import io
 
-        import pyarrow as pa
-
         cols = list(chosen.values())
         table = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
             include_columns=cols, column_types=dict.fromkeys(cols, pa.string())))
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise ReferenceDataError(f"{path}: cannot read the postcode directory ({exc}).") from None
+    except pa.ArrowInvalid as exc:  # a row cut short: a download that did not finish
+        raise _cut_short(path, str(exc).splitlines()[0]) from None
+    except ZIP_ERRORS as exc:
+        raise _cut_short(path, str(exc) or type(exc).__name__) from None
     frame = table.to_pandas()
     frame = frame.rename(columns={v: k for k, v in chosen.items()})
     for role in ("east", "north"):
