@@ -175,6 +175,7 @@ class Ranking:
     duplicates: pd.DataFrame | None = None
     method: dict[str, Any] = field(default_factory=dict)
     keep_duplicates: bool = False
+    reading_notes: list[str] = field(default_factory=list)  # the run's (Result.notes)
 
     def __post_init__(self) -> None:
         self.all_suppliers = top(suppliers(self.rows), None)
@@ -187,7 +188,8 @@ class Ranking:
 
     def notes(self) -> list[str]:
         dups = self.duplicates if self.duplicates is not None else self.rows.iloc[:0]
-        return period_notes(dups, self.period, self.keep_duplicates) if self.period else []
+        period = period_notes(dups, self.period, self.keep_duplicates) if self.period else []
+        return [*self.reading_notes, *period]
 
     def long(self) -> pd.DataFrame:
         """Every ranking in one tidy table (the CSV and Parquet layout)."""
@@ -222,7 +224,7 @@ def rank_result(result: Result, *, top: int = 20, keep_duplicates: bool = False,
         "place": summary["place"]["local_basis"],
         "postcode_directory": summary["postcode_directory"],
     }
-    return Ranking(rows, top, info, dups, method, keep_duplicates)
+    return Ranking(rows, top, info, dups, method, keep_duplicates, list(result.notes))
 
 
 def check_top(top: int) -> None:

@@ -140,7 +140,7 @@ class Report:
         }
 
     def notes(self) -> list[str]:
-        out = period_notes(self.duplicates, self.period, self.keep_duplicates)
+        out = [*self.result.notes, *period_notes(self.duplicates, self.period, self.keep_duplicates)]
         out += unknown_notes(self.class_totals())
         return [*out, self.lm3["label"]] if self.lm3 else out
 

@@ -25,7 +25,7 @@ class Result:
     directory: str
     settings: Settings = field(default_factory=Settings)
     suppliers: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what reading the reference data found (registers)
 
     def summary(self) -> dict[str, Any]:
         return summarise(self)

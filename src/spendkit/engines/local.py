@@ -25,9 +25,11 @@ def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) ->
     loaded = load_ledgers([Path(p) for p in ledgers], settings)
     rows = concat_frames([ledger.rows for ledger in loaded])
     rejected = concat_frames([ledger.rejected for ledger in loaded])
-    rows = classify_rows(rows, prepared, settings, load_registries_for(settings))
+    registry = load_registries_for(settings)
+    rows = classify_rows(rows, prepared, settings, registry)
     supplier_file = prepared.supplier_file
     return Result(rows=rows, rejected=rejected, inputs=[ledger.info for ledger in loaded],
                   place=prepared.place, districts=prepared.districts,
                   directory=prepared.index.source, settings=settings,
-                  suppliers=supplier_file.info if supplier_file else None)
+                  suppliers=supplier_file.info if supplier_file else None,
+                  notes=list(registry.attrs.get("notes", [])) if registry is not None else [])

@@ -49,12 +49,46 @@ def load_suppliers(path: Path) -> SupplierFile:
     for role in ("company_number", "charity_number", *FACT_ROLES):
         out[role] = normalise.clean_text(frame[col(role)]) if col(role) else ""
     out["source_row"] = table.row_numbers
-    notes = list(cmap.notes)
+    notes = [*table.notes, *cmap.notes]
+    if table.blank_rows:
+        notes.append(f"{table.blank_rows:,} blank row(s) skipped")
     info = {"file": table.source, "rows": len(out), "columns": dict(cmap.roles), "notes": notes}
     dup_ids = out["supplier_id"].ne("") & out["supplier_id"].duplicated()
     if dup_ids.any():
         notes.append(f"{int(dup_ids.sum())} repeated supplier id(s): the first row of each is used")
+    notes += conflict_notes(out)
     return SupplierFile(out, info)
+
+
+# What a row says of its payee: the more of these it fills, the more evidence it holds.
+EVIDENCE = ("postcode_raw", "company_number", "charity_number", *FACT_ROLES)
+
+
+def conflict_notes(frame: pd.DataFrame) -> list[str]:
+    """A note for rows of one payee (the same name key: 'Acme Ltd' and 'ACME LIMITED') that
+    disagree on a fact both fill in (a postcode, a size...): a name match uses the row with the
+    most evidence (the first of equals; ``join_suppliers``), and the note says so."""
+    keyed = frame[frame["payee_key"].ne("") & frame["payee_key"].duplicated(keep=False)]
+    if keyed.empty:
+        return []
+    fields: list[str] = []
+    payees: set[str] = set()
+    for column in EVIDENCE:
+        value = keyed[column].astype("str").str.upper().str.replace(r"\s+", "", regex=True)
+        given = value.ne("")
+        distinct = value[given].groupby(keyed.loc[given, "payee_key"]).nunique()
+        clash = distinct.index[distinct > 1]
+        if len(clash):
+            fields.append(column.removesuffix("_raw").replace("_", " "))
+            payees.update(clash)
+    if not payees:
+        return []
+    first = sorted(payees)[0]
+    rows = keyed.loc[keyed["payee_key"] == first, "source_row"].tolist()
+    return [f"{len(payees):,} payee(s) have rows that disagree ({', '.join(fields)}), e.g. "
+            f"'{first}' on rows {', '.join(map(str, rows))}: a match on the name uses the row "
+            "with the most facts filled in (the first of equals); give each row a supplier id "
+            "to match them apart"]
 
 
 def join_suppliers(rows: pd.DataFrame, suppliers: SupplierFile) -> pd.DataFrame:
@@ -73,7 +107,9 @@ def join_suppliers(rows: pd.DataFrame, suppliers: SupplierFile) -> pd.DataFrame:
         found = hit.notna() & (sub["supplier_id"] != "")
         position[found] = hit[found].astype("int64")
         how[found] = "supplier id"
-    keys = sf["payee_key"]
+    # By name: of the rows with one name key, the one with the most evidence (the first of equals).
+    evidence = sf[list(EVIDENCE)].ne("").sum(axis=1)
+    keys = sf["payee_key"].loc[evidence.sort_values(ascending=False, kind="stable").index]
     by_name = pd.Series(keys.index, index=keys)[(keys != "").to_numpy()]
     by_name = by_name[~by_name.index.duplicated()]
     todo = position < 0

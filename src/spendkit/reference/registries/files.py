@@ -172,18 +172,16 @@ def _parse_register(data: bytes, source: str, registry: str, fields: Sequence[Fi
 
 def _read_body(data: bytes, source: str, registry: str, names: list[str], wanted: list[str],
                delimiter: str) -> tuple[Any, int]:
-    """The table read from ``data`` (UTF-8, or re-read as cp1252), and how many rows were skipped;
-    if some were, tried again with quotes as text, and the better reading kept."""
+    """The table read from ``data`` (bytes that are not UTF-8 read as Windows-1252), and how many
+    rows were skipped; if some were, tried again with quotes as text, and the better reading kept."""
     import pyarrow as pa
 
+    if not _utf8(data):
+        # Bytes that are not UTF-8 (a Windows-1252 name) stop pyarrow, and stop it handing a
+        # damaged row to the skipper: they are read as the CSV reader reads them.
+        data = data.decode("utf-8", errors="spendkit-cp1252").encode("utf-8")
     try:
-        try:
-            table, bad = _arrow_csv(data, names, wanted, delimiter, quoted=True)
-        except pa.ArrowInvalid as exc:
-            if "UTF8" not in str(exc) and "utf8" not in str(exc).lower():
-                raise
-            data = data.decode("cp1252", errors="replace").encode("utf-8")
-            table, bad = _arrow_csv(data, names, wanted, delimiter, quoted=True)
+        table, bad = _arrow_csv(data, names, wanted, delimiter, quoted=True)
         if bad:  # a tab-separated export with stray quotes: read it again, quotes as text
             table2, bad2 = _arrow_csv(data, names, wanted, delimiter, quoted=False)
             if bad2 < bad:
@@ -192,6 +190,15 @@ def _read_body(data: bytes, source: str, registry: str, names: list[str], wanted
         raise InputFileError(f"{source}: cannot be read as the {describe(registry)} ({exc}).",
                              hint="Download the file again; do not open and re-save it in Excel.") from None
     return table, bad
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 throughout."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _arrow_csv(body: bytes, names: list[str], wanted: list[str], delimiter: str, *,
