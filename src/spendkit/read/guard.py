@@ -189,21 +189,24 @@ def human_size(n: float) -> str:
 # '=', '$' signs, leading zeros, a range's far corner.
 _XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 # A reference far from A1 (column AA+ at row 10,000+, column AAA+, or row 1,000,000+,
-# counting leading zeros as digits): worth measuring the part; an ordinary ledger's parts
-# cost one quick search. The reference is a cell's or a row's r="..." or a ref="..." (the
-# dimension, a merged range), its value up to the far corner of a range.
-_FAR_REF = (r'(?i)\br(?:ef)?\s*=\s*["\'][$0-9a-z:]*?'
-            r"(?:[a-z]{3}\$?[0-9]|[a-z]{2}\$?[0-9]{5}|[a-z]?\$?[0-9]{7})")
+# counting leading zeros as digits), or a row or cell written without a reference (each then
+# follows the one before it, so only counting them measures the sheet): worth measuring the
+# part. An ordinary ledger's parts cost one quick search. A reference is a cell's or a row's
+# r="..." or a ref="..." (the dimension, a merged range), up to the far corner of a range.
+_FAR_REF = (r'(?i:\br(?:ef)?\s*=\s*["\'][$0-9a-z:]*?'
+            r"(?:[a-z]{3}\$?[0-9]|[a-z]{2}\$?[0-9]{5}|[a-z]?\$?[0-9]{7}))")
+# A row's or cell's tag (with or without a namespace prefix) whose attributes have no r.
+_ATTRIBUTE_NOT_R = r"""\s+(?:[\w.-]+:)?(?:[\w.-]{2,}|[^\sr=>/])\s*=\s*(?:"[^"]*"|'[^']*')"""
+_LOOSE_ROW = rf"<(?:\w+:)?row(?:{_ATTRIBUTE_NOT_R})*\s*/?>"
+_LOOSE_CELL = rf"<(?:\w+:)?c(?:{_ATTRIBUTE_NOT_R})*\s*/?>"
+_SUSPECT = f"{_FAR_REF}|{_LOOSE_ROW}|{_LOOSE_CELL}"
 # Each reference (or range corner): letters (none for a row's r) and digits.
 _REF = re.compile(rb'(?i)\br(?:ef)?\s*=\s*["\']([$0-9a-z: ]{1,64})["\']')
 _CORNER = re.compile(rb"(?i)\$?([a-z]{0,4})\$?([0-9]{1,12})")
-# Rows and cells (their tags, with or without a namespace prefix), and those with a reference.
-_ROWS = r"<(?:\w+:)?row[\s>/]"
-_ROWS_WITH_REF = r"<(?:\w+:)?row\s[^>]*?\br\s*="
-_CELLS = r"<(?:\w+:)?c[\s>/]"
-_CELLS_WITH_REF = r"<(?:\w+:)?c\s[^>]*?\br\s*="
-_ROW_TAG = re.compile(_ROWS.encode())
-_CELL_TAG = re.compile(_CELLS.encode())
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_LOOSE = re.compile(f"{_LOOSE_ROW}|{_LOOSE_CELL}".encode())
+_LOOSE_ROWS = re.compile(_LOOSE_ROW.encode())
 
 
 def check_workbook(data: bytes, source: str) -> None:
@@ -244,21 +247,17 @@ def _check_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) 
     farthest cell is the farthest reference, or, where rows or cells are written without one
     (each then follows the one before it), that plus the rows without one and the most cells
     in a row."""
-    far = loose = False
-    for chunk in _chunks(archive, info):
-        far = far or has_far_ref(chunk)
-        loose = loose or _count(chunk, _CELLS) > _count(chunk, _CELLS_WITH_REF) \
-            or _count(chunk, _ROWS) > _count(chunk, _ROWS_WITH_REF)
-    if not (far or loose):
+    if not any(map(worth_measuring, _chunks(archive, info))):
         return
     rows = cols = loose_rows = widest = 0
+    loose = any(_LOOSE.search(chunk) for chunk in _chunks(archive, info))
     for chunk in _chunks(archive, info):
         for value in set(_REF.findall(chunk)):
             for letters, digits in _CORNER.findall(value):
                 rows = max(rows, int(digits))
                 cols = max(cols, column_number(letters))
         if loose:
-            loose_rows += _count(chunk, _ROWS) - _count(chunk, _ROWS_WITH_REF)
+            loose_rows += len(_LOOSE_ROWS.findall(chunk))
             widest = max(widest, *(len(_CELL_TAG.findall(row)) for row in _ROW_TAG.split(chunk)))
     rows, cols = rows + loose_rows, cols + widest
     cells = rows * max(cols, 1)
@@ -273,9 +272,9 @@ def _check_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) 
                  "the table, or save the sheet as CSV.")
 
 
-def has_far_ref(chunk: bytes) -> bool:
-    """Whether ``_FAR_REF`` occurs in ``chunk``."""
-    return _count(chunk, _FAR_REF) > 0
+def worth_measuring(chunk: bytes) -> bool:
+    """Whether ``_SUSPECT`` (a far reference, or a row or cell without one) occurs in ``chunk``."""
+    return _count(chunk, _SUSPECT) > 0
 
 
 def _count(chunk: bytes, pattern: str) -> int:
