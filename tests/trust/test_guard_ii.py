@@ -418,3 +418,26 @@ def test_truncated_postcode_directory_exits_7(cut: str, tmp_path: Path, monkeypa
     result = run("classify", simple_ledger(tmp_path), "--place", "Wigan", "--postcodes", onspd)
     assert result.exit_code == 7, result.output
     assert "the postcode directory is damaged or cut short" in result.output
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_special_file_as_settings_or_a_side_file_is_refused(kind: str, tmp_path: Path) -> None:
+    """A pipe, device, socket or folder given as the settings file (exit 5), a re-spend
+    file or a league's published shares (exit 3): refused before it is opened."""
+    path = special_files(tmp_path)[kind]
+    (tmp_path / "in").mkdir()
+    ledger = simple_ledger(tmp_path / "in")
+    result = run("classify", ledger, "--place", "Wigan", "--config", path)
+    assert result.exit_code == 5, result.output
+    assert "is not a file" in result.output
+    result = run("report", ledger, "--place", "Wigan", "--respend", path)
+    assert result.exit_code == 3, result.output
+    assert f"is a {kind}, not a re-spend file" in result.output
+    shares = path.with_name(path.name + ".csv")
+    if kind != "device":
+        path.rename(shares)
+    else:
+        shares = path
+    result = run("league", shares)
+    assert result.exit_code == 3, result.output
+    assert f"is a {kind}" in result.output
