@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from spendkit.distinct import as_text
+
 if TYPE_CHECKING:
     from spendkit.aggregate.result import Result
 
@@ -22,8 +24,13 @@ INFO_PREFIX = "spendkit: "
 
 
 def supplier_list(result: Result) -> pd.DataFrame:
-    """Payees merged by name key ("ACME LTD", "Acme Limited." are one), biggest spend first."""
-    rows = result.rows
+    """Payees merged by name key ("ACME LTD", "Acme Limited." are one), biggest spend first.
+
+    The per-payee figures come from several group-bys, joined by the name key; the key is
+    grouped as text, not as the rows' Categorical: pandas gives a group-by of no rows (no payee
+    has a supplier id) int8 category codes whatever the number of categories, and joining that
+    to a key of more than 127 payees fails ("Buffer dtype mismatch")."""
+    rows = result.rows.assign(payee_key=as_text(result.rows["payee_key"]))
     g = rows.groupby("payee_key", sort=False)
     first = g.first()
     spelling = rows.groupby(["payee_key", "payee"], sort=False).size().reset_index(name="n")
