@@ -50,7 +50,7 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("payee", "string"), ("payee_key", "string"), ("amount_pence", "int64"),
     ("payment_date", "timestamp"), ("supplier_id", "string"), ("department", "string"),
     ("expense_type", "string"), ("transaction_id", "string"), ("company_number", "string"),
-    ("charity_number", "string"), ("sme_flag", "string"), ("vcse_flag", "string"),
+    ("charity_number", "string"), ("vat_number", "string"), ("sme_flag", "string"), ("vcse_flag", "string"),
     ("source_file", "string"), ("source_row", "int64"))
 PLACE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     (c, "string") for c in ("postcode", "postcode_source", "district_code", "district_name",

@@ -11,8 +11,9 @@ supplier_id        text ("" when none)
 department         service area / directorate ("" when none)
 expense_type       expense type / category ("" when none)
 transaction_id     text ("" when none)
-company_number     as the ledger gives it ("" when none); so too charity_number,
-sme_flag           and the SME / VCSE flags some councils publish
+company_number     in the register's form ("04869035"; "" when none or not a valid
+                   number: a note counts those); so too charity_number and vat_number
+sme_flag           the SME / VCSE flags some councils publish, as given ("" when none)
 postcode_raw       the ledger's postcode cell, else one found in its address
 source_file        the file (and sheet or zip member) the row came from
 source_row         its row number there, as a spreadsheet shows it
@@ -48,7 +49,7 @@ from spendkit.distinct import (
     per_distinct,
     take_rows,
 )
-from spendkit.normalise import postcodes
+from spendkit.normalise import identifiers, postcodes
 from spendkit.normalise import values as normalise
 from spendkit.normalise.columns import ColumnMap, detect_columns
 from spendkit.read.files import RestartWhole, iter_tables, read_tables
@@ -61,7 +62,7 @@ extract_postcodes = per_distinct(postcodes.extract)
 
 ZERO_TIME = r"[ \t]*0?0:00(:00)?[ \t]*"
 TEXT_ROLES = ("supplier_id", "department", "expense_type", "transaction_id", "company_number",
-              "charity_number", "sme_flag", "vcse_flag")
+              "charity_number", "vat_number", "sme_flag", "vcse_flag")
 _TOTAL = r"[ \t]*(?:GRAND[ \t]+|SUB[ \t-]?)?TOTALS?[ \t]*:?[ \t]*"  # matched upper-cased; RE2-safe
 
 
@@ -230,7 +231,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
         parsing = pool.submit(parse_amounts, frame[amount_col], amount_col)
         dating = pool.submit(_payment_dates, frame[date_col], date_col, settings) if date_col else None
         payee = categorical(normalise.clean_text, frame[col("payee")])
-        text = {role: _role_text(frame, col(role), role) for role in TEXT_ROLES}
+        text = {role: _role_text(frame, col(role), role, notes) for role in TEXT_ROLES}
         payee_key = categorical(normalise.name_key, payee)
         postcode_raw = _ledger_postcodes(frame, cmap)
         amounts = parsing.result()
@@ -289,11 +290,16 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     return _finish_totals(ledger) if finish else ledger
 
 
-def _role_text(frame: pd.DataFrame, header: str | None, role: str) -> pd.Series | str:
+def _role_text(frame: pd.DataFrame, header: str | None, role: str, notes: list[str]) -> pd.Series | str:
     """A text role's column cleaned: a Categorical, but transaction ids (mostly distinct) as
-    text; "" everywhere when the ledger has no such column."""
+    text, and registration numbers in the register's form (values that are not, noted in
+    ``notes``); "" everywhere when the ledger has no such column."""
     if role == "transaction_id":
         return clean_text(frame[header]) if header else ""
+    if role in identifiers.PARSERS and header:
+        values, said = identifiers.parse_identifiers(frame[header], role, header)
+        notes += said
+        return values
     return categorical(normalise.clean_text, frame[header]) if header else _constant(frame, "")
 
 
