@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from spendkit.errors import InputFileError
 from spendkit.read.csvbytes import FileBytes, decode_head, has_blank_line_bytes, valid_utf8
+from spendkit.read.headers import preamble_note
 from spendkit.read.table import (
     DELIMITERS,
     HEADER_SEARCH_ROWS,
@@ -25,6 +26,7 @@ from spendkit.read.table import (
     default_scorer,
     find_header,
     finish,
+    numberish,
     too_wide,
     trim,
 )
@@ -124,6 +126,50 @@ def sniff_delimiter(sample: str) -> str:
 
 def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | None = None) -> RawTable:
     scorer = score_header or default_scorer
+    moved = header_last(data, scorer)
+    if moved is None:
+        table = _read_csv(data, source, scorer)
+        if table.header_row > 1:  # say what the rows above the header were
+            head = decode(data[:HEAD_BYTES])[0]
+            with field_limit():
+                above = first_records(head, table.delimiter or ",", limit=table.header_row - 1)
+            note = preamble_note(above, table.header_row)
+            table.notes += [note] if note else []
+        return table
+    # Read with the header first, then numbered as the file shows: data rows from row 1, the
+    # header below them.
+    table = _read_csv(moved, source, scorer)
+    table.row_numbers = table.row_numbers - 1
+    table.header_row = int(table.row_numbers.max(initial=0)) + 1
+    table.notes.append(f"the header is the file's last line (row {table.header_row:,}): the rows "
+                       "above it are read under it")
+    return table
+
+
+def header_last(data: bytes, scorer: HeaderScorer) -> bytes | None:
+    """A file whose header is its last line (a sheet sorted with its header, say), with that line
+    moved to the top; None when a header is found in the first lines, or the last is none."""
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    body = data[len(bom):].rstrip(b"\r\n")
+    cut = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
+    if cut == 0 or b"\x00" in body[:4096]:  # one line, or UTF-16: not this shape
+        return None
+    head = decode_head(body[:min(cut, HEAD_BYTES)], whole=cut <= HEAD_BYTES)
+    delimiter = sniff_delimiter(head[:65536])
+    with field_limit():
+        try:
+            if any(scorer(trim(r)) > 0 for r in first_records(head, delimiter, limit=HEADER_SEARCH_ROWS)):
+                return None
+            last = next(csv.reader([decode(body[cut:])[0]], delimiter=delimiter), [])
+        except csv.Error:
+            return None
+    last = trim([clean_header(c) for c in last])
+    if scorer(last) <= 0 or any(numberish(c) for c in last if c):  # a totals line is no header
+        return None
+    return bom + body[cut:] + b"\n" + body[:cut]
+
+
+def _read_csv(data: bytes, source: str, scorer: HeaderScorer) -> RawTable:
     tried_arrow = False
     utf8 = _utf8_start(data)
     if utf8 is not None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from spendkit.errors import InputFileError
 from spendkit.read import csvfile, csvstream, parquet, spreadsheet
@@ -113,6 +115,8 @@ def _read_bytes(data: bytes, source: str, *, sheet: str | None,
                                  "or encrypted.",
                                  hint="Save it again from Excel as .xlsx without a password.")
         return [spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header, legacy=True)]
+    if kind == "json":
+        raise not_a_table_json(data, source)
     if kind == "zip":
         if nested:
             raise InputFileError(f"{source}: is itself a zip; a zip inside a zip is not read.",
@@ -132,7 +136,7 @@ def _read_bytes(data: bytes, source: str, *, sheet: str | None,
 
 
 def sniff_format(data: bytes) -> str:
-    """'xlsx', 'xls', 'zip', 'parquet', 'csv', 'binary' or 'empty', decided by content."""
+    """'xlsx', 'xls', 'zip', 'parquet', 'json', 'csv', 'binary' or 'empty', decided by content."""
     # A BOM alone is still an empty file. (The start decides for any real file, without
     # copying it whole to strip it.)
     if not data[:65539].removeprefix(b"\xef\xbb\xbf").strip() \
@@ -159,7 +163,35 @@ def sniff_format(data: bytes) -> str:
     controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13, 0))
     if controls > len(head) // 20:
         return "binary"
-    return "csv"
+    return "json" if _json_start(head) is not None else "csv"
+
+
+def _json_start(head: bytes) -> Any:
+    """The first JSON value of a file that starts with one (a JSON document's first line, or a
+    JSON-lines file's first record), else None."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text.startswith((b"{", b"[")):
+        return None
+    for candidate in (text.split(b"\n", 1)[0], text):  # a JSON-lines record, or a small document
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def not_a_table_json(data: bytes, source: str) -> InputFileError:
+    """A JSON file refused, saying what it holds: procurement notices (OCDS), or JSON."""
+    first = _json_start(data[:65536])
+    record = first[0] if isinstance(first, list) and first else first
+    keys = set(record) if isinstance(record, dict) else set()
+    ocds = keys & {"ocid", "releases", "records", "tender", "awards"}
+    what = ("procurement notices in OCDS (Open Contracting) JSON, as Contracts Finder and Find a "
+            "Tender publish them" if ocds else "JSON")
+    return InputFileError(
+        f"{source}: this file is {what}, not a payment ledger; nothing was counted.",
+        hint="spendkit reads payment ledgers: a table (CSV, XLSX/XLS or Parquet) with a payee and an "
+             "amount on each row" + (". Award notices say who won a contract, not what was paid." if ocds else "."))
 
 
 def _read_zip(data: bytes, source: str, *, sheet: str | None,

@@ -198,3 +198,24 @@ def header_score(row: Sequence[str]) -> float:
         return 0.0
     numeric = sum(1 for c in cells if re.fullmatch(r"[\s£$€()\-+.,\d]+", c))
     return len(roles) + 0.01 * len(cells) - numeric
+
+
+_SQL = re.compile(r"(?i)^\W*(?:sql\b|select\b|from\b|where\b|and\b|or\b|inner join\b|left join\b|join\b"
+                  r"|order by\b|group by\b|query\b|columns\b)")
+_PARAMETER = re.compile(r"(?i)^[^:]{1,40}:\W*\S|\b(?:parameters?|criteria|run (?:date|by)|report date)\b")
+_PIVOT = re.compile(r"(?i)^(?:sum|count|average) of\b|row labels|grand total")
+
+
+def preamble_note(rows: Sequence[Sequence[str]], header_row: int) -> str | None:
+    """What the rows above a header are, in a note: SQL text (a query pasted above its result),
+    report parameters, a pivot table's title, or a title; None when they are all blank."""
+    lines = [" ".join(c.strip() for c in r if c and c.strip()) for r in rows]
+    text = [t for t in lines if t]
+    if not text:
+        return None
+    kinds = (("SQL text", _SQL), ("a pivot table's title", _PIVOT), ("report parameters", _PARAMETER))
+    kind = next((k for k, pattern in kinds if sum(bool(pattern.search(t)) for t in text) * 2 >= len(text)),
+                "a title")
+    excerpt = text[0] if len(text[0]) <= 60 else text[0][:57] + "..."
+    return (f"{len(rows):,} row(s) above the header (row {header_row:,}) are not data but {kind}: "
+            f"'{excerpt}'")
