@@ -165,6 +165,7 @@ def _payee_from_values(frame: pd.DataFrame, cmap: ColumnMap, taken: set[str]) ->
 
 
 REGISTRATION_WORDS = {"reg", "registration", "registered", "regno", "crn"}
+PUBLISHERS = 3  # a column read as the publisher with more distinct names than this may be the payee
 NAME_BONUS = 0.25  # a header with the word "name" counts for this much share of named values
 
 
@@ -172,8 +173,8 @@ def _roles_from_values(frame: pd.DataFrame, cmap: ColumnMap, kind: str) -> None:
     """Roles the headers left unfilled, found by the columns' values (``normalise.content``):
     the payee, the amount and the date, and a registration number's kind. Only columns no role
     has claimed, whose header has none of the role's excluded words, are looked at; the payee
-    may also be a column taken for the publisher (``Entity Name``), when its values are varied
-    names."""
+    may also be a column taken for the publisher (``Entity Name``), when its values are many
+    names, more than a few bodies'."""
     taken = set(cmap.roles.values())
 
     def free(role: str) -> list[str]:
@@ -187,6 +188,8 @@ def _roles_from_values(frame: pd.DataFrame, cmap: ColumnMap, kind: str) -> None:
 
     if "payee" not in cmap.roles:
         publisher = cmap.get("publisher")
+        if publisher and _sample(frame[publisher]).nunique() <= PUBLISHERS:
+            publisher = None  # a publisher column holds one body, or a few
         found = [(ev.share + NAME_BONUS * ("name" in words(h)), -i, h, ev)
                  for i, h in enumerate([*free("payee"), *([publisher] if publisher else [])])
                  if (ev := content.organisation_names(frame[h]))]

@@ -70,7 +70,7 @@ def normalise_vat_numbers(raw: pd.Series) -> pd.Series:
     97)."""
     t = _text(raw).str.upper().str.replace(_SEPARATORS, "", regex=True).str.replace(r"^GB", "", regex=True)
     standard = t.str.fullmatch(r"\d{9}(?:\d{3})?").to_numpy(dtype=bool)
-    valid = t.str.fullmatch(r"(?:GD|HA)\d{3}").to_numpy(dtype=bool)
+    valid = t.str.fullmatch(r"(?:GD|HA)\d{3}").to_numpy(dtype=bool, copy=True)
     if standard.any():
         nine = t[standard].str.slice(0, 9)
         digits = np.frombuffer("".join(nine).encode("ascii"), dtype=np.uint8).reshape(-1, 9) - ord("0")
