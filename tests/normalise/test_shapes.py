@@ -196,3 +196,11 @@ def test_other_json_is_refused_as_json(tmp_path: Path) -> None:
     path.write_text('[{"supplier": "Acme Ltd", "amount": 10}]', encoding="utf-8")
     with pytest.raises(InputFileError, match=r"this file is JSON, not a payment ledger"):
         spendkit.classify(path, place="Wigan")
+
+
+def test_windows_1252_header_on_the_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_bytes("Neville\u00b4s Kitchen,\u00a3500.00,01/04/2024\r\nSupplier Name,Amount,Date\r\n".encode("cp1252"))
+    rows = spendkit.classify(path, place="Wigan").rows
+    assert rows["payee"].astype(str).tolist() == ["Neville\u00b4s Kitchen"]
+    assert rows["amount_pence"].tolist() == [50000]

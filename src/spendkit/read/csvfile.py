@@ -154,7 +154,7 @@ def header_last(data: bytes, scorer: HeaderScorer) -> bytes | None:
     cut = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
     if cut == 0 or b"\x00" in body[:4096]:  # one line, or UTF-16: not this shape
         return None
-    head = decode_head(body[:min(cut, HEAD_BYTES)], whole=cut <= HEAD_BYTES)
+    head = decode(body[:min(cut, HEAD_BYTES)])[0]
     delimiter = sniff_delimiter(head[:65536])
     with field_limit():
         try:
