@@ -149,24 +149,27 @@ def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | Non
 def header_last(data: bytes, scorer: HeaderScorer) -> bytes | None:
     """A file whose header is its last line (a sheet sorted with its header, say), with that line
     moved to the top; None when a header is found in the first lines, or the last is none."""
-    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-    body = data[len(bom):].rstrip(b"\r\n")
-    cut = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
-    if cut == 0 or b"\x00" in body[:4096]:  # one line, or UTF-16: not this shape
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    end = len(data)
+    while end > start and data[end - 1] in b"\r\n":
+        end -= 1
+    near = max(start, end - HEAD_BYTES)  # a line longer than this is no header: nothing is copied
+    cut = max(data.rfind(b"\n", near, end), data.rfind(b"\r", near, end)) + 1
+    if cut <= start or b"\x00" in data[start:start + 4096]:  # one line, or UTF-16: not this shape
         return None
-    head = decode(body[:min(cut, HEAD_BYTES)])[0]
+    head = decode(data[start:min(cut, start + HEAD_BYTES)])[0]
     delimiter = sniff_delimiter(head[:65536])
     with field_limit():
         try:
             if any(scorer(trim(r)) > 0 for r in first_records(head, delimiter, limit=HEADER_SEARCH_ROWS)):
                 return None
-            last = next(csv.reader([decode(body[cut:])[0]], delimiter=delimiter), [])
+            last = next(csv.reader([decode(data[cut:end])[0]], delimiter=delimiter), [])
         except csv.Error:
             return None
     last = trim([clean_header(c) for c in last])
     if scorer(last) <= 0 or any(numberish(c) for c in last if c):  # a totals line is no header
         return None
-    return bom + body[cut:] + b"\n" + body[:cut]
+    return data[:start] + data[cut:end] + b"\n" + data[start:cut]
 
 
 def _read_csv(data: bytes, source: str, scorer: HeaderScorer) -> RawTable:
