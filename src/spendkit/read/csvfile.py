@@ -128,14 +128,7 @@ def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | Non
     scorer = score_header or default_scorer
     moved = header_last(data, scorer)
     if moved is None:
-        table = _read_csv(data, source, scorer)
-        if table.header_row > 1:  # say what the rows above the header were
-            head = decode(data[:HEAD_BYTES])[0]
-            with field_limit():
-                above = first_records(head, table.delimiter or ",", limit=table.header_row - 1)
-            note = preamble_note(above, table.header_row)
-            table.notes += [note] if note else []
-        return table
+        return _read_csv(data, source, scorer)
     # Read with the header first, then numbered as the file shows: data rows from row 1, the
     # header below them.
     table = _read_csv(moved, source, scorer)
@@ -190,8 +183,8 @@ def _read_csv(data: bytes, source: str, scorer: HeaderScorer) -> RawTable:
                 frame, row_numbers, blank = table
                 check_unclosed_quote_at_end(frame, row_numbers, FileBytes(data=data), start, source,
                                              layout.header_row)
-                return finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
-                               encoding=encoding, delimiter=layout.delimiter)
+                return layout.noted(finish(frame, row_numbers, layout.header, layout.header_row, source,
+                                           blank, encoding=encoding, delimiter=layout.delimiter))
     text, encoding = decode(data)
     if "\x00" in text:
         text = text.replace("\x00", "")
@@ -208,8 +201,8 @@ def _read_csv(data: bytes, source: str, scorer: HeaderScorer) -> RawTable:
             raise _not_csv(source, exc) from None
     frame, row_numbers, blank = table
     _check_unclosed_quote(frame, row_numbers, text, source, layout.header_row)
-    return finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
-                   encoding=encoding, delimiter=layout.delimiter)
+    return layout.noted(finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
+                               encoding=encoding, delimiter=layout.delimiter))
 
 
 @dataclass
@@ -222,10 +215,16 @@ class Layout:
     header: list[str]  # without them: trailing empty cells are not headers
     body: int | None  # character offset of the line after the header, if every line up to it is
     # one record (no quote or line break inside a cell)
+    preamble: str | None = None  # what the rows above the header are (read.headers.preamble_note)
 
     @property
     def header_row(self) -> int:
         return self.header_idx + 1
+
+    def noted(self, table: RawTable) -> RawTable:
+        """``table`` with the note on the rows above its header, if any."""
+        table.notes += [self.preamble] if self.preamble else []
+        return table
 
 
 def csv_layout(text: str, source: str, scorer: HeaderScorer) -> Layout:
@@ -242,7 +241,8 @@ def csv_layout(text: str, source: str, scorer: HeaderScorer) -> Layout:
     if len(header) > MAX_COLUMNS:
         raise InputFileError(*too_wide(source, header_idx + 1, len(header)))
     return Layout(delimiter, header_idx, full_header, header,
-                   _offset_after_records(text, header_idx + 1, head_records))
+                  _offset_after_records(text, header_idx + 1, head_records),
+                  preamble_note(head_records[:header_idx], header_idx + 1))
 
 
 def _not_csv(source: str, exc: csv.Error) -> InputFileError:

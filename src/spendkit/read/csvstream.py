@@ -65,8 +65,8 @@ def csv_parts(path: Path, source: str, head: bytes, scorer: HeaderScorer,
             done += len(frame)
             if last:
                 check_unclosed_quote_at_end(frame, numbers, src, start, source, layout.header_row)
-            table = finish(frame, numbers, layout.header, layout.header_row, source, 0,
-                            encoding=encoding, delimiter=layout.delimiter)
+            table = layout.noted(finish(frame, numbers, layout.header, layout.header_row, source, 0,
+                                        encoding=encoding, delimiter=layout.delimiter))
             table.part = part
             names = _same_columns(table, names)
             yield table
