@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from spendkit.errors import InputFileError
@@ -24,13 +24,22 @@ from spendkit.read.guard import (
     check_path,
     unreadable,
 )
-from spendkit.read.table import HEADER_SEARCH_ROWS, HeaderScorer, RawTable, default_scorer, trim
+from spendkit.read.table import (
+    HEADER_SEARCH_ROWS,
+    HeaderScorer,
+    RawTable,
+    default_scorer,
+    split_at_headers,
+    trim,
+)
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
+# The sheets to read: one name, several, or None (every sheet that holds a ledger).
+Sheets = str | Sequence[str] | None
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the OLE2 stream of an encrypted OOXML
 
 
-def read_tables(path: str | Path, *, sheet: str | None = None,
+def read_tables(path: str | Path, *, sheet: Sheets = None,
                 score_header: HeaderScorer | None = None) -> list[RawTable]:
     """Read every table in ``path``: one for a CSV or workbook, one per member of a zip."""
     path = Path(path)
@@ -43,6 +52,29 @@ def read_tables(path: str | Path, *, sheet: str | None = None,
     return _read_bytes(data, str(path), sheet=sheet, score_header=score_header or default_scorer)
 
 
+def distinct_files(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, str]]:
+    """(``paths`` with each file once, in the order first given; for each file given more than
+    once, the note saying so): the one place every command's ledgers are made distinct.
+
+    The same file is the same resolved path (symbolic links and ``..`` followed), not the same
+    content: two files with equal bytes are two publications (a month republished under
+    another name is a choice the user made, and the report's repeated-rows check still finds
+    its rows), and hashing every ledger would read each one twice."""
+    given: dict[Path, list[str]] = {}
+    first: dict[Path, Path] = {}
+    for p in map(Path, paths):
+        key = p.resolve()
+        given.setdefault(key, []).append(str(p))
+        first.setdefault(key, p)
+    notes = {}
+    for key, spellings in given.items():
+        if len(spellings) > 1:
+            also = [s for s in dict.fromkeys(spellings) if s != spellings[0]]
+            notes[first[key]] = (f"{spellings[0]} given {len(spellings)} times"
+                                 + (f" (also as {', '.join(also)})" if also else "") + ": read once")
+    return list(first.values()), notes
+
+
 class RestartWhole(Exception):
     """Raised by ``iter_tables`` when a CSV it was streaming turns out, after some of its parts
     were yielded, to need reading whole (met part-way: a ragged row, a record longer than
@@ -50,7 +82,7 @@ class RestartWhole(Exception):
     parts received and read this file again with ``read_tables``."""
 
 
-def iter_tables(path: str | Path, *, sheet: str | None = None,
+def iter_tables(path: str | Path, *, sheet: Sheets = None,
                 score_header: HeaderScorer | None = None,
                 chunk_rows: int = 1_000_000) -> Iterator[RawTable]:
     """``read_tables``, a part at a time: the tables of ``path``, each as one or more RawTables
@@ -83,10 +115,10 @@ def iter_tables(path: str | Path, *, sheet: str | None = None,
             end = f.read(4)
     except OSError as exc:
         raise unreadable(path, exc) from None
-    if sheet is None and head[:4] == b"PAR1" and end == b"PAR1":
+    if not sheet and head[:4] == b"PAR1" and end == b"PAR1":
         yield from parquet.parquet_parts(parquet.open_parquet(path, source), source, chunk_rows)
         return
-    if sheet is None and size > csvstream.STREAM_MIN_BYTES and sniff_format(head) == "csv":
+    if not sheet and size > csvstream.STREAM_MIN_BYTES and sniff_format(head) == "csv":
         yielded = False
         try:
             for table in csvstream.csv_parts(path, source, head, score_header or default_scorer, chunk_rows):
@@ -100,19 +132,19 @@ def iter_tables(path: str | Path, *, sheet: str | None = None,
 
 
 
-def _read_bytes(data: bytes, source: str, *, sheet: str | None,
+def _read_bytes(data: bytes, source: str, *, sheet: Sheets,
                 score_header: HeaderScorer, nested: bool = False) -> list[RawTable]:
     kind = sniff_format(data)
     if kind == "empty":
         raise InputFileError(f"{source}: the file is empty.", hint="Export the ledger again.")
     if kind == "xlsx":
-        return [spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header)]
+        return spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header)
     if kind == "xls":
         if _ENCRYPTED_PACKAGE in data:
             raise InputFileError(f"{source}: cannot open the workbook: it is password-protected "
                                  "or encrypted.",
                                  hint="Save it again from Excel as .xlsx without a password.")
-        return [spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header, legacy=True)]
+        return spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header, legacy=True)
     if kind == "zip":
         if nested:
             raise InputFileError(f"{source}: is itself a zip; a zip inside a zip is not read.",
@@ -123,12 +155,12 @@ def _read_bytes(data: bytes, source: str, *, sheet: str | None,
             f"{source}: this is not a text or spreadsheet file (it holds binary data).",
             hint="spendkit reads CSV, XLSX/XLS, Parquet, or a zip holding them.",
         )
-    if sheet is not None:
+    if sheet:
         what = "a Parquet" if kind == "parquet" else "a CSV"
         raise InputFileError(f"{source}: --sheet was given but this is {what} file, which has no sheets.")
     if kind == "parquet":
         return [parquet.read_parquet_bytes(data, source)]
-    return [csvfile.read_csv_bytes(data, source, score_header=score_header)]
+    return split_at_headers(csvfile.read_csv_bytes(data, source, score_header=score_header), score_header)
 
 
 def sniff_format(data: bytes) -> str:
@@ -162,7 +194,7 @@ def sniff_format(data: bytes) -> str:
     return "csv"
 
 
-def _read_zip(data: bytes, source: str, *, sheet: str | None,
+def _read_zip(data: bytes, source: str, *, sheet: Sheets,
               score_header: HeaderScorer) -> list[RawTable]:
     def damaged(exc: BaseException) -> InputFileError:
         return InputFileError(f"{source}: the zip file is damaged ({str(exc) or type(exc).__name__}).",

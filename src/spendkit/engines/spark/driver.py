@@ -282,7 +282,7 @@ def _check_settings(settings: Settings) -> None:
         raise ConfigError("registry matching (--companies, --charities, --oscr, --ccni, --mutuals) "
                           "is not available on the Spark engine yet.",
                           hint="Use the local engine for registry matching (docs/spark.md).")
-    if settings.sheet is not None:
+    if settings.sheet:
         raise ConfigError("--sheet is for workbooks; the Spark engine reads CSV files.",
                           hint="Use the local engine for XLSX (docs/spark.md).")
 
