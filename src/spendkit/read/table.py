@@ -122,21 +122,21 @@ def names_ledger_roles(row: Sequence[str]) -> bool:
     return bool(payee and amount and (len(payee | amount) > 1))
 
 
-REHEADER_MIN_SCORE = 2.0  # a row part-way down is a header if it scores this (payee and amount
-# named, no number) and has at least REHEADER_MIN_CELLS cells
-REHEADER_MIN_CELLS = 3
+REHEADER_MIN_SCORE = 2.0  # what a row part-way down must score to be a header (two roles)
+REHEADER_MIN_CELLS = 3  # and the cells it must fill (fewer only if the header has fewer)
 
 
 def split_at_headers(table: RawTable, scorer: HeaderScorer) -> list[RawTable]:
     """A table whose header appears again part-way down, as the tables it holds.
 
-    A row below the header is a header if its cell under the (first) amount column is not a
-    number, it names a payee and an amount, holds no number, has at least three cells and
-    scores at least REHEADER_MIN_SCORE by ``scorer`` (a payment whose description says
-    "Supplier" or "Total" holds its amount or date, which are numbers). The same header again
-    (as in files joined end to end) is dropped and noted; a different one starts a new table
-    there, its rows read under it, with their own row numbers (the header row included in
-    neither table's rows)."""
+    A row below the header is a header if it is the header itself, or if its cell under the
+    (first) amount column is not a number, no cell is a number, it fills at least
+    REHEADER_MIN_CELLS cells, names a payee and an amount, and scores REHEADER_MIN_SCORE by
+    ``scorer`` (so a payment whose description says "Supplier" or "Total" is not one: its
+    amount and date are numbers). The same header again (as in files joined end to end) is
+    dropped and noted; a different one starts a new table there, whose rows are read under
+    it and keep their row numbers (the header row is in neither table's rows).
+    """
     import numpy as np
 
     at = _header_rows(table, scorer)
@@ -186,16 +186,25 @@ def _list_rows(rows: list[int], most: int = 10) -> str:
 
 def _header_rows(table: RawTable, scorer: HeaderScorer) -> list[tuple[int, list[str]]]:
     """(position, cells) of each row of ``table`` that reads as a header (see split_at_headers).
-    Only rows whose amount cell is not a number are looked at, and of those only the ones
-    with a cell naming a payee and one naming an amount (checked once per distinct cell)."""
+
+    Whole columns narrow the rows down first: the amount cell not a number, then no cell a
+    number and three cells filled, then a cell naming a payee and one naming an amount
+    (checked once per distinct cell); only the rows left are scored one by one."""
     import numpy as np
 
     frame = table.frame
     amount = next((j for j, h in enumerate(table.headers) if h and role_rank(h, "amount")), None)
     if amount is None or not len(frame) or amount >= frame.shape[1]:
         return []
-    cells = frame.iloc[:, amount].astype("str")
-    at = np.flatnonzero(~cells.str.fullmatch(NUMBERISH).to_numpy(dtype=bool, na_value=False))
+    at = np.flatnonzero(~_numbers(frame.iloc[:, amount]))
+    if len(at):
+        sub = frame.iloc[at]
+        filled = np.zeros(len(at), dtype=np.int64)
+        number = np.zeros(len(at), dtype=bool)
+        for c in sub.columns:
+            filled += (sub[c].astype("str") != "").to_numpy(dtype=bool)
+            number |= _numbers(sub[c])
+        at = at[~number & (filled >= min(REHEADER_MIN_CELLS, len(table.headers)))]
     if not len(at):
         return []
     sub = frame.iloc[at]
@@ -209,12 +218,21 @@ def _header_rows(table: RawTable, scorer: HeaderScorer) -> list[tuple[int, list[
     out = []
     for i in at[named["payee"] & named["amount"]]:
         row = trim([clean_header(str(v)) for v in frame.iloc[i].tolist()])
-        filled = [c for c in row if c]
-        if row == table.headers or (
-                len(filled) >= REHEADER_MIN_CELLS and not any(numberish(c) for c in filled)
-                and names_ledger_roles(row) and scorer(row) >= REHEADER_MIN_SCORE):
+        if row == table.headers or (names_ledger_roles(row) and scorer(row) >= REHEADER_MIN_SCORE):
             out.append((int(i), row))
     return out
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """Which cells of a column are a number (``numberish``), by Arrow's RE2: ten times as fast
+    as pandas here. (Its \\d and \\s are ASCII: a cell it misses is only looked at more
+    closely.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(column.astype("str").array)
+    return pc.fill_null(pc.match_substring_regex(cells, f"^(?:{NUMBERISH})$"), False).to_numpy(
+        zero_copy_only=False)
 
 
 def unique_names(headers: Sequence[str]) -> list[str]:
