@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from spendkit.errors import InputFileError
@@ -116,3 +117,22 @@ def test_a_file_given_twice_is_one_file(tmp_path: Path) -> None:
     files, notes = distinct_files([a, b, a, again])
     assert files == [a, b]  # same bytes, another file: b is kept
     assert notes == {a: f"{a} given 3 times (also as {again}): read once"}
+
+
+def test_a_supplier_file_reads_its_one_sheet_most_like_a_list(tmp_path: Path) -> None:
+    """every_sheet=False (the supplier file): the sheet whose header names most roles, as
+    before, not the sheets of payments beside it."""
+    path = tmp_path / "suppliers.xlsx"
+    wb = openpyxl.Workbook()
+    spend = wb.active
+    spend.title = "Spend"
+    spend.append(["Supplier", "Amount"])
+    spend.append(["Acme Ltd", 10.5])
+    lst = wb.create_sheet("Suppliers")
+    lst.append(["Supplier Name", "Supplier ID", "Postcode", "Company Number"])
+    lst.append(["Acme Ltd", "S1", "WN1 1YN", "01234567"])
+    wb.save(path)
+    assert [t.sheet for t in read_tables(path)] == ["Spend"]
+    [table] = read_tables(path, every_sheet=False)
+    assert table.sheet == "Suppliers"
+    assert table.notes == ["read sheet 'Suppliers' (of 2 visible)"]

@@ -39,9 +39,11 @@ Sheets = str | Sequence[str] | None
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the OLE2 stream of an encrypted OOXML
 
 
-def read_tables(path: str | Path, *, sheet: Sheets = None,
-                score_header: HeaderScorer | None = None) -> list[RawTable]:
-    """Read every table in ``path``: one for a CSV or workbook, one per member of a zip."""
+def read_tables(path: str | Path, *, sheet: Sheets = None, score_header: HeaderScorer | None = None,
+                every_sheet: bool = True) -> list[RawTable]:
+    """Read every table in ``path``: one for a CSV, one per ledger sheet of a workbook (with
+    ``every_sheet=False``, of its one sheet most like a ledger: a supplier file), one per
+    member of a zip; more where a header appears again part-way down."""
     path = Path(path)
     check_path(path)
     try:
@@ -49,7 +51,8 @@ def read_tables(path: str | Path, *, sheet: Sheets = None,
         data = path.read_bytes()
     except OSError as exc:
         raise unreadable(path, exc) from None
-    return _read_bytes(data, str(path), sheet=sheet, score_header=score_header or default_scorer)
+    return _read_bytes(data, str(path), sheet=sheet, score_header=score_header or default_scorer,
+                       every_sheet=every_sheet)
 
 
 def distinct_files(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, str]]:
@@ -132,24 +135,26 @@ def iter_tables(path: str | Path, *, sheet: Sheets = None,
 
 
 
-def _read_bytes(data: bytes, source: str, *, sheet: Sheets,
-                score_header: HeaderScorer, nested: bool = False) -> list[RawTable]:
+def _read_bytes(data: bytes, source: str, *, sheet: Sheets, score_header: HeaderScorer,
+                every_sheet: bool = True, nested: bool = False) -> list[RawTable]:
     kind = sniff_format(data)
     if kind == "empty":
         raise InputFileError(f"{source}: the file is empty.", hint="Export the ledger again.")
     if kind == "xlsx":
-        return spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header)
+        return spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header,
+                                         every_sheet=every_sheet)
     if kind == "xls":
         if _ENCRYPTED_PACKAGE in data:
             raise InputFileError(f"{source}: cannot open the workbook: it is password-protected "
                                  "or encrypted.",
                                  hint="Save it again from Excel as .xlsx without a password.")
-        return spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header, legacy=True)
+        return spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header,
+                                         legacy=True, every_sheet=every_sheet)
     if kind == "zip":
         if nested:
             raise InputFileError(f"{source}: is itself a zip; a zip inside a zip is not read.",
                                  hint="Unzip the inner zip and give its files instead.")
-        return _read_zip(data, source, sheet=sheet, score_header=score_header)
+        return _read_zip(data, source, sheet=sheet, score_header=score_header, every_sheet=every_sheet)
     if kind == "binary":
         raise InputFileError(
             f"{source}: this is not a text or spreadsheet file (it holds binary data).",
@@ -194,8 +199,8 @@ def sniff_format(data: bytes) -> str:
     return "csv"
 
 
-def _read_zip(data: bytes, source: str, *, sheet: Sheets,
-              score_header: HeaderScorer) -> list[RawTable]:
+def _read_zip(data: bytes, source: str, *, sheet: Sheets, score_header: HeaderScorer,
+              every_sheet: bool) -> list[RawTable]:
     def damaged(exc: BaseException) -> InputFileError:
         return InputFileError(f"{source}: the zip file is damaged ({str(exc) or type(exc).__name__}).",
                               hint="Download or export it again.")
@@ -222,7 +227,8 @@ def _read_zip(data: bytes, source: str, *, sheet: Sheets,
             skipped.append(info.filename)  # a README beside the ledgers, not a ledger
             continue
         tables += _read_bytes(member, f"{source}!{info.filename}",
-                              sheet=sheet, score_header=score_header, nested=True)
+                              sheet=sheet, score_header=score_header, every_sheet=every_sheet,
+                              nested=True)
     if not tables:
         raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file "
                              f"({', '.join(skipped)}: text without a ledger's header).")

@@ -63,9 +63,11 @@ def _gc_paused() -> Iterator[None]:
 
 @_gc_paused()
 def read_workbook(data: bytes, source: str, *, sheet: str | Sequence[str] | None = None,
-                  score_header: HeaderScorer | None = None, legacy: bool = False) -> list[RawTable]:
-    """Read the sheets that hold the ledger (or those named in ``sheet``) with python-calamine:
-    one table per sheet (more where a sheet's header is repeated part-way down: see
+                  score_header: HeaderScorer | None = None, legacy: bool = False,
+                  every_sheet: bool = True) -> list[RawTable]:
+    """Read the sheets that hold the ledger (or those named in ``sheet``; with
+    ``every_sheet=False``, the one sheet most like a ledger) with python-calamine: one table
+    per sheet (more where a sheet's header is repeated part-way down: see
     ``table.split_at_headers``), in the workbook's order."""
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -79,7 +81,7 @@ def read_workbook(data: bytes, source: str, *, sheet: str | Sequence[str] | None
     except (CalamineError, ValueError, OSError) as exc:
         raise _not_opened(exc, source) from None
     named = [sheet] if isinstance(sheet, str) else list(sheet or [])
-    tables, notes = _choose_sheet(book, named, source, scorer)
+    tables, notes = _choose_sheet(book, named, source, scorer, every_sheet)
     tables[0].notes[:0] = notes
     return tables
 
@@ -145,12 +147,12 @@ class _Sheet:
     merged: Merged
 
 
-def _choose_sheet(book: Any, named: list[str], source: str, scorer: HeaderScorer
+def _choose_sheet(book: Any, named: list[str], source: str, scorer: HeaderScorer, every: bool
                   ) -> tuple[list[RawTable], list[str]]:
-    """(the tables read, notes): the sheets ``named``, else every visible sheet whose header
-    names a payee and an amount (a ledger: the others are skipped, and said so), else the one
-    sheet that looks most like a ledger, visible first (hidden sheets are read only when no
-    visible one holds a ledger). Sheets are read one at a time."""
+    """(the tables read, notes): the sheets ``named``, else (if ``every``) every visible sheet
+    whose header names a payee and an amount (a ledger: the others are skipped, and said so),
+    else the one sheet that looks most like a ledger, visible first (hidden sheets are read
+    only when no visible one holds a ledger). Sheets are read one at a time."""
     visible = [s.name for s in book.sheets_metadata if str(s.visible).lower().endswith("visible")
                and "hidden" not in str(s.visible).lower()] or list(book.sheet_names)
     hidden = [n for n in book.sheet_names if n not in visible]
@@ -162,14 +164,11 @@ def _choose_sheet(book: Any, named: list[str], source: str, scorer: HeaderScorer
         names = list(dict.fromkeys(named))
         tables = [t for n in names for t in _sheet_table(_parse_sheet(book, n, source, scorer), source, scorer)]
         return tables, [_read_note(names, len(names))]
-    tables, skipped, best = _ledger_sheets(book, visible, source, scorer)
+    tables, skipped, best = _ledger_sheets(book, visible, source, scorer, every)
     notes = []
-    if tables:
-        if hidden:
-            notes.append(f"hidden sheet(s) not read: {', '.join(repr(h) for h in hidden)}")
-    elif hidden and (best is None or best.score <= 0):
+    if not tables and hidden and (best is None or best.score <= 0):
         # No visible sheet looks like a ledger: the data may be on a hidden one.
-        tables, _, found = _ledger_sheets(book, hidden, source, scorer)
+        tables, _, found = _ledger_sheets(book, hidden, source, scorer, every)
         if not tables and found is not None and found.score > 0:
             tables = _sheet_table(found, source, scorer)
         if tables:
@@ -183,7 +182,10 @@ def _choose_sheet(book: Any, named: list[str], source: str, scorer: HeaderScorer
         tables = _sheet_table(best, source, scorer)
         skipped = [(n, why) for n, why in skipped if n != best.name]
     read = list(dict.fromkeys(str(t.sheet) for t in tables))
-    notes[:0] = [_read_note(read, len(visible)), *(f"sheet '{n}' not read: {why}" for n, why in skipped)]
+    if hidden and not notes:
+        notes.append(f"hidden sheet(s) not read: {', '.join(repr(h) for h in hidden)}")
+    notes[:0] = [_read_note(read, len(visible)),
+                 *(f"sheet '{n}' not read: {why}" for n, why in skipped if every)]
     return tables, notes
 
 
@@ -193,17 +195,18 @@ def _read_note(names: list[str], visible: int) -> str:
     return f"read {len(names)} sheets (of {visible} visible): {', '.join(map(repr, names))}"
 
 
-def _ledger_sheets(book: Any, names: list[str], source: str, scorer: HeaderScorer
+def _ledger_sheets(book: Any, names: list[str], source: str, scorer: HeaderScorer, every: bool
                    ) -> tuple[list[RawTable], list[tuple[str, str]], _Sheet | None]:
-    """(the tables of the sheets among ``names`` that hold a ledger, the others with why they
-    were not read, the best-scoring of those others (its rows kept: it is read when no sheet
-    holds a ledger)). One sheet's cells are held at a time, but for that best one."""
+    """(the tables of the sheets among ``names`` that hold a ledger (none unless ``every``),
+    the others with why they were not read, the best-scoring of those others (its rows kept:
+    it is read when no sheet holds a ledger)). One sheet's cells are held at a time, but for
+    that best one."""
     tables: list[RawTable] = []
     skipped: list[tuple[str, str]] = []
     best: _Sheet | None = None
     for name in names:
         sheet = _parse_sheet(book, name, source, scorer)
-        if sheet.ledger:
+        if sheet.ledger and every:
             tables += _sheet_table(sheet, source, scorer)
             continue
         skipped.append((name, "it is empty" if not any(map(any, sheet.rows)) else
