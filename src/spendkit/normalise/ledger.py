@@ -24,8 +24,8 @@ amount_pence (0 when unreadable) and reason.
 
 A workbook is read sheet by sheet (every sheet that holds a ledger: ``read.spreadsheet``),
 each sheet a Ledger with its own columns. A sheet named as a total or summary (``Total``,
-``Summary``, ``YTD``...), or one whose counted pence equal the sum of the other sheets' (with
-two others at least), is a totals sheet: checked against the others, never counted (its rows
+``Summary``, ``YTD``...), else one whose counted pence equal the sum of the other sheets'
+(two others at least, not empty), is a totals sheet: checked against the others, never counted (its rows
 are rejected as "totals sheet", with the check in the reason and a note).
 
 Names and types: ``schema.LEDGER_COLUMNS``, ``NORMALISE_HELPERS`` and ``REJECTED_COLUMNS``
@@ -110,27 +110,26 @@ TOTALS_SHEET = re.compile(r"\b(?:totals?|summary|summaries|ytd|year[ -]to[ -]dat
 
 def _totals_sheets(ledgers: list[Ledger]) -> list[Ledger]:
     """A workbook's totals sheet, checked and not counted: a sheet named as a total or
-    summary (with another sheet beside it), or one whose counted pence equal the sum of the
-    other sheets' (two at least). The rule is the same whether or not its figure matches:
-    a totals sheet is never counted, so the year is never counted twice."""
+    summary (beside another sheet), else one whose counted pence equal the sum of the other
+    sheets' (two of them at least, not empty). The rule is the same whether or not its figure
+    matches: a totals sheet is never counted, so the year is never counted twice."""
     pence: dict[str, int] = {}
     for ledger in ledgers:
-        if ledger.info.get("sheet") is not None:
-            sheet = ledger.info["sheet"]
-            pence[sheet] = pence.get(sheet, 0) + int(ledger.rows["amount_pence"].sum())
-    if len(pence) < 2:
-        return ledgers
-    total = sum(pence.values())
-    named = {s for s in pence if TOTALS_SHEET.search(s)}
-    equal = {s for s, p in pence.items() if p and 2 * p == total} if len(pence) >= 3 else set()
-    sheets = named | equal
-    if len(sheets) >= len(pence):  # every sheet "a total": none is, by this rule
-        return ledgers
-    for ledger in ledgers:
         sheet = ledger.info.get("sheet")
-        if sheet in sheets:
-            others = sum(p for s, p in pence.items() if s not in sheets)
-            _as_totals_sheet(ledger, pence[sheet], others)
+        if sheet is not None:
+            pence[sheet] = pence.get(sheet, 0) + int(ledger.rows["amount_pence"].sum())
+    sheets = {s for s in pence if TOTALS_SHEET.search(s)}
+    rest = {s: p for s, p in pence.items() if s not in sheets}
+    if not rest:  # every sheet "a total": none is, by this rule
+        return ledgers
+    if not sheets:
+        total = sum(rest.values())
+        sheets = {s for s, p in rest.items()
+                  if 2 * p == total and sum(1 for o, q in rest.items() if o != s and q) >= 2}
+    others = sum(p for s, p in pence.items() if s not in sheets)
+    for ledger in ledgers:
+        if ledger.info.get("sheet") in sheets:
+            _as_totals_sheet(ledger, pence[ledger.info["sheet"]], others)
     return ledgers
 
 
