@@ -198,9 +198,9 @@ def _read_note(names: list[str], visible: int) -> str:
 def _ledger_sheets(book: Any, names: list[str], source: str, scorer: HeaderScorer, every: bool
                    ) -> tuple[list[RawTable], list[tuple[str, str]], _Sheet | None]:
     """(the tables of the sheets among ``names`` that hold a ledger (none unless ``every``),
-    the others with why they were not read, the best-scoring of those others (its rows kept:
-    it is read when no sheet holds a ledger)). One sheet's cells are held at a time, but for
-    that best one."""
+    the others with why they were not read, and while no sheet holds a ledger the
+    best-scoring of those others, its cells kept: it is read if none does). One sheet's cells
+    are held at a time, but for that best one."""
     tables: list[RawTable] = []
     skipped: list[tuple[str, str]] = []
     best: _Sheet | None = None
@@ -208,11 +208,12 @@ def _ledger_sheets(book: Any, names: list[str], source: str, scorer: HeaderScore
         sheet = _parse_sheet(book, name, source, scorer)
         if sheet.ledger and every:
             tables += _sheet_table(sheet, source, scorer)
+            best = None  # not needed now: its cells are let go
             continue
         skipped.append((name, "it is empty" if not any(map(any, sheet.rows)) else
                         "no header naming a payee and an amount (not a ledger: notes, a pivot "
                         "table, a summary or a lookup)"))
-        if best is None or (sheet.score, len(sheet.rows)) > (best.score, len(best.rows)):
+        if not tables and (best is None or (sheet.score, len(sheet.rows)) > (best.score, len(best.rows))):
             best = sheet
     return tables, skipped, best
 
