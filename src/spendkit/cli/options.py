@@ -27,7 +27,9 @@ OutOpt = Annotated[Path | None, typer.Option(
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
 ColumnOpt = Annotated[list[str] | None, typer.Option(
     "--column", "-c", help='Map a column: ROLE=HEADER, e.g. --column payee="Vendor Name".')]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Workbook sheet to read.")]
+SheetOpt = Annotated[list[str] | None, typer.Option(
+    "--sheet", help="Workbook sheet to read (repeat for several; default: every sheet that holds "
+                    "a ledger).")]
 PostcodesOpt = Annotated[Path | None, typer.Option(
     "--postcodes", help="An ONSPD/NSPL download (CSV or zip) to use instead of the packaged directory.")]
 ConfigOpt = Annotated[Path | None, typer.Option(
