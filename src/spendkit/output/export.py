@@ -1,9 +1,12 @@
 """Write tables and documents: CSV, XLSX, Parquet, JSON, chosen by the file's extension.
 
 Every file is written whole or not at all: to a temporary file beside the
-target, then renamed over it. Text that a spreadsheet would run as a formula
-(starting with = + - @, tab or carriage return) is neutralised with a leading
-apostrophe in CSV and XLSX output.
+target, then renamed over it. Every CSV and XLSX writer passes its table through
+one neutraliser, ``safe_table``: text a spreadsheet would run as a formula
+(= + - @ first, also behind whitespace or control characters; or a tab, carriage
+return or line feed first), in cells of any text type and in headers, gets a
+leading apostrophe; for XLSX, characters XML cannot hold are dropped. Parquet and
+JSON are data for programs, not spreadsheets: their text is written as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,9 +30,11 @@ from spendkit.money import pounds
 
 TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
 INTERNAL_COLUMNS = ("payee_key",)
-# A formula trigger, possibly behind control characters a spreadsheet might drop.
-_FORMULA_START = r"^[\x00-\x08\x0b\x0c\x0e-\x1f]*[=+\-@\t\r]"
-_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # control characters an XLSX cannot hold
+# A formula trigger (= + - @), possibly behind whitespace or characters a spreadsheet might
+# drop (control, zero-width); or a tab, carriage return or line feed first.
+_FORMULA_START = r"^[\s\x00-\x1f\x7f\u200b-\u200f\u2060\ufeff]*[=+\-@]|^[\t\r\n]"
+# Characters XML (so XLSX) cannot hold: control characters, U+FFFE and U+FFFF.
+_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 XLSX_MAX_CELL = 32767  # characters in one Excel cell
 XLSX_MAX_ROWS = 1048576  # rows in one Excel sheet, the header included
 _NUMBER = r"^[+-]?[0-9,]*\.?[0-9]+$"
@@ -143,36 +149,55 @@ def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str) -> None:
 
 def safe_text(s: pd.Series) -> pd.Series:
     """Neutralise text a spreadsheet would run as a formula (numbers are left alone)."""
-    risky = s.str.match(_FORMULA_START) & ~s.str.match(_NUMBER)
+    risky = s.str.contains(_FORMULA_START, regex=True) & ~s.str.match(_NUMBER)
     return s.mask(risky, "'" + s)
 
 
-def _text_columns(frame: pd.DataFrame) -> list[str]:
+def _text_columns(frame: pd.DataFrame) -> list[Any]:
     """Every column that can hold text: object, any string dtype, categories."""
     return [c for c in frame.columns if frame[c].dtype == object
             or pd.api.types.is_string_dtype(frame[c].dtype)
             or isinstance(frame[c].dtype, pd.CategoricalDtype)]
 
 
-def _safe_frame(frame: pd.DataFrame, *, xlsx: bool = False) -> pd.DataFrame:
-    """A copy with every text cell, and every column name, neutralised. For XLSX, control
-    characters (which XML cannot hold) are dropped first, and cells cut to Excel's limit."""
+def safe_strings(s: pd.Series, *, xlsx: bool = False) -> pd.Series:
+    """Text as it may be written: formula-safe (``safe_text``); for XLSX also without the
+    characters XML cannot hold and cut to Excel's cell limit."""
+    if xlsx:
+        s = s.str.replace(_XML_ILLEGAL, "", regex=True)
+    s = safe_text(s)
+    if xlsx:
+        s = s.mask(s.str.len() > XLSX_MAX_CELL, s.str.slice(0, XLSX_MAX_CELL - 1) + "…")
+    return s
+
+
+def safe_table(frame: pd.DataFrame, *, xlsx: bool = False, headers: list[str] | None = None
+               ) -> pd.DataFrame:
+    """The one neutraliser every CSV and XLSX writer passes its table through: a copy with
+    every text cell (object, str or Categorical: its categories, once each) and every header
+    (``headers`` if given, else the column names) made safe by ``safe_strings``. Numbers,
+    dates and flags are left as they are."""
     out = frame.copy()
-
-    def clean(s: pd.Series) -> pd.Series:
-        if xlsx:
-            s = s.str.replace(_XML_ILLEGAL, "", regex=True)
-        s = safe_text(s)
-        if xlsx:
-            s = s.mask(s.str.len() > XLSX_MAX_CELL, s.str.slice(0, XLSX_MAX_CELL - 1) + "…")
-        return s
-
-    for c in _text_columns(out):
-        out[c] = per_category(clean, out[c])
-    # A ledger's own header ("=HYPERLINK(...)") becomes a header cell of the output too.
-    names = pd.Series([str(c) for c in out.columns], dtype="str")
-    out.columns = unique_labels(clean(names).tolist())
+    for i in [out.columns.get_loc(c) for c in _text_columns(out)]:
+        out.isetitem(i, per_category(lambda s: safe_strings(s, xlsx=xlsx), out.iloc[:, i]))
+    names = pd.Series(headers if headers is not None else [str(c) for c in out.columns], dtype="str")
+    out.columns = unique_labels(safe_strings(names, xlsx=xlsx).tolist())
     return out
+
+
+def safe_value(value: Any, *, xlsx: bool = False) -> Any:
+    """One cell through ``safe_strings`` (non-text values are left as they are)."""
+    if not isinstance(value, str):
+        return value
+    return safe_strings(pd.Series([value], dtype="str"), xlsx=xlsx).iloc[0]
+
+
+def sheet_name(title: str) -> str:
+    """A title Excel accepts as a sheet name: no control characters, none of []:*?/\\, no
+    apostrophe at either end, at most 31 characters (never run, so not formula-neutralised)."""
+    name = re.sub(_XML_ILLEGAL, "", title)
+    name = "".join("-" if ch in "[]:*?/\\" else ch for ch in name)[:31].strip("'")
+    return name or "Sheet"
 
 
 def per_category(fn: Callable[[pd.Series], pd.Series], s: pd.Series) -> pd.Series:
@@ -198,7 +223,7 @@ def unique_labels(names: list[str]) -> list[str]:
 
 
 def _csv(frame: pd.DataFrame) -> pd.DataFrame:
-    out = _safe_frame(frame)
+    out = safe_table(frame)
     if "amount_pence" in out:
         out = _insert_amount(out, pounds(out["amount_pence"]))
     for c in out.columns:
@@ -263,8 +288,8 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, frame in sheets.items():
-        ws = book.create_sheet(title[:31])
-        out = _safe_frame(frame, xlsx=True)
+        ws = book.create_sheet(sheet_name(title))
+        out = safe_table(frame, xlsx=True)
         money = "amount_pence" in out
         if money:
             out = _insert_amount(out, out["amount_pence"] / 100)
