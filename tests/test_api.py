@@ -260,10 +260,6 @@ def test_a_failure_writing_the_rejected_file_leaves_neither(samples: Path, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "bug in output.export.write_tables: the temporary files are renamed one by one as the "
-    "ExitStack unwinds (the rejected file first), so a failed rename of the classified file "
-    "leaves a new .rejected file beside the old classified one"))
 def test_a_failure_renaming_the_second_file_leaves_neither(samples: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Both or neither, the rename step: if putting one file in place fails, the other must

@@ -16,8 +16,10 @@ import errno
 import json
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from spendkit.distinct import as_text
-from spendkit.errors import OutputError
+from spendkit.errors import OutputError, UsageError
 from spendkit.money import pounds
 
 TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
@@ -48,6 +50,13 @@ def sidecar(path: Path, name: str = "rejected") -> Path:
 
 def check_output(path: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> None:
     """Fail before any work if ``path`` cannot be written."""
+    try:
+        _check_output(path, formats)
+    except OSError as exc:  # a name too long for the file system, a loop of links...
+        raise _output_error(path, exc) from None
+
+
+def _check_output(path: Path, formats: tuple[str, ...]) -> None:
     if path.suffix.lower() not in formats:
         raise OutputError(f"{path}: unknown output format '{path.suffix}'.",
                           hint=f"Use one of: {', '.join(formats)}.")
@@ -66,28 +75,161 @@ def check_output(path: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> None:
                           hint="Choose a folder you can write to, or ask for permission.")
 
 
+def check_not_inputs(outputs: Sequence[Path], inputs: Sequence[tuple[Path, str]], *,
+                     sidecars: Sequence[str] = ()) -> None:
+    """Refuse (exit status 2), before any work, an output that is an input or would overwrite
+    one: the same file once symbolic and hard links are followed (same device and inode).
+    ``inputs`` are (path, what it is) pairs, e.g. (ledger.csv, "the ledger"); ``sidecars``
+    name the files written beside each output (``sidecar``: "rejected")."""
+    known: dict[tuple[int, int], tuple[Path, str]] = {}
+    for path, role in inputs:
+        with contextlib.suppress(OSError, ValueError):
+            st = os.stat(path)
+            known.setdefault((st.st_dev, st.st_ino), (path, role))
+    for out in outputs:
+        for name, target in [("", out), *((n, sidecar(out, n)) for n in sidecars)]:
+            try:
+                st = os.stat(target)
+            except (OSError, ValueError):
+                continue  # not there yet: it cannot be an input
+            if (st.st_dev, st.st_ino) in known:
+                _refuse(out, name, target, *known[(st.st_dev, st.st_ino)])
+
+
+def _refuse(out: Path, name: str, target: Path, path: Path, role: str) -> None:
+    what = f"{out} would write its {name} rows to {target}, which" if name else out
+    hint = (f"Write to a new file (e.g. --out {out.stem}-new{out.suffix}), check it, then rename "
+            f"it over {path}." if role == "the supplier file" else
+            "Choose another --out name.")
+    raise UsageError(f"{what} is {role} {path}: spendkit never writes over a file it reads, so "
+                     "nothing was done.", hint=hint)
+
+
+TEMP_MARK = ".spendkit-tmp-"  # in every temporary file's name: .NAME.spendkit-tmp-PID-XXXX.tmp
+_TEMP_NAME_CHARS = 60  # of NAME, so a temporary name stays within the file-system's limit
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name[:_TEMP_NAME_CHARS]}{TEMP_MARK}"
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files an earlier spendkit run left beside ``path`` when it was
+    killed outright (SIGKILL, a power cut): those whose process is gone. Returns them."""
+    removed = []
+    prefix = _temp_prefix(path)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+                continue
+            pid = entry.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
+    with atomic_paths([path]) as temps:
+        yield temps[0]
+
+
+@contextlib.contextmanager
+def atomic_paths(paths: Sequence[Path], cancel: threading.Event | None = None
+                 ) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each of ``paths``. Only when the block succeeds (and
+    ``cancel`` is not set) are they put in place, together: if one cannot be, those already
+    put in place are put back as they were. On any error or exit (an exception, Ctrl-C,
+    SIGTERM) the temporary files are removed; stale ones of killed runs are removed first."""
+    temps: list[Path] = []
+    current = paths[0] if paths else Path()
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        for current in paths:
+            remove_stale_temporaries(current)
+            fd, name = tempfile.mkstemp(dir=current.parent, prefix=f"{_temp_prefix(current)}{os.getpid()}-",
+                                       suffix=".tmp")
+            os.close(fd)
+            temps.append(Path(name))
+        yield temps
+        if cancel is not None and cancel.is_set():
+            raise OutputError(f"{current}: not written (the run was stopped).")
+        for tmp in temps:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+            _fsync(tmp)  # on disk before the rename, so a crash cannot leave an empty file
+        _replace_all(temps, paths)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write here ({exc.strerror}).") from None
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        _fsync(tmp)  # on disk before the rename, so a crash cannot leave an empty file
-        os.replace(tmp, path)
-    except OSError as exc:
-        why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
-        raise OutputError(f"{path}: could not be written ({why}); nothing was left behind.") from None
+        named = {str(t): p for t, p in zip(temps, paths, strict=False)} | {str(p): p for p in paths}
+        raise _output_error(named.get(str(exc.filename2), named.get(str(exc.filename), current)),
+                            exc) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        for tmp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
-def _fsync(name: str) -> None:
+def _output_error(path: Path, exc: OSError) -> OutputError:
+    if exc.errno == errno.ENAMETOOLONG:
+        return OutputError(f"{path}: the name is longer than the file system allows.",
+                           hint="Choose a shorter --out name.")
+    why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
+    return OutputError(f"{path}: could not be written ({why}); nothing was left behind.")
+
+
+def _replace_all(temps: list[Path], paths: Sequence[Path]) -> None:
+    """Rename each temporary file over its target; if one fails, put back the targets
+    already replaced (from a hard link, or a copy, made before) and raise."""
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for tmp, path in zip(temps, paths, strict=True):
+            backup = _backup(path, tmp) if len(paths) > 1 else None
+            try:
+                os.replace(tmp, path)
+            except OSError:
+                if backup is not None:
+                    os.unlink(backup)
+                raise
+            done.append((path, backup))
+    except OSError:
+        for path, backup in reversed(done):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    os.unlink(path)
+                else:
+                    os.replace(backup, path)
+        raise
+    finally:
+        for _, backup in done:
+            if backup is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(backup)
+
+
+def _backup(path: Path, tmp: Path) -> Path | None:
+    """A second name for ``path``'s current file (None if there is none), beside it."""
+    if not path.is_file() or path.is_symlink():
+        return None
+    backup = tmp.with_name(tmp.name[: -len(".tmp")] + ".old.tmp")
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copy2(path, backup)
+    return backup
+
+
+def _fsync(name: str | Path) -> None:
     fd = os.open(name, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -115,14 +257,15 @@ def write_table(frame: pd.DataFrame, path: Path, *, sheet: str = "Rows") -> None
     write_tables([(frame, path, sheet)])
 
 
-def write_tables(tables: list[tuple[pd.DataFrame, Path, str]]) -> None:
+def write_tables(tables: list[tuple[pd.DataFrame, Path, str]], cancel: threading.Event | None = None
+                 ) -> None:
     """Write several tables (the classified rows and the rejected rows) as one: each to a
     temporary file, and only when every one is written are they renamed into place, so a
-    failure (a full disk) leaves none of them new and no temporary file behind."""
+    failure (a full disk, a failed rename) leaves none of them new and no temporary file
+    behind (``atomic_paths``)."""
     for frame, path, _ in tables:
         _check_fits(frame, path)
-    with contextlib.ExitStack() as stack:
-        temps = [stack.enter_context(atomic_path(path)) for _, path, _ in tables]
+    with atomic_paths([path for _, path, _ in tables], cancel) as temps:
         for (frame, path, sheet), tmp in zip(tables, temps, strict=True):
             _write_one(frame, path, tmp, sheet)
 
