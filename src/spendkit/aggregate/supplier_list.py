@@ -102,11 +102,12 @@ def keep_typed(out: pd.DataFrame, suppliers: SupplierFile, typed: pd.DataFrame) 
         out.insert(at, names[h], matched[h].fillna(""))
     unpaid = typed[~typed.index.isin(lines[position[position >= 0]])]
     if len(unpaid):
-        added = pd.DataFrame({col: unpaid[h] for col, h in fill.items()} |
-                             {names[h]: unpaid[h] for h in extra}).reindex(columns=out.columns)
+        added = pd.DataFrame("", index=unpaid.index, columns=out.columns)
+        for col, h in [*fill.items(), *((names[h], h) for h in extra)]:
+            added[col] = unpaid[h]
         added[INFO_PREFIX + "spend (£)"] = "0.00"
         added[INFO_PREFIX + "rows"] = 0
-        out = pd.concat([out, added.fillna("")])
+        out = pd.concat([out, added])
     return out
 
 
