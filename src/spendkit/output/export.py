@@ -113,10 +113,10 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name[:_TEMP_NAME_CHARS]}{TEMP_MARK}"
 
 
-def remove_stale_temporaries(path: Path) -> list[Path]:
+def remove_stale_temporaries(path: Path) -> None:
     """Remove the temporary files an earlier spendkit run left beside ``path`` when it was
-    killed outright (SIGKILL, a power cut): those whose process is gone. Returns them."""
-    removed = []
+    killed outright (SIGKILL): those whose process is gone (never on Windows, where a
+    process cannot be asked about without ending it)."""
     prefix = _temp_prefix(path)
     with contextlib.suppress(OSError):
         for entry in os.scandir(path.parent):
@@ -126,11 +126,11 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
             if pid.isdigit() and not _alive(int(pid)) and entry.is_file(follow_symlinks=False):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
-                    removed.append(Path(entry.path))
-    return removed
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill there would end the process: never call a file stale
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
