@@ -52,6 +52,15 @@ def settings_from_options(config: Path | None, *, column: list[str] | None = Non
     return apply_overrides(settings, columns=parse_column_options(column), **flags)
 
 
+def config_input(config: Path | None) -> list[tuple[Path, str]]:
+    """The config file a run reads (--config, else ./spendkit.toml if there), as an input that
+    no output may overwrite."""
+    from spendkit.config import CONFIG_NAME
+
+    path = config if config is not None else Path(CONFIG_NAME)
+    return [(path, "the config file")] if path.is_file() else []
+
+
 ByOpt = Annotated[list[str] | None, typer.Option(
     "--by", "-b", help="Break spend down by: department (service area), expense_type, month, "
                        "quarter, fy (UK financial year), year, or any ledger column. Repeat for "
