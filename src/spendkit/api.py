@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -42,37 +43,103 @@ def classify(ledgers: str | Path | Sequence[str | Path], *, place: str | Sequenc
     return _classify(paths, Settings.model_validate(data))
 
 
-def supplier_list(ledgers: Sequence[Path], settings: Settings, *, out: Path | None = None
-                  ) -> tuple[Result, Any]:
-    """One row per payee (name variants merged), written to ``out`` if given."""
+Inputs = Sequence[tuple[Path, str]]  # (a file a run reads, what it is: "the ledger"...)
+
+
+def run_inputs(ledgers: Sequence[str | Path], settings: Settings, also: Inputs = ()) -> list[tuple[Path, str]]:
+    """Every file a run reads: the ledgers, the supplier file, the postcode directory, the
+    sector rules, the registers, and ``also`` (the config file, a re-spend file...)."""
+    reg = settings.registries
+    named = [(settings.suppliers, "the supplier file"), (settings.postcodes, "the postcode directory"),
+             (settings.organisations.rules, "the sector rules")]
+    return [*((Path(p), "the ledger") for p in ledgers), *((p, what) for p, what in named if p),
+            *((p, "a register") for p in (*reg.companies, *reg.charities, *reg.oscr, *reg.ccni,
+                                          *reg.mutuals)),
+            *also]
+
+
+def league_inputs(manifest: Path, also: Inputs = ()) -> list[tuple[Path, str]]:
+    """The manifest and every file it names (its organisations' ledgers and supplier files,
+    its peers' table), checked as ``league`` checks them."""
+    from spendkit.aggregate.league import load_manifest
+
+    found = load_manifest(manifest)
+    pairs = [(manifest, "the league manifest"), *also]
+    for org in found.organisations:
+        pairs += [(p, f"a ledger of {org.name}") for p in org.ledgers]
+        if org.suppliers is not None:
+            pairs.append((org.suppliers, f"the supplier file of {org.name}"))
+    if manifest.suffix.lower() != ".csv":
+        import tomllib
+
+        peers = tomllib.loads(manifest.read_text(encoding="utf-8")).get("peers")
+        if isinstance(peers, str):
+            pairs.append((manifest.parent / peers, "the peers' table"))
+    return pairs
+
+
+def check_outputs(outputs: Sequence[Path], inputs: Inputs, formats: tuple[str, ...],
+                  sidecars: Sequence[str] = ()) -> None:
+    """Before any work: each output (and its ``sidecars``) can be written and is no input."""
+    for path in outputs:
+        export.check_output(path, formats)
+        for name in sidecars:
+            export.check_output(export.sidecar(path, name), formats)
+    export.check_not_inputs(outputs, inputs, sidecars=sidecars)
+
+
+def supplier_list(ledgers: Sequence[Path], settings: Settings, *, out: Path | None = None,
+                  also: Inputs = ()) -> tuple[Result, Any]:
+    """One row per payee (name variants merged), written to ``out`` if given (never over the
+    supplier file it read: write a new file, then rename it)."""
     if out is not None:
-        export.check_output(out, (".csv", ".xlsx"))
+        check_outputs([out], run_inputs(ledgers, settings, also), (".csv", ".xlsx"))
     result = _classify(ledgers, settings)
-    table = build_supplier_list(result)
+    table = build_supplier_list(result, *_supplier_file(settings.suppliers))
     if out is not None:
         export.write_table(table, out, sheet="Suppliers")
     return result, table
+
+
+def _supplier_file(path: Path | None) -> tuple[Any, Any]:
+    """The supplier file as classify reads it, and its cells as written (indexed by row
+    number): what the supplier list keeps for the round trip. (None, None) without one."""
+    if path is None:
+        return None, None
+    from spendkit.read.files import read_tables
+    from spendkit.reference.suppliers import load_suppliers
+
+    table = read_tables(path)[0]
+    return load_suppliers(path), table.frame.set_axis(table.row_numbers)
 
 
 def rejected_path(out: Path) -> Path:
     return export.sidecar(out, "rejected")
 
 
-def classify_and_export(ledgers: Sequence[Path], settings: Settings, *, out: Path | None = None
-                        ) -> tuple[Result, dict[str, Any]]:
-    """Classify, then write the classified rows and the rejected rows (if ``out``)."""
+def classify_and_export(ledgers: Sequence[Path], settings: Settings, *, out: Path | None = None,
+                        also: Inputs = ()) -> tuple[Result, dict[str, Any]]:
+    """Classify, then write the classified rows and the rejected rows (if ``out``; never over
+    an input, ``also`` naming inputs beyond the ledgers and settings)."""
     if out is not None:
-        export.check_output(out)
+        check_outputs([out], run_inputs(ledgers, settings, also), export.TABLE_FORMATS, ["rejected"])
     result = _classify(ledgers, settings)
     if out is None:
         return result, result.summary()
     # Both or neither: a full disk on the second file must not leave the first one new. The
-    # files are written (by pyarrow, mostly without Python's lock) while the summary is counted.
+    # files are written (by pyarrow, mostly without Python's lock) while the summary is counted;
+    # if counting is stopped (Ctrl-C, SIGTERM) the writing puts nothing in place.
+    cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
         written = pool.submit(export.write_tables, [(result.rows, out, "Classified"),
-                                                    (result.rejected, rejected_path(out), "Rejected")])
-        summary = result.summary()
-        written.result()  # raises what the writing raised
+                                                    (result.rejected, rejected_path(out), "Rejected")],
+                              cancel)
+        try:
+            summary = result.summary()
+            written.result()  # raises what the writing raised
+        except BaseException:
+            cancel.set()
+            raise
     return result, summary
 
 

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from spendkit.errors import ConfigError
 
@@ -84,7 +84,15 @@ class Settings(_Strict):
     postcodes: Path | None = Field(None, description="An ONSPD/NSPL download to use instead of "
                                                      "the packaged directory.")
     suppliers: Path | None = Field(None, description="A supplier file (CSV/XLSX) with postcodes.")
-    sheet: str | None = None
+    sheet: list[str] | None = Field(None, description="The workbook sheets to read (default: every "
+                                                     "sheet that holds a ledger).")
+
+    @field_validator("sheet", mode="before")
+    @classmethod
+    def _one_sheet(cls, value: Any) -> Any:
+        """One sheet's name, as a single string, is a list of one (API callers and the
+        config file may give either)."""
+        return [value] if isinstance(value, str) else value
 
 
 def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tuple[Settings, Path | None]:

@@ -33,6 +33,12 @@ class SpendkitError(Exception):
         return f"{self.message}\n{self.hint}" if self.hint else self.message
 
 
+class UsageError(SpendkitError):
+    """A command asked for something it must not do: an output that would overwrite an input."""
+
+    exit_code = EXIT_USAGE
+
+
 class InputFileError(SpendkitError):
     """A ledger or supplier file is missing, unreadable or not a table."""
 

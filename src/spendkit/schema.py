@@ -50,8 +50,8 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("payee", "string"), ("payee_key", "string"), ("amount_pence", "int64"),
     ("payment_date", "timestamp"), ("supplier_id", "string"), ("department", "string"),
     ("expense_type", "string"), ("transaction_id", "string"), ("company_number", "string"),
-    ("charity_number", "string"), ("sme_flag", "string"), ("vcse_flag", "string"),
-    ("source_file", "string"), ("source_row", "int64"))
+    ("charity_number", "string"), ("vat_number", "string"), ("sme_flag", "string"), ("vcse_flag", "string"),
+    ("source_file", "string"), ("source_sheet", "string"), ("source_row", "int64"))
 PLACE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     (c, "string") for c in ("postcode", "postcode_source", "district_code", "district_name",
                             "geography", "geography_evidence"))
@@ -61,8 +61,8 @@ ORGANISATION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("sector_evidence", "string"), ("sector_strength", "string"), ("sector_conflict", "string"),
     ("influenceable", "bool"))
 REJECTED_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("source_file", "string"), ("source_row", "int64"), ("amount_pence", "int64"),
-    ("reason", "string"))
+    ("source_file", "string"), ("source_sheet", "string"), ("source_row", "int64"),
+    ("amount_pence", "int64"), ("reason", "string"))
 
 # Helper columns: they ride between steps and never reach the counted rows.
 NORMALISE_HELPERS = ("postcode_raw",)  # normalise -> place_rows (which drops it)

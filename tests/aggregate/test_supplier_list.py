@@ -165,3 +165,18 @@ def test_ties_and_ids_on_a_hand_made_frame() -> None:
     assert table["Supplier ID"].tolist() == ["", "Z1"]
     assert table[SPEND].tolist() == ["2.01", "2.01"]
     assert table[VARIANTS].tolist() == ["Alpha Ltd", "ZED LIMITED | Zed Ltd"]
+
+
+@pytest.mark.parametrize("payees", [128, 40_000])
+def test_many_payees_none_with_a_supplier_id(payees: int) -> None:
+    """More payees than int8 (and int16) category codes hold, none with a supplier id: the
+    real 3,564-row Manchester ledger crashed here ("Buffer dtype mismatch")."""
+    frame = classified([(f"Payee {i} Ltd", f"PAYEE {i}", "", i + 1, "local", "micro", "private")
+                        for i in range(payees)]).rows
+    for c in ("payee", "payee_key", "supplier_id", "geography"):
+        frame[c] = frame[c].astype("category")
+    table = supplier_list(SimpleNamespace(rows=frame))
+    assert len(table) == payees
+    assert (table["Supplier ID"] == "").all()
+    assert table["Supplier Name"].iloc[0] == f"Payee {payees - 1} Ltd"  # the biggest spend first
+    assert sum(pence(s) for s in table[SPEND]) == payees * (payees + 1) // 2

@@ -188,3 +188,12 @@ def test_cli_helpers_need_no_cluster() -> None:
     assert as_uri("dbfs:/x") == "dbfs:/x" and as_uri(Path("data/x.csv")) == "data/x.csv"
     with pytest.raises(OutputError, match="writes Parquet"):
         classify_for_cli([SAMPLES / "ledger.csv"], settings(), out=Path("classified.xlsx"))
+
+
+def test_cli_reads_a_file_given_twice_once(spark, built) -> None:
+    from spendkit.engines.spark import classify_for_cli
+
+    _, once = classify_for_cli([built[0]], settings())
+    _, twice = classify_for_cli([built[0], built[0]], settings())
+    assert twice["reconciliation"] == once["reconciliation"]
+    assert f"{built[0]} given 2 times: read once" in twice["inputs"][0]["notes"]

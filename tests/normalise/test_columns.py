@@ -127,7 +127,7 @@ def test_trafford() -> None:
     assert r["supplier_id"] == "BeneficiaryOtherID"
     assert r["transaction_id"] == "TransactionNumber"
     assert r["expense_type"] == "Purpose"
-    assert "VATRegistrationNumber" not in r.values()
+    assert r["vat_number"] == "VATRegistrationNumber"  # its own role, never a company number
 
 
 def test_gateshead_supplier_id_column_holding_names() -> None:
@@ -446,3 +446,91 @@ def test_amount_column_of_text_is_skipped() -> None:
     cmap = detect_columns(frame(header, *rows), "ledger.csv")
     assert cmap.roles["amount"] == "Amount"
     assert "amount: skipped 'Net' (its values are mostly not amounts)" in cmap.notes
+
+
+# ---------------------------------------------------------------- roles by their values
+
+NAMED_ROWS = [["Acme Ltd", "100.00", "01/04/2024"], ["Bolt Engineering Limited", "250.50", "02/04/2024"],
+              ["REDACTED - personal data", "75.00", "03/04/2024"], ["Zed Scaffolding", "12.00", "04/04/2024"]]
+
+
+@pytest.mark.parametrize("name", ["Name", "Name:  ", "Entity Name", "NAME"])
+def test_payee_headed_plainly_is_found_by_its_values(name: str) -> None:
+    cmap = detect_columns(frame(f"{name},Amount,Date", *NAMED_ROWS), "ledger.csv")
+    header = name.strip()
+    assert cmap.roles["payee"] == header
+    assert "publisher" not in cmap.roles  # 'Entity Name' holds payees, not the publisher
+    assert (f"payee: '{header}' (values look like organisation names: 75% of 4 distinct values have a "
+            "legal form (Ltd, Limited, PLC, CIC, Council, Trust...) or are redacted)") in cmap.notes
+
+
+def test_values_never_take_a_column_a_header_names() -> None:
+    """'Directorate' holds names with legal forms, but its header names the department; the
+    publisher column is one body. Only 'Name' is left for the payee."""
+    rows = [["Wigan Council", "Trust Services", r[0], r[1], r[2]] for r in NAMED_ROWS]
+    cmap = detect_columns(frame("Organisation,Directorate,Name,Amount,Date", *rows), "ledger.csv")
+    assert cmap.roles["payee"] == "Name"
+    assert cmap.roles["publisher"] == "Organisation"
+    assert cmap.roles["department"] == "Directorate"
+
+
+def test_a_name_column_of_plain_words_is_not_a_payee() -> None:
+    rows = [["Stationery", "100.00"], ["Printing", "20.00"], ["Postage", "3.00"]]
+    with pytest.raises(ColumnError, match="cannot find the payee column"):
+        detect_columns(frame("Name,Amount", *rows), "ledger.csv")
+
+
+def test_amount_and_date_without_headers_are_found_by_their_values() -> None:
+    rows = [["Acme Ltd", "4410", "£1,200.00", "01/04/2024"], ["Bolt Limited", "4411", "(35.50)", "2 Apr 2024"],
+            ["Hope CIC", "4412", "99.99", "03/04/2024"]]
+    cmap = detect_columns(frame("Supplier,Ref,,", *rows), "ledger.csv")
+    assert cmap.roles["amount"] == "Column 3"  # not the whole-number references
+    assert cmap.roles["date"] == "Column 4"
+    assert "amount: 'Column 3' (values are amounts: 100% of 3 distinct values read as money, 100% with pence)" \
+        in cmap.notes
+    assert "date: 'Column 4' (values are dates: 100% of 3 distinct values)" in cmap.notes
+
+
+@pytest.mark.parametrize(("header", "role"), [
+    ("Comp. reg. no", "company_number"),
+    ("Company Registraation Number", "company_number"),
+    ("Supplier Registered Company Number", "company_number"),
+    ("Charity Number", "charity_number"),
+    ("Supplier Registered Charity Number", "charity_number"),
+    ("VAT Registration Number", "vat_number"),
+    ("VATRegistrationNumber", "vat_number"),
+    ("Voluntary Community and Social Enterprise Supplier", "vcse_flag"),
+    ("SME Supplier?", "sme_flag"),
+])
+def test_identifier_and_flag_headers(header: str, role: str) -> None:
+    rows = [["Acme Ltd", "100.00", "Yes"], ["Bolt Limited", "20.00", "No"]]
+    cmap = detect_columns(frame(f"Supplier Name,Amount,{header}", *rows), "ledger.csv")
+    assert cmap.roles[role] == header.strip()
+    assert cmap.roles["payee"] == "Supplier Name"
+
+
+@pytest.mark.parametrize(("values", "role"), [
+    (["GB999999973", "GB812311285", ""], "vat_number"),
+    (["04869035", "SC012345", "OC401162"], "company_number"),
+    (["1000611", "1144512", "519878"], "charity_number"),
+])
+def test_a_registration_column_s_kind_is_read_from_its_values(values: list[str], role: str) -> None:
+    rows = [[n, "100.00", v] for n, v in zip(["Acme Ltd", "Bolt Ltd", "Hope Trust"], values, strict=True)]
+    cmap = detect_columns(frame("Supplier Name,Amount,Registration Number", *rows), "ledger.csv")
+    assert cmap.roles[role] == "Registration Number"
+    assert any(n.startswith(f"{role}: 'Registration Number' (values are ") for n in cmap.notes)
+
+
+@pytest.mark.parametrize(("header", "rows", "says"), [
+    ("company_number,charity_number", [["04869035", "1000611"], ["CE000952", "1144512"]],
+     "company numbers in 'company_number', charity numbers in 'charity_number'"),
+    ("org_id_a,org_id_b,name", [["GB-CHC-1000611", "GB-COH-08591698", "Hope Trust"],
+                                ["GB-CHC-1144512", "GB-COH-04869035", "Acme Trust"]],
+     "org-ids in 'org_id_a', org-ids in 'org_id_b'"),
+])
+def test_a_list_of_organisations_is_not_a_ledger(header: str, rows: list[list[str]], says: str) -> None:
+    with pytest.raises(ColumnError) as err:
+        detect_columns(frame(header, *rows), "lookup.csv")
+    assert err.value.message == (f"lookup.csv: this looks like a list of organisations ({says}), not a "
+                                 "payment ledger: it has no amount column.")
+    assert "--companies" in str(err.value.hint)

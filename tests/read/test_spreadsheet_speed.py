@@ -182,7 +182,7 @@ def random_workbook(seed: int) -> bytes:
 @pytest.mark.parametrize("seed", range(40))
 def test_workbook_reads_as_it_does_cell_by_cell(seed: int) -> None:
     data = random_workbook(seed)
-    got = read_workbook.read_workbook(data, "x.xlsx", sheet="Data")
+    [got] = read_workbook.read_workbook(data, "x.xlsx", sheet="Data")
     want, filled = reference(data, "Data")
     pd.testing.assert_frame_equal(got.frame, want.frame, check_exact=True)
     assert got.row_numbers.tolist() == want.row_numbers.tolist()
@@ -207,7 +207,7 @@ def test_body_is_not_made_text_cell_by_cell(monkeypatch: pytest.MonkeyPatch) -> 
     calls = []
     real = read_workbook._cell_text
     monkeypatch.setattr(read_workbook, "_cell_text", lambda v: calls.append(v) or real(v))
-    table = read_workbook.read_workbook(buf.getvalue(), "x.xlsx")
+    [table] = read_workbook.read_workbook(buf.getvalue(), "x.xlsx")
     assert len(table.frame) == 3000
     assert table.frame["Amount"].iloc[1] == "1.37"
     assert len(calls) <= (read.HEADER_SEARCH_ROWS + 1) * 4
@@ -225,7 +225,7 @@ def test_sheet_of_empty_cells_counts_its_blank_rows() -> None:
     ws["A1"], ws["C5"] = "", " "
     buf = io.BytesIO()
     wb.save(buf)
-    got = read_workbook.read_workbook(buf.getvalue(), "x.xlsx")
+    [got] = read_workbook.read_workbook(buf.getvalue(), "x.xlsx")
     want, _ = reference(buf.getvalue(), "Data")
     assert got.frame.shape == want.frame.shape == (0, 0)
     assert got.blank_rows == want.blank_rows == 4

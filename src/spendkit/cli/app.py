@@ -56,9 +56,33 @@ class user_errors:
         if isinstance(exc, typer.BadParameter):
             return False
         if isinstance(exc, BrokenPipeError):
-            sys.stderr.close()
+            _quiet_stdout()
             raise typer.Exit(0)
         return False
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (`spendkit ... | head`): send what is left of stdout to /dev/null,
+    so that no later flush fails ("Exception ignored ...")."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(Exception):  # a test runner's stdout has no file descriptor
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def console(**options: Any) -> Any:
+    """A rich Console (``options`` as rich's) whose broken pipe ends the run as any broken pipe
+    does: quietly, with status 0 (rich's own would exit with status 1)."""
+    from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return PipeConsole(**options)
 
 
 def main() -> None:
@@ -71,10 +95,16 @@ def main() -> None:
     # second in the kernel. Small pages are faster here; set NUMPY_MADVISE_HUGEPAGE=1 to differ.
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
-    # A `kill` (cron, CI time-outs) unwinds like Ctrl-C, so temporary files are removed.
+    # A `kill` (cron, CI time-outs) or a closed terminal unwinds like Ctrl-C, so temporary files
+    # are removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     try:
         app()
+        code = 0
+    except BrokenPipeError:  # stdout's reader went away outside a command (`--help | head`)
+        _quiet_stdout()
         code = 0
     except KeyboardInterrupt:
         typer.echo("spendkit: interrupted", err=True)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from spendkit.cli.app import app, user_errors
+from spendkit.cli.app import app, console, user_errors
 from spendkit.cli.options import (
     ColumnOpt,
     ConfigOpt,
@@ -25,6 +25,7 @@ from spendkit.cli.options import (
     SizeRuleOpt,
     SubRegionalOpt,
     SuppliersOpt,
+    config_input,
     settings_from_options,
 )
 
@@ -80,20 +81,21 @@ def classify(
         if engine == "spark":
             from spendkit.engines.spark import classify_for_cli
 
+            if out is not None:
+                api.check_outputs([out], api.run_inputs(ledgers, settings, config_input(config)),
+                                  (out.suffix,))
             summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)[1]
         else:
-            summary = api.classify_and_export(ledgers, settings, out=out)[1]
+            summary = api.classify_and_export(ledgers, settings, out=out, also=config_input(config))[1]
         if format == "json":
             sys.stdout.write(to_json(summary))
         else:
-            from rich.console import Console
-
             from spendkit.output.render import print_classify, safe
 
-            print_classify(summary, Console(), verbose=not quiet)
+            print_classify(summary, console(), verbose=not quiet)
             if out is not None and not quiet:
                 wrote = str(out) if engine == "spark" else f"{out} and {api.rejected_path(out)}"
-                Console(stderr=True).print(f"[dim]Wrote {safe(wrote)}[/dim]", highlight=False, emoji=False)
+                console(stderr=True).print(f"[dim]Wrote {safe(wrote)}[/dim]", highlight=False, emoji=False)
 
 
 @app.command()
@@ -116,14 +118,12 @@ def suppliers(
 
         settings = settings_from_options(config, column=column, districts=place,
                                          suppliers=suppliers, sheet=sheet, size_rule=size_rule)
-        _result, table = api.supplier_list(ledgers, settings, out=out)
-        from rich.console import Console
-
+        _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
         from spendkit.output.render import print_supplier_list, safe
 
-        print_supplier_list(table, Console(), top=top)
+        print_supplier_list(table, console(), top=top)
         if out is not None:
-            Console(stderr=True).print(f"[dim]Wrote {safe(out)}: fill in the blanks, then pass it back "
+            console(stderr=True).print(f"[dim]Wrote {safe(out)}: fill in the blanks, then pass it back "
                                        f"with --suppliers {safe(out)}[/dim]", highlight=False, emoji=False)
 
 

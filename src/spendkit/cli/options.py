@@ -27,7 +27,9 @@ OutOpt = Annotated[Path | None, typer.Option(
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
 ColumnOpt = Annotated[list[str] | None, typer.Option(
     "--column", "-c", help='Map a column: ROLE=HEADER, e.g. --column payee="Vendor Name".')]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Workbook sheet to read.")]
+SheetOpt = Annotated[list[str] | None, typer.Option(
+    "--sheet", help="Workbook sheet to read (repeat for several; default: every sheet that holds "
+                    "a ledger).")]
 PostcodesOpt = Annotated[Path | None, typer.Option(
     "--postcodes", help="An ONSPD/NSPL download (CSV or zip) to use instead of the packaged directory.")]
 ConfigOpt = Annotated[Path | None, typer.Option(
@@ -48,6 +50,15 @@ def settings_from_options(config: Path | None, *, column: list[str] | None = Non
 
     settings, _ = load_settings(config)
     return apply_overrides(settings, columns=parse_column_options(column), **flags)
+
+
+def config_input(config: Path | None) -> list[tuple[Path, str]]:
+    """The config file a run reads (--config, else ./spendkit.toml if there), as an input that
+    no output may overwrite."""
+    from spendkit.config import CONFIG_NAME
+
+    path = config if config is not None else Path(CONFIG_NAME)
+    return [(path, "the config file")] if path.is_file() else []
 
 
 ByOpt = Annotated[list[str] | None, typer.Option(

@@ -16,7 +16,7 @@ from typing import Any
 
 import typer
 
-from spendkit.cli.app import app, user_errors
+from spendkit.cli.app import app, console, user_errors
 from spendkit.cli.options import (
     ByOpt,
     ColumnOpt,
@@ -42,6 +42,7 @@ from spendkit.cli.options import (
     ToOpt,
     TopOpt,
     YearOpt,
+    config_input,
     settings_from_options,
 )
 from spendkit.output.render import print_league, print_ranking, print_report
@@ -83,6 +84,8 @@ def report(
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+        also = config_input(config) + ([(respend, "the re-spend file")] if respend else [])
+        _check_inputs(out, api.run_inputs(ledgers, settings, also))
         with _progress(quiet):
             rep = api.report(ledgers, settings, by=by or DEFAULT_BY, date_from=date_from,
                               date_to=date_to, fy=fy, year=year, keep_duplicates=keep_duplicates,
@@ -122,6 +125,7 @@ def rank(
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+        _check_inputs(out, api.run_inputs(ledgers, settings, config_input(config)))
         with _progress(quiet):
             ranking = api.rank(ledgers, settings, top=top, date_from=date_from, date_to=date_to,
                                    fy=fy, year=year, keep_duplicates=keep_duplicates)
@@ -147,6 +151,8 @@ def league(
         from spendkit.config import load_settings
 
         _check(format, out)
+        if out:
+            _check_inputs(out, api.league_inputs(manifest, config_input(config)))
         with _progress(quiet):
             table = api.league(manifest, load_settings(config)[0], method=method, fy=fy,
                                 year=year, shares_of=shares_of)
@@ -166,31 +172,36 @@ def _check(format: str, out: list[Path] | None) -> None:
         check_output(path, OUTPUT_FORMATS)
 
 
+def _check_inputs(out: list[Path] | None, inputs: list[tuple[Path, str]]) -> None:
+    """No --out may be, or overwrite, a file the run reads (exit status 2)."""
+    from spendkit.output.export import check_not_inputs
+
+    check_not_inputs(out or [], inputs)
+
+
 @contextlib.contextmanager
 def _progress(quiet: bool) -> Iterator[None]:
     """A spinner on stderr, only when a person is watching (a terminal) and not --quiet."""
     if quiet or not sys.stderr.isatty():
         yield
         return
-    from rich.console import Console
 
-    with Console(stderr=True).status("Reading and classifying the ledgers…"):
+    with console(stderr=True).status("Reading and classifying the ledgers…"):
         yield
 
 
 def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer: Any) -> None:
     """Write each --out file, then the figures to stdout, then notes to stderr."""
-    from rich.console import Console
-
     from spendkit.output.render import safe
 
-    err = Console(stderr=True, highlight=False)
-    with contextlib.ExitStack() as stack:  # every file, or none: renamed only when all are written
-        from spendkit.output.export import atomic_path
+    err = console(stderr=True, highlight=False)
+    if out:
+        from spendkit.output.export import atomic_paths
         from spendkit.output.save import save_output
 
-        for path in out or []:
-            save_output(thing, stack.enter_context(atomic_path(path)), suffix=path.suffix)
+        with atomic_paths(out) as temps:  # every file, or none: put in place only when all are written
+            for path, tmp in zip(out, temps, strict=True):
+                save_output(thing, tmp, suffix=path.suffix)
     if format == "json":
         from spendkit.output.export import to_json
 
@@ -201,8 +212,8 @@ def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer:
         sys.stdout.write(csv_text(thing.long()))
     else:
         # Piped or redirected, rich would assume 80 columns; the tables need more.
-        console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-        printer(thing, console, verbose=not quiet)
+        term = console(highlight=False, width=None if sys.stdout.isatty() else 160)
+        printer(thing, term, verbose=not quiet)
     sys.stdout.flush()
     if not quiet:
         for note in getattr(thing, "notes", list)():

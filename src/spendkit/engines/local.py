@@ -15,14 +15,23 @@ from pathlib import Path
 from spendkit.aggregate.result import Result
 from spendkit.config import Settings
 from spendkit.decide.rows import classify_rows, load_registries_for, prepare
+from spendkit.errors import ColumnError
 from spendkit.normalise.ledger import concat_frames, load_ledgers
+from spendkit.reference.registries import register_given_as_ledger
 
 
 def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) -> Result:
     """Read, normalise and place every row of ``ledgers``."""
     settings = settings or Settings()
     prepared = prepare(settings)
-    loaded = load_ledgers([Path(p) for p in ledgers], settings)
+    paths = [Path(p) for p in ledgers]
+    try:
+        loaded = load_ledgers(paths, settings)
+    except ColumnError:  # a register given as a ledger: say which, and where it goes
+        instead = next((e for p in paths if (e := register_given_as_ledger(p))), None)
+        if instead is None:
+            raise
+        raise instead from None
     rows = concat_frames([ledger.rows for ledger in loaded])
     rejected = concat_frames([ledger.rejected for ledger in loaded])
     registry = load_registries_for(settings)

@@ -1,7 +1,12 @@
 """Which column is the payee, the amount, the date...: headers read by their words (see
-``read.headers``: the spellings councils use, misspellings mended). Column values then veto a payee column that is all one value,
-looks like URIs or numbers. A user's mapping (``--column payee="Vendor Name"``)
-always wins.
+``read.headers``: the spellings councils use, misspellings mended). Column values then veto a
+payee column that is all one value, looks like URIs or numbers; and a role the headers leave
+unfilled is looked for by the values (``normalise.content``: a payee column headed ``Name``, an
+amount column with no header, a ``Registration Number`` holding VAT numbers), never in a column
+a header already names. A user's mapping (``--column payee="Vendor Name"``) always wins.
+
+``ColumnMap.notes`` is the one place the mapping is explained (``inputs[].notes`` of the
+classify JSON): ``payee: 'Name' (values look like organisation names: ...)``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from spendkit.errors import ColumnError
+from spendkit.normalise import content
 from spendkit.read.headers import (
     REQUIRED_ROLES,
     ROLE_ORDER,
@@ -35,6 +41,11 @@ class ColumnMap:
 
     def get(self, role: str) -> str | None:
         return self.roles.get(role)
+
+    def assign(self, role: str, header: str, why: str | None = None) -> None:
+        """Read ``role`` from ``header``, saying why in the notes when it is not the header's words."""
+        self.roles[role] = header
+        self.notes.append(f"{role}: '{header}'" + (f" ({why})" if why else ""))
 
 
 def detect_columns(frame: pd.DataFrame, source: str,
@@ -78,12 +89,20 @@ def detect_columns(frame: pd.DataFrame, source: str,
                 break
     if "payee" not in cmap.roles:
         _payee_from_values(frame, cmap, taken)
+    _roles_from_values(frame, cmap, kind)
     if kind == "suppliers":
         if not {"payee", "supplier_id"} & set(cmap.roles):
             raise ColumnError(f"{source}: cannot find a supplier name or supplier id column.",
                               hint=_headers_hint(headers) + '\nMap one with --column payee="<header>".')
         return cmap
     missing = [r for r in REQUIRED_ROLES if r not in cmap.roles]
+    if "amount" in missing and (numbers := _registration_columns(frame, cmap)):
+        raise ColumnError(
+            f"{source}: this looks like a list of organisations ({', '.join(numbers)}), not a payment "
+            "ledger: it has no amount column.",
+            hint=_headers_hint(headers) + "\nspendkit classifies payment ledgers (a payee and an amount on "
+            "each row). A register goes with --companies, --charities, --oscr, --ccni or --mutuals; a "
+            "list of your suppliers with --suppliers.")
     if missing:
         raise ColumnError(
             f"{source}: cannot find the {' and '.join(missing)} column{'s' if len(missing) > 1 else ''}.",
@@ -91,6 +110,19 @@ def detect_columns(frame: pd.DataFrame, source: str,
             + " ".join(f'--column {r}="<header>"' for r in missing)
             + " (or a [columns] table in spendkit.toml).")
     return cmap
+
+
+ORG_ID = r"\s*GB-(?:COH|CHC|SC|NIC|MPR)-\w+\s*"
+NUMBER_WORDS = {"company_number": "company numbers", "charity_number": "charity numbers",
+                "vat_number": "VAT numbers"}
+
+
+def _registration_columns(frame: pd.DataFrame, cmap: ColumnMap) -> list[str]:
+    """What in a file says it lists organisations: its registration-number and org-id columns."""
+    found = [f"{what} in '{cmap.roles[role]}'" for role, what in NUMBER_WORDS.items() if role in cmap.roles]
+    taken = set(cmap.roles.values())
+    return found + [f"org-ids in '{h}'" for h in frame.columns
+                    if h not in taken and _sample(frame[h]).str.fullmatch(ORG_ID).mean() > 0.5]
 
 
 def _choose(role: str, candidates: list[str], frame: pd.DataFrame, cmap: ColumnMap) -> str | None:
@@ -126,11 +158,53 @@ def _payee_from_values(frame: pd.DataFrame, cmap: ColumnMap, taken: set[str]) ->
                 or not ws & {"supplier", "vendor", "beneficiary", "payee"}:
             continue
         if _not_a_name(frame[header]) is None and _share_alpha(frame[header]) > 0.8:
-            cmap.roles["payee"] = header
-            cmap.notes.append(f"payee: '{header}' (named like an id, but its values are names)")
+            cmap.assign("payee", header, "named like an id, but its values are names")
             if cmap.roles.get("supplier_id") == header:
                 del cmap.roles["supplier_id"]
             return
+
+
+REGISTRATION_WORDS = {"reg", "registration", "registered", "regno", "crn"}
+PUBLISHERS = 3  # a column read as the publisher with more distinct names than this may be the payee
+NAME_BONUS = 0.25  # a header with the word "name" counts for this much share of named values
+
+
+def _roles_from_values(frame: pd.DataFrame, cmap: ColumnMap, kind: str) -> None:
+    """Roles the headers left unfilled, found by the columns' values (``normalise.content``):
+    the payee, the amount and the date, and a registration number's kind. Only columns no role
+    has claimed, whose header has none of the role's excluded words, are looked at; the payee
+    may also be a column taken for the publisher (``Entity Name``), when its values are many
+    names, more than a few bodies'."""
+    taken = set(cmap.roles.values())
+
+    def free(role: str) -> list[str]:
+        return [h for h in frame.columns if h not in taken and not set(words(h)) & set(ROLES[role]["not"])]
+
+    def best(role: str, found: list[tuple[float, int, str, content.Evidence]]) -> None:
+        if found:
+            _, _, header, evidence = max(found)
+            cmap.assign(role, header, evidence.why)
+            taken.add(header)
+
+    if "payee" not in cmap.roles:
+        publisher = cmap.get("publisher")
+        if publisher and _sample(frame[publisher]).nunique() <= PUBLISHERS:
+            publisher = None  # a publisher column holds one body, or a few
+        found = [(ev.share + NAME_BONUS * ("name" in words(h)), -i, h, ev)
+                 for i, h in enumerate([*free("payee"), *([publisher] if publisher else [])])
+                 if (ev := content.organisation_names(frame[h]))]
+        if found and max(found)[2] == publisher:
+            del cmap.roles["publisher"]
+        best("payee", found)
+    if kind == "ledger":
+        for role, test in (("amount", content.money), ("date", content.dates)):
+            if role not in cmap.roles:
+                best(role, [(ev.share, -i, h, ev) for i, h in enumerate(free(role)) if (ev := test(frame[h]))])
+    for header in [h for h in frame.columns if h not in taken and set(words(h)) & REGISTRATION_WORDS]:
+        kind_of = content.registration_numbers(frame[header])
+        if kind_of and kind_of[0] not in cmap.roles:
+            cmap.assign(kind_of[0], header, kind_of[1].why)
+            taken.add(header)
 
 
 def _sample(col: pd.Series, n: int = 2000) -> pd.Series:

@@ -11,15 +11,23 @@ supplier_id        text ("" when none)
 department         service area / directorate ("" when none)
 expense_type       expense type / category ("" when none)
 transaction_id     text ("" when none)
-company_number     as the ledger gives it ("" when none); so too charity_number,
-sme_flag           and the SME / VCSE flags some councils publish
+company_number     in the register's form ("04869035"; "" when none or not a valid
+                   number: a note counts those); so too charity_number and vat_number
+sme_flag           the SME / VCSE flags some councils publish, as given ("" when none)
 postcode_raw       the ledger's postcode cell, else one found in its address
 source_file        the file (and sheet or zip member) the row came from
+source_sheet       the workbook sheet it came from ("" for a CSV or Parquet file)
 source_row         its row number there, as a spreadsheet shows it
 =================  ==========================================================
 
-``Ledger.rejected`` has the file's columns plus source_file, source_row,
+``Ledger.rejected`` has the file's columns plus source_file, source_sheet, source_row,
 amount_pence (0 when unreadable) and reason.
+
+A workbook is read sheet by sheet (every sheet that holds a ledger: ``read.spreadsheet``),
+each sheet a Ledger with its own columns. A sheet named as a total or summary (``Total``,
+``Summary``, ``YTD``...), else one whose counted pence equal the sum of the other sheets'
+(two others at least, not empty), is a totals sheet: checked against the others, never counted (its rows
+are rejected as "totals sheet", with the check in the reason and a note).
 
 Names and types: ``schema.LEDGER_COLUMNS``, ``NORMALISE_HELPERS`` and ``REJECTED_COLUMNS``
 (the contract between stages is in ``spendkit.schema``).
@@ -48,11 +56,12 @@ from spendkit.distinct import (
     per_distinct,
     take_rows,
 )
-from spendkit.normalise import postcodes
+from spendkit.normalise import identifiers, postcodes
 from spendkit.normalise import values as normalise
 from spendkit.normalise.columns import ColumnMap, detect_columns
-from spendkit.read.files import RestartWhole, iter_tables, read_tables
+from spendkit.read.files import RestartWhole, distinct_files, iter_tables, read_tables
 from spendkit.read.table import RawTable
+from spendkit.schema import LEDGER_COLUMNS, NORMALISE_HELPERS, REJECTED_COLUMNS, names
 
 clean_text = per_distinct(normalise.clean_text)
 parse_amounts = per_distinct(normalise.parse_amounts)
@@ -61,7 +70,7 @@ extract_postcodes = per_distinct(postcodes.extract)
 
 ZERO_TIME = r"[ \t]*0?0:00(:00)?[ \t]*"
 TEXT_ROLES = ("supplier_id", "department", "expense_type", "transaction_id", "company_number",
-              "charity_number", "sme_flag", "vcse_flag")
+              "charity_number", "vat_number", "sme_flag", "vcse_flag")
 _TOTAL = r"[ \t]*(?:GRAND[ \t]+|SUB[ \t-]?)?TOTALS?[ \t]*:?[ \t]*"  # matched upper-cased; RE2-safe
 
 
@@ -79,16 +88,75 @@ TOTALS_REASON = "totals row (not a payment)"
 
 
 def load_ledgers(paths: list[Path], settings: Settings) -> list[Ledger]:
-    """Read and normalise every table in every file. A large CSV or Parquet file is taken in
-    parts of ``CHUNK_ROWS`` rows, so memory holds its rows once, not also its text and the
-    copies each step makes; the parts of a table are then one Ledger again."""
+    """Read and normalise every table in every file (a file given twice is read once:
+    ``read.files.distinct_files``). A large CSV or Parquet file is taken in parts of
+    ``CHUNK_ROWS`` rows, so memory holds its rows once, not also its text and the copies each
+    step makes; the parts of a table are then one Ledger again."""
     out: list[Ledger] = []
-    for path in paths:
+    files, repeated = distinct_files(paths)
+    for path in files:
         try:
-            out += _load_file(iter_tables(path, sheet=settings.sheet, chunk_rows=CHUNK_ROWS), settings)
+            loaded = _load_file(iter_tables(path, sheet=settings.sheet, chunk_rows=CHUNK_ROWS), settings)
         except RestartWhole:  # a problem only seen part-way: read the file whole instead
-            out += _load_file(iter(read_tables(path, sheet=settings.sheet)), settings)
+            loaded = _load_file(iter(read_tables(path, sheet=settings.sheet)), settings)
+        if path in repeated:
+            loaded[0].info["notes"].append(repeated[path])
+        out += _totals_sheets(loaded)
     return out
+
+
+TOTALS_SHEET = re.compile(r"\b(?:totals?|summary|summaries|ytd|year[ -]to[ -]date|full[ -]year|all[ -]months)\b",
+                          re.IGNORECASE)
+
+
+def _totals_sheets(ledgers: list[Ledger]) -> list[Ledger]:
+    """A workbook's totals sheet, checked and not counted: a sheet named as a total or
+    summary (beside another sheet), else one whose counted pence equal the sum of the other
+    sheets' (two of them at least, not empty). The rule is the same whether or not its figure
+    matches: a totals sheet is never counted, so the year is never counted twice."""
+    pence: dict[str, int] = {}
+    for ledger in ledgers:
+        sheet = ledger.info.get("sheet")
+        if sheet is not None:
+            pence[sheet] = pence.get(sheet, 0) + int(ledger.rows["amount_pence"].sum())
+    sheets = {s for s in pence if TOTALS_SHEET.search(s)}
+    rest = {s: p for s, p in pence.items() if s not in sheets}
+    if not rest:  # every sheet "a total": none is, by this rule
+        return ledgers
+    if not sheets:
+        total = sum(rest.values())
+        sheets = {s for s, p in rest.items()
+                  if 2 * p == total and sum(1 for o, q in rest.items() if o != s and q) >= 2}
+    others = sum(p for s, p in pence.items() if s not in sheets)
+    for ledger in ledgers:
+        if ledger.info.get("sheet") in sheets:
+            _as_totals_sheet(ledger, pence[ledger.info["sheet"]], others)
+    return ledgers
+
+
+def _as_totals_sheet(ledger: Ledger, stated: int, others: int) -> None:
+    """Move a totals sheet's counted rows to the rejected rows (amount 0: its figure is in
+    the reason, as a totals row's is), and say what the check found."""
+    from spendkit.money import money
+
+    match = stated == others
+    what = (f"{money(stated)}, {'equal to' if match else 'not equal to'} the sum of the other "
+            f"sheets{'' if match else f' ({money(others)})'}")
+    rows = ledger.rows
+    own = [c for c in rows.columns if c not in _ADDED]
+    moved = rows[[*own, *names(REJECTED_COLUMNS)[:3]]].copy()
+    moved["amount_pence"] = np.zeros(len(moved), dtype=np.int64)
+    moved["reason"] = pd.Series(f"totals sheet ({what}; not payments)", index=moved.index, dtype="str")
+    ledger.rejected = concat_frames([ledger.rejected, moved]).sort_values(
+        "source_row", kind="stable").reset_index(drop=True)
+    ledger.rows = rows.iloc[:0]
+    ledger.info["totals_sheet"] = {"pence": stated, "other_sheets_pence": others, "matches": match}
+    ledger.info["notes"].append(
+        f"sheet '{ledger.info['sheet']}' is a totals sheet: {what}; checked, not counted "
+        f"(its {len(moved):,} row(s) are rejected as totals)")
+
+
+_ADDED = {*names(LEDGER_COLUMNS), *NORMALISE_HELPERS}  # the columns to_ledger adds to a table's own
 
 
 def _load_file(tables: Iterator[RawTable], settings: Settings) -> list[Ledger]:
@@ -192,7 +260,7 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # of these names is kept as "NAME (ledger)" so that neither overwrites the other.
 RESERVED = {
     "payee", "payee_key", "amount", "amount_pence", "payment_date", *TEXT_ROLES, "postcode_raw",
-    "source_file", "source_row", "reason", "postcode", "postcode_source", "district_code",
+    "source_file", "source_sheet", "source_row", "reason", "postcode", "postcode_source", "district_code",
     "district_name", "geography", "geography_evidence", "org_id", "match_method", "match_evidence",
     "reg_registry", "size_band", "size_evidence", "size_strength", "size_conflict", "sme", "sector",
     "sector_evidence", "sector_strength", "sector_conflict", "sector_rule", "influenceable",
@@ -230,7 +298,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
         parsing = pool.submit(parse_amounts, frame[amount_col], amount_col)
         dating = pool.submit(_payment_dates, frame[date_col], date_col, settings) if date_col else None
         payee = categorical(normalise.clean_text, frame[col("payee")])
-        text = {role: _role_text(frame, col(role), role) for role in TEXT_ROLES}
+        text = {role: _role_text(frame, col(role), role, notes) for role in TEXT_ROLES}
         payee_key = categorical(normalise.name_key, payee)
         postcode_raw = _ledger_postcodes(frame, cmap)
         amounts = parsing.result()
@@ -264,6 +332,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
         rows[role] = values
     rows["postcode_raw"] = postcode_raw
     rows["source_file"] = _constant(frame, source)
+    rows["source_sheet"] = _constant(frame, table.sheet or "")
     rows["source_row"] = table.row_numbers
 
     pence = amounts.values.to_numpy()
@@ -272,6 +341,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
         if isinstance(rejected[c].dtype, pd.CategoricalDtype):
             rejected[c] = rejected[c].cat.remove_unused_categories()
     rejected["source_file"] = pd.Series(source, index=rejected.index, dtype="str")
+    rejected["source_sheet"] = pd.Series(table.sheet or "", index=rejected.index, dtype="str")
     rejected["source_row"] = table.row_numbers[bad_at]
     rejected["amount_pence"] = np.where(is_total, 0, pence)[bad_at]
     rejected["reason"] = pd.Series(_reasons_at(bad_at, is_total, no_payee, reasons), index=rejected.index,
@@ -289,11 +359,16 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     return _finish_totals(ledger) if finish else ledger
 
 
-def _role_text(frame: pd.DataFrame, header: str | None, role: str) -> pd.Series | str:
+def _role_text(frame: pd.DataFrame, header: str | None, role: str, notes: list[str]) -> pd.Series | str:
     """A text role's column cleaned: a Categorical, but transaction ids (mostly distinct) as
-    text; "" everywhere when the ledger has no such column."""
+    text, and registration numbers in the register's form (values that are not, noted in
+    ``notes``); "" everywhere when the ledger has no such column."""
     if role == "transaction_id":
         return clean_text(frame[header]) if header else ""
+    if role in identifiers.PARSERS and header:
+        values, said = identifiers.parse_identifiers(frame[header], role, header)
+        notes += said
+        return values
     return categorical(normalise.clean_text, frame[header]) if header else _constant(frame, "")
 
 

@@ -1,9 +1,12 @@
 """Write tables and documents: CSV, XLSX, Parquet, JSON, chosen by the file's extension.
 
 Every file is written whole or not at all: to a temporary file beside the
-target, then renamed over it. Text that a spreadsheet would run as a formula
-(starting with = + - @, tab or carriage return) is neutralised with a leading
-apostrophe in CSV and XLSX output.
+target, then renamed over it. Every CSV and XLSX writer passes its table through
+one neutraliser, ``safe_table``: text a spreadsheet would run as a formula
+(= + - @ first, also behind whitespace or control characters; or a tab, carriage
+return or line feed first), in cells of any text type and in headers, gets a
+leading apostrophe; for XLSX, characters XML cannot hold are dropped. Parquet and
+JSON are data for programs, not spreadsheets: their text is written as it is.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ import contextlib
 import errno
 import json
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +27,16 @@ import numpy as np
 import pandas as pd
 
 from spendkit.distinct import as_text
-from spendkit.errors import OutputError
+from spendkit.errors import OutputError, UsageError
 from spendkit.money import pounds
 
 TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
 INTERNAL_COLUMNS = ("payee_key",)
-# A formula trigger, possibly behind control characters a spreadsheet might drop.
-_FORMULA_START = r"^[\x00-\x08\x0b\x0c\x0e-\x1f]*[=+\-@\t\r]"
-_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # control characters an XLSX cannot hold
+# A formula trigger (= + - @), possibly behind whitespace or characters a spreadsheet might
+# drop (control, zero-width); or a tab, carriage return or line feed first.
+_FORMULA_START = r"^[\s\x00-\x1f\x7f\u200b-\u200f\u2060\ufeff]*[=+\-@]|^[\t\r\n]"
+# Characters XML (so XLSX) cannot hold: control characters, U+FFFE and U+FFFF.
+_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 XLSX_MAX_CELL = 32767  # characters in one Excel cell
 XLSX_MAX_ROWS = 1048576  # rows in one Excel sheet, the header included
 _NUMBER = r"^[+-]?[0-9,]*\.?[0-9]+$"
@@ -42,6 +50,13 @@ def sidecar(path: Path, name: str = "rejected") -> Path:
 
 def check_output(path: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> None:
     """Fail before any work if ``path`` cannot be written."""
+    try:
+        _check_output(path, formats)
+    except OSError as exc:  # a name too long for the file system, a loop of links...
+        raise _output_error(path, exc) from None
+
+
+def _check_output(path: Path, formats: tuple[str, ...]) -> None:
     if path.suffix.lower() not in formats:
         raise OutputError(f"{path}: unknown output format '{path.suffix}'.",
                           hint=f"Use one of: {', '.join(formats)}.")
@@ -60,28 +75,161 @@ def check_output(path: Path, formats: tuple[str, ...] = TABLE_FORMATS) -> None:
                           hint="Choose a folder you can write to, or ask for permission.")
 
 
+def check_not_inputs(outputs: Sequence[Path], inputs: Sequence[tuple[Path, str]], *,
+                     sidecars: Sequence[str] = ()) -> None:
+    """Refuse (exit status 2), before any work, an output that is an input or would overwrite
+    one: the same file once symbolic and hard links are followed (same device and inode).
+    ``inputs`` are (path, what it is) pairs, e.g. (ledger.csv, "the ledger"); ``sidecars``
+    name the files written beside each output (``sidecar``: "rejected")."""
+    known: dict[tuple[int, int], tuple[Path, str]] = {}
+    for path, role in inputs:
+        with contextlib.suppress(OSError, ValueError):
+            st = os.stat(path)
+            known.setdefault((st.st_dev, st.st_ino), (path, role))
+    for out in outputs:
+        for name, target in [("", out), *((n, sidecar(out, n)) for n in sidecars)]:
+            try:
+                st = os.stat(target)
+            except (OSError, ValueError):
+                continue  # not there yet: it cannot be an input
+            if (st.st_dev, st.st_ino) in known:
+                _refuse(out, name, target, *known[(st.st_dev, st.st_ino)])
+
+
+def _refuse(out: Path, name: str, target: Path, path: Path, role: str) -> None:
+    what = f"{out} would write its {name} rows to {target}, which" if name else out
+    hint = (f"Write to a new file (e.g. --out {out.stem}-new{out.suffix}), check it, then rename "
+            f"it over {path}." if role == "the supplier file" else
+            "Choose another --out name.")
+    raise UsageError(f"{what} is {role} {path}: spendkit never writes over a file it reads, so "
+                     "nothing was done.", hint=hint)
+
+
+TEMP_MARK = ".spendkit-tmp-"  # in every temporary file's name: .NAME.spendkit-tmp-PID-XXXX.tmp
+_TEMP_NAME_CHARS = 60  # of NAME, so a temporary name stays within the file-system's limit
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name[:_TEMP_NAME_CHARS]}{TEMP_MARK}"
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files an earlier spendkit run left beside ``path`` when it was
+    killed outright (SIGKILL): those whose process is gone (never on Windows, where a
+    process cannot be asked about without ending it)."""
+    prefix = _temp_prefix(path)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+                continue
+            pid = entry.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill there would end the process: never call a file stale
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
+    with atomic_paths([path]) as temps:
+        yield temps[0]
+
+
+@contextlib.contextmanager
+def atomic_paths(paths: Sequence[Path], cancel: threading.Event | None = None
+                 ) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each of ``paths``. Only when the block succeeds (and
+    ``cancel`` is not set) are they put in place, together: if one cannot be, those already
+    put in place are put back as they were. On any error or exit (an exception, Ctrl-C,
+    SIGTERM) the temporary files are removed; stale ones of killed runs are removed first."""
+    temps: list[Path] = []
+    current = paths[0] if paths else Path()
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        for current in paths:
+            remove_stale_temporaries(current)
+            fd, name = tempfile.mkstemp(dir=current.parent, prefix=f"{_temp_prefix(current)}{os.getpid()}-",
+                                       suffix=".tmp")
+            os.close(fd)
+            temps.append(Path(name))
+        yield temps
+        if cancel is not None and cancel.is_set():
+            raise OutputError(f"{current}: not written (the run was stopped).")
+        for tmp in temps:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+            _fsync(tmp)  # on disk before the rename, so a crash cannot leave an empty file
+        _replace_all(temps, paths)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write here ({exc.strerror}).") from None
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        _fsync(tmp)  # on disk before the rename, so a crash cannot leave an empty file
-        os.replace(tmp, path)
-    except OSError as exc:
-        why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
-        raise OutputError(f"{path}: could not be written ({why}); nothing was left behind.") from None
+        named = {str(t): p for t, p in zip(temps, paths, strict=False)} | {str(p): p for p in paths}
+        raise _output_error(named.get(str(exc.filename2), named.get(str(exc.filename), current)),
+                            exc) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        for tmp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
-def _fsync(name: str) -> None:
+def _output_error(path: Path, exc: OSError) -> OutputError:
+    if exc.errno == errno.ENAMETOOLONG:
+        return OutputError(f"{path}: the name is longer than the file system allows.",
+                           hint="Choose a shorter --out name.")
+    why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
+    return OutputError(f"{path}: could not be written ({why}); nothing was left behind.")
+
+
+def _replace_all(temps: list[Path], paths: Sequence[Path]) -> None:
+    """Rename each temporary file over its target; if one fails, put back the targets
+    already replaced (from a hard link, or a copy, made before) and raise."""
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for tmp, path in zip(temps, paths, strict=True):
+            backup = _backup(path, tmp) if len(paths) > 1 else None
+            try:
+                os.replace(tmp, path)
+            except OSError:
+                if backup is not None:
+                    os.unlink(backup)
+                raise
+            done.append((path, backup))
+    except OSError:
+        for path, backup in reversed(done):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    os.unlink(path)
+                else:
+                    os.replace(backup, path)
+        raise
+    finally:
+        for _, backup in done:
+            if backup is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(backup)
+
+
+def _backup(path: Path, tmp: Path) -> Path | None:
+    """A second name for ``path``'s current file (None if there is none), beside it."""
+    if not path.is_file() or path.is_symlink():
+        return None
+    backup = tmp.with_name(tmp.name[: -len(".tmp")] + ".old.tmp")
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copy2(path, backup)
+    return backup
+
+
+def _fsync(name: str | Path) -> None:
     fd = os.open(name, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -109,14 +257,15 @@ def write_table(frame: pd.DataFrame, path: Path, *, sheet: str = "Rows") -> None
     write_tables([(frame, path, sheet)])
 
 
-def write_tables(tables: list[tuple[pd.DataFrame, Path, str]]) -> None:
+def write_tables(tables: list[tuple[pd.DataFrame, Path, str]], cancel: threading.Event | None = None
+                 ) -> None:
     """Write several tables (the classified rows and the rejected rows) as one: each to a
     temporary file, and only when every one is written are they renamed into place, so a
-    failure (a full disk) leaves none of them new and no temporary file behind."""
+    failure (a full disk, a failed rename) leaves none of them new and no temporary file
+    behind (``atomic_paths``)."""
     for frame, path, _ in tables:
         _check_fits(frame, path)
-    with contextlib.ExitStack() as stack:
-        temps = [stack.enter_context(atomic_path(path)) for _, path, _ in tables]
+    with atomic_paths([path for _, path, _ in tables], cancel) as temps:
         for (frame, path, sheet), tmp in zip(tables, temps, strict=True):
             _write_one(frame, path, tmp, sheet)
 
@@ -143,36 +292,55 @@ def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str) -> None:
 
 def safe_text(s: pd.Series) -> pd.Series:
     """Neutralise text a spreadsheet would run as a formula (numbers are left alone)."""
-    risky = s.str.match(_FORMULA_START) & ~s.str.match(_NUMBER)
+    risky = s.str.contains(_FORMULA_START, regex=True) & ~s.str.match(_NUMBER)
     return s.mask(risky, "'" + s)
 
 
-def _text_columns(frame: pd.DataFrame) -> list[str]:
+def _text_columns(frame: pd.DataFrame) -> list[Any]:
     """Every column that can hold text: object, any string dtype, categories."""
     return [c for c in frame.columns if frame[c].dtype == object
             or pd.api.types.is_string_dtype(frame[c].dtype)
             or isinstance(frame[c].dtype, pd.CategoricalDtype)]
 
 
-def _safe_frame(frame: pd.DataFrame, *, xlsx: bool = False) -> pd.DataFrame:
-    """A copy with every text cell, and every column name, neutralised. For XLSX, control
-    characters (which XML cannot hold) are dropped first, and cells cut to Excel's limit."""
+def safe_strings(s: pd.Series, *, xlsx: bool = False) -> pd.Series:
+    """Text as it may be written: formula-safe (``safe_text``); for XLSX also without the
+    characters XML cannot hold and cut to Excel's cell limit."""
+    if xlsx:
+        s = s.str.replace(_XML_ILLEGAL, "", regex=True)
+    s = safe_text(s)
+    if xlsx:
+        s = s.mask(s.str.len() > XLSX_MAX_CELL, s.str.slice(0, XLSX_MAX_CELL - 1) + "…")
+    return s
+
+
+def safe_table(frame: pd.DataFrame, *, xlsx: bool = False, headers: list[str] | None = None
+               ) -> pd.DataFrame:
+    """The one neutraliser every CSV and XLSX writer passes its table through: a copy with
+    every text cell (object, str or Categorical: its categories, once each) and every header
+    (``headers`` if given, else the column names) made safe by ``safe_strings``. Numbers,
+    dates and flags are left as they are."""
     out = frame.copy()
-
-    def clean(s: pd.Series) -> pd.Series:
-        if xlsx:
-            s = s.str.replace(_XML_ILLEGAL, "", regex=True)
-        s = safe_text(s)
-        if xlsx:
-            s = s.mask(s.str.len() > XLSX_MAX_CELL, s.str.slice(0, XLSX_MAX_CELL - 1) + "…")
-        return s
-
-    for c in _text_columns(out):
-        out[c] = per_category(clean, out[c])
-    # A ledger's own header ("=HYPERLINK(...)") becomes a header cell of the output too.
-    names = pd.Series([str(c) for c in out.columns], dtype="str")
-    out.columns = unique_labels(clean(names).tolist())
+    for i in [out.columns.get_loc(c) for c in _text_columns(out)]:
+        out.isetitem(i, per_category(lambda s: safe_strings(s, xlsx=xlsx), out.iloc[:, i]))
+    names = pd.Series(headers if headers is not None else [str(c) for c in out.columns], dtype="str")
+    out.columns = unique_labels(safe_strings(names, xlsx=xlsx).tolist())
     return out
+
+
+def safe_value(value: Any, *, xlsx: bool = False) -> Any:
+    """One cell through ``safe_strings`` (non-text values are left as they are)."""
+    if not isinstance(value, str):
+        return value
+    return safe_strings(pd.Series([value], dtype="str"), xlsx=xlsx).iloc[0]
+
+
+def sheet_name(title: str) -> str:
+    """A title Excel accepts as a sheet name: no control characters, none of []:*?/\\, no
+    apostrophe at either end, at most 31 characters (never run, so not formula-neutralised)."""
+    name = re.sub(_XML_ILLEGAL, "", title)
+    name = "".join("-" if ch in "[]:*?/\\" else ch for ch in name)[:31].strip("'")
+    return name or "Sheet"
 
 
 def per_category(fn: Callable[[pd.Series], pd.Series], s: pd.Series) -> pd.Series:
@@ -198,7 +366,7 @@ def unique_labels(names: list[str]) -> list[str]:
 
 
 def _csv(frame: pd.DataFrame) -> pd.DataFrame:
-    out = _safe_frame(frame)
+    out = safe_table(frame)
     if "amount_pence" in out:
         out = _insert_amount(out, pounds(out["amount_pence"]))
     for c in out.columns:
@@ -263,8 +431,8 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, frame in sheets.items():
-        ws = book.create_sheet(title[:31])
-        out = _safe_frame(frame, xlsx=True)
+        ws = book.create_sheet(sheet_name(title))
+        out = safe_table(frame, xlsx=True)
         money = "amount_pence" in out
         if money:
             out = _insert_amount(out, out["amount_pence"] / 100)

@@ -13,7 +13,7 @@ from spendkit.aggregate.report import Report
 from spendkit.errors import OutputError
 from spendkit.money import pounds
 from spendkit.output import dashboard, workbook
-from spendkit.output.export import atomic_path, safe_text, to_json
+from spendkit.output.export import atomic_path, safe_table, to_json
 
 OUTPUT_FORMATS = (".xlsx", ".html", ".json", ".csv", ".parquet")
 WRITERS = {Report: "write_report", Ranking: "write_ranking", LeagueTable: "write_league"}
@@ -47,16 +47,15 @@ def save_output(thing: Report | Ranking | LeagueTable, path: Path, suffix: str |
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """A table as CSV text, the same bytes for the same table: text made formula-safe, every
-    pence column joined by its exact £ amount ('1234.56'), CRLF line ends (RFC 4180)."""
+    """A table as CSV text, the same bytes for the same table: every pence column joined by its
+    exact £ amount ('1234.56'), text and headers made formula-safe (``export.safe_table``),
+    CRLF line ends (RFC 4180)."""
     out = frame.copy()
     for c in list(out.columns):
-        if out[c].dtype == object or str(out[c].dtype) in ("str", "string"):
-            out[c] = safe_text(out[c].astype("object").where(out[c].notna(), "").astype("str"))
-        elif str(c) == "pence" or str(c).endswith("_pence"):
+        if str(c) == "pence" or str(c).endswith("_pence"):
             name = "amount" if c == "pence" else str(c)[: -len("_pence")] + "_amount"
             known = out[c].notna()
             amount = pd.Series("", index=out.index, dtype="str")
             amount[known] = pounds(out.loc[known, c])
             out.insert(out.columns.get_loc(c) + 1, name, amount)
-    return out.to_csv(index=False, lineterminator="\r\n")
+    return safe_table(out).to_csv(index=False, lineterminator="\r\n")

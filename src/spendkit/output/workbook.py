@@ -8,7 +8,7 @@ and whether the report includes it), Rejected rows, Method (settings, rules, sou
 Money is written in pounds (pence / 100) with a £ number format; the pence stay alongside as
 whole numbers where a sheet lists rows. Headers are bold and frozen, tables have an
 autofilter, and text a spreadsheet would run as a formula is neutralised
-(``spendkit.output.export.safe_text``). The file is written whole or not at all.
+(``spendkit.output.export.safe_table``, for every cell and header). The file is written whole or not at all.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from spendkit.output.export import GBP_FORMAT, atomic_path, per_category, safe_text
+from spendkit.output.export import GBP_FORMAT, atomic_path, safe_table, safe_value, sheet_name
 from spendkit.schema import LABELS
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Book:
         self.names: set[str] = set()
 
     def _name(self, title: str) -> str:
-        base = "".join("-" if ch in "[]:*?/\\" else ch for ch in title)[:31]
+        base = sheet_name(title)
         name, i = base, 2
         while name.lower() in self.names:
             name = f"{base[:28]} {i}"
@@ -123,16 +123,17 @@ class Book:
         for c in cols:
             if formats[c] == GBP_FORMAT:
                 out[c] = out[c].astype("float64") / 100  # a missing figure stays empty
-            elif out[c].dtype == object or str(out[c].dtype) in ("str", "string", "boolean") \
-                    or isinstance(out[c].dtype, pd.CategoricalDtype):
-                out[c] = per_category(safe_text, out[c])
-        for i, c in enumerate(cols, start=1):
-            width = _width(title_of(c), out[c], formats[c])
+            elif str(out[c].dtype) == "boolean":  # written as text, like the other flags
+                out[c] = out[c].astype("object").fillna("").astype("str")
+        out = safe_table(out, xlsx=True, headers=[title_of(c) for c in cols])
+        titles = list(out.columns)
+        for i, t in enumerate(titles, start=1):
+            width = _width(t, out[t], formats[cols[i - 1]])
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
         if cols:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(out) + 1}"
-        ws.append([self.cell(ws, title_of(c), bold=True, fill=True) for c in cols])
+        ws.append([self.cell(ws, t, bold=True, fill=True) for t in titles])
         fmts = [formats[c] for c in cols]
         for values in out.itertuples(index=False, name=None):
             ws.append([self.cell(ws, _value(v), f) if f else _value(v)
@@ -162,9 +163,7 @@ class Book:
             for item in line:
                 value, fmt, style = (*item, None, None)[:3] if isinstance(item, tuple) else \
                     (item, None, None)
-                if isinstance(value, str):
-                    value = safe_text(pd.Series([value], dtype="str")).iloc[0]
-                row.append(self.cell(ws, value, fmt, bold=style == "bold", title=style == "title",
+                row.append(self.cell(ws, safe_value(value, xlsx=True), fmt, bold=style == "bold", title=style == "title",
                                      fill=style == "head"))
             ws.append(row)
         return name

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from spendkit.errors import InputFileError
 from spendkit.read.csvbytes import FileBytes, decode_head, has_blank_line_bytes, valid_utf8
+from spendkit.read.headers import preamble_note
 from spendkit.read.table import (
     DELIMITERS,
     HEADER_SEARCH_ROWS,
@@ -25,6 +26,7 @@ from spendkit.read.table import (
     default_scorer,
     find_header,
     finish,
+    numberish,
     too_wide,
     trim,
 )
@@ -124,6 +126,46 @@ def sniff_delimiter(sample: str) -> str:
 
 def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | None = None) -> RawTable:
     scorer = score_header or default_scorer
+    moved = header_last(data, scorer)
+    if moved is None:
+        return _read_csv(data, source, scorer)
+    # Read with the header first, then numbered as the file shows: data rows from row 1, the
+    # header below them.
+    table = _read_csv(moved, source, scorer)
+    table.row_numbers = table.row_numbers - 1
+    table.header_row = int(table.row_numbers.max(initial=0)) + 1
+    table.notes.append(f"the header is the file's last line (row {table.header_row:,}): the rows "
+                       "above it are read under it")
+    return table
+
+
+def header_last(data: bytes, scorer: HeaderScorer) -> bytes | None:
+    """A file whose header is its last line (a sheet sorted with its header, say), with that line
+    moved to the top; None when a header is found in the first lines, or the last is none."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    end = len(data)
+    while end > start and data[end - 1] in b"\r\n":
+        end -= 1
+    near = max(start, end - HEAD_BYTES)  # a line longer than this is no header: nothing is copied
+    cut = max(data.rfind(b"\n", near, end), data.rfind(b"\r", near, end)) + 1
+    if cut <= start or b"\x00" in data[start:start + 4096]:  # one line, or UTF-16: not this shape
+        return None
+    head = decode(data[start:min(cut, start + HEAD_BYTES)])[0]
+    delimiter = sniff_delimiter(head[:65536])
+    with field_limit():
+        try:
+            if any(scorer(trim(r)) > 0 for r in first_records(head, delimiter, limit=HEADER_SEARCH_ROWS)):
+                return None
+            last = next(csv.reader([decode(data[cut:end])[0]], delimiter=delimiter), [])
+        except csv.Error:
+            return None
+    last = trim([clean_header(c) for c in last])
+    if scorer(last) <= 0 or any(numberish(c) for c in last if c):  # a totals line is no header
+        return None
+    return data[:start] + data[cut:end] + b"\n" + data[start:cut]
+
+
+def _read_csv(data: bytes, source: str, scorer: HeaderScorer) -> RawTable:
     tried_arrow = False
     utf8 = _utf8_start(data)
     if utf8 is not None:
@@ -141,8 +183,8 @@ def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | Non
                 frame, row_numbers, blank = table
                 check_unclosed_quote_at_end(frame, row_numbers, FileBytes(data=data), start, source,
                                              layout.header_row)
-                return finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
-                               encoding=encoding, delimiter=layout.delimiter)
+                return layout.noted(finish(frame, row_numbers, layout.header, layout.header_row, source,
+                                           blank, encoding=encoding, delimiter=layout.delimiter))
     text, encoding = decode(data)
     if "\x00" in text:
         text = text.replace("\x00", "")
@@ -159,8 +201,8 @@ def read_csv_bytes(data: bytes, source: str, *, score_header: HeaderScorer | Non
             raise _not_csv(source, exc) from None
     frame, row_numbers, blank = table
     _check_unclosed_quote(frame, row_numbers, text, source, layout.header_row)
-    return finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
-                   encoding=encoding, delimiter=layout.delimiter)
+    return layout.noted(finish(frame, row_numbers, layout.header, layout.header_row, source, blank,
+                               encoding=encoding, delimiter=layout.delimiter))
 
 
 @dataclass
@@ -173,10 +215,16 @@ class Layout:
     header: list[str]  # without them: trailing empty cells are not headers
     body: int | None  # character offset of the line after the header, if every line up to it is
     # one record (no quote or line break inside a cell)
+    preamble: str | None = None  # what the rows above the header are (read.headers.preamble_note)
 
     @property
     def header_row(self) -> int:
         return self.header_idx + 1
+
+    def noted(self, table: RawTable) -> RawTable:
+        """``table`` with the note on the rows above its header, if any."""
+        table.notes += [self.preamble] if self.preamble else []
+        return table
 
 
 def csv_layout(text: str, source: str, scorer: HeaderScorer) -> Layout:
@@ -193,7 +241,8 @@ def csv_layout(text: str, source: str, scorer: HeaderScorer) -> Layout:
     if len(header) > MAX_COLUMNS:
         raise InputFileError(*too_wide(source, header_idx + 1, len(header)))
     return Layout(delimiter, header_idx, full_header, header,
-                   _offset_after_records(text, header_idx + 1, head_records))
+                  _offset_after_records(text, header_idx + 1, head_records),
+                  preamble_note(head_records[:header_idx], header_idx + 1))
 
 
 def _not_csv(source: str, exc: csv.Error) -> InputFileError:

@@ -18,7 +18,7 @@ from spendkit.read.csvfile import (
     check_unclosed_quote_at_end,
     csv_layout,
 )
-from spendkit.read.table import HeaderScorer, RawTable, finish, rechunk
+from spendkit.read.table import HeaderScorer, RawTable, finish, rechunk, split_at_headers
 
 # pyarrow reads some 30 blocks ahead when streaming: the memory that takes
 STREAM_BLOCK = 1 << 20
@@ -65,9 +65,11 @@ def csv_parts(path: Path, source: str, head: bytes, scorer: HeaderScorer,
             done += len(frame)
             if last:
                 check_unclosed_quote_at_end(frame, numbers, src, start, source, layout.header_row)
-            table = finish(frame, numbers, layout.header, layout.header_row, source, 0,
-                            encoding=encoding, delimiter=layout.delimiter)
+            table = layout.noted(finish(frame, numbers, layout.header, layout.header_row, source, 0,
+                                        encoding=encoding, delimiter=layout.delimiter))
             table.part = part
+            if _has_header_rows(table, scorer):
+                raise NotStreamable
             names = _same_columns(table, names)
             yield table
 
@@ -89,6 +91,13 @@ def _stream_layout(head: bytes, src: FileBytes, source: str, scorer: HeaderScore
     if body_at is None:
         raise NotStreamable
     return layout, start, body_at
+
+
+def _has_header_rows(table: RawTable, scorer: HeaderScorer) -> bool:
+    """Whether a part holds a header row part-way down: the file is then read whole, where
+    ``split_at_headers`` makes its tables."""
+    split = split_at_headers(table, scorer)
+    return len(split) > 1 or len(split[0].frame) != len(table.frame)
 
 
 def _same_columns(table: RawTable, names: list[str]) -> list[str]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from spendkit.errors import InputFileError
 from spendkit.read import csvfile, csvstream, parquet, spreadsheet
@@ -24,15 +26,26 @@ from spendkit.read.guard import (
     check_path,
     unreadable,
 )
-from spendkit.read.table import HEADER_SEARCH_ROWS, HeaderScorer, RawTable, default_scorer, trim
+from spendkit.read.table import (
+    HEADER_SEARCH_ROWS,
+    HeaderScorer,
+    RawTable,
+    default_scorer,
+    split_at_headers,
+    trim,
+)
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
+# The sheets to read: one name, several, or None (every sheet that holds a ledger).
+Sheets = str | Sequence[str] | None
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the OLE2 stream of an encrypted OOXML
 
 
-def read_tables(path: str | Path, *, sheet: str | None = None,
-                score_header: HeaderScorer | None = None) -> list[RawTable]:
-    """Read every table in ``path``: one for a CSV or workbook, one per member of a zip."""
+def read_tables(path: str | Path, *, sheet: Sheets = None, score_header: HeaderScorer | None = None,
+                every_sheet: bool = True) -> list[RawTable]:
+    """Read every table in ``path``: one for a CSV, one per ledger sheet of a workbook (with
+    ``every_sheet=False``, of its one sheet most like a ledger: a supplier file), one per
+    member of a zip; more where a header appears again part-way down."""
     path = Path(path)
     check_path(path)
     try:
@@ -40,7 +53,31 @@ def read_tables(path: str | Path, *, sheet: str | None = None,
         data = path.read_bytes()
     except OSError as exc:
         raise unreadable(path, exc) from None
-    return _read_bytes(data, str(path), sheet=sheet, score_header=score_header or default_scorer)
+    return _read_bytes(data, str(path), sheet=sheet, score_header=score_header or default_scorer,
+                       every_sheet=every_sheet)
+
+
+def distinct_files(paths: Sequence[str | Path]) -> tuple[list[Path], dict[Path, str]]:
+    """(``paths`` with each file once, in the order first given; for each file given more than
+    once, the note saying so): the one place every command's ledgers are made distinct.
+
+    The same file is the same resolved path (symbolic links and ``..`` followed), not the same
+    content: two files with equal bytes are two publications (a month republished under
+    another name is a choice the user made, and the report's repeated-rows check still finds
+    its rows), and hashing every ledger would read each one twice."""
+    given: dict[Path, list[str]] = {}
+    first: dict[Path, Path] = {}
+    for p in map(Path, paths):
+        key = p.resolve()
+        given.setdefault(key, []).append(str(p))
+        first.setdefault(key, p)
+    notes = {}
+    for key, spellings in given.items():
+        if len(spellings) > 1:
+            also = [s for s in dict.fromkeys(spellings) if s != spellings[0]]
+            notes[first[key]] = (f"{spellings[0]} given {len(spellings)} times"
+                                 + (f" (also as {', '.join(also)})" if also else "") + ": read once")
+    return list(first.values()), notes
 
 
 class RestartWhole(Exception):
@@ -50,7 +87,7 @@ class RestartWhole(Exception):
     parts received and read this file again with ``read_tables``."""
 
 
-def iter_tables(path: str | Path, *, sheet: str | None = None,
+def iter_tables(path: str | Path, *, sheet: Sheets = None,
                 score_header: HeaderScorer | None = None,
                 chunk_rows: int = 1_000_000) -> Iterator[RawTable]:
     """``read_tables``, a part at a time: the tables of ``path``, each as one or more RawTables
@@ -83,10 +120,10 @@ def iter_tables(path: str | Path, *, sheet: str | None = None,
             end = f.read(4)
     except OSError as exc:
         raise unreadable(path, exc) from None
-    if sheet is None and head[:4] == b"PAR1" and end == b"PAR1":
+    if not sheet and head[:4] == b"PAR1" and end == b"PAR1":
         yield from parquet.parquet_parts(parquet.open_parquet(path, source), source, chunk_rows)
         return
-    if sheet is None and size > csvstream.STREAM_MIN_BYTES and sniff_format(head) == "csv":
+    if not sheet and size > csvstream.STREAM_MIN_BYTES and sniff_format(head) == "csv":
         yielded = False
         try:
             for table in csvstream.csv_parts(path, source, head, score_header or default_scorer, chunk_rows):
@@ -100,39 +137,43 @@ def iter_tables(path: str | Path, *, sheet: str | None = None,
 
 
 
-def _read_bytes(data: bytes, source: str, *, sheet: str | None,
-                score_header: HeaderScorer, nested: bool = False) -> list[RawTable]:
+def _read_bytes(data: bytes, source: str, *, sheet: Sheets, score_header: HeaderScorer,
+                every_sheet: bool = True, nested: bool = False) -> list[RawTable]:
     kind = sniff_format(data)
     if kind == "empty":
         raise InputFileError(f"{source}: the file is empty.", hint="Export the ledger again.")
     if kind == "xlsx":
-        return [spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header)]
+        return spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header,
+                                         every_sheet=every_sheet)
     if kind == "xls":
         if _ENCRYPTED_PACKAGE in data:
             raise InputFileError(f"{source}: cannot open the workbook: it is password-protected "
                                  "or encrypted.",
                                  hint="Save it again from Excel as .xlsx without a password.")
-        return [spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header, legacy=True)]
+        return spreadsheet.read_workbook(data, source, sheet=sheet, score_header=score_header,
+                                         legacy=True, every_sheet=every_sheet)
+    if kind == "json":
+        raise not_a_table_json(data, source)
     if kind == "zip":
         if nested:
             raise InputFileError(f"{source}: is itself a zip; a zip inside a zip is not read.",
                                  hint="Unzip the inner zip and give its files instead.")
-        return _read_zip(data, source, sheet=sheet, score_header=score_header)
+        return _read_zip(data, source, sheet=sheet, score_header=score_header, every_sheet=every_sheet)
     if kind == "binary":
         raise InputFileError(
             f"{source}: this is not a text or spreadsheet file (it holds binary data).",
             hint="spendkit reads CSV, XLSX/XLS, Parquet, or a zip holding them.",
         )
-    if sheet is not None:
+    if sheet:
         what = "a Parquet" if kind == "parquet" else "a CSV"
         raise InputFileError(f"{source}: --sheet was given but this is {what} file, which has no sheets.")
     if kind == "parquet":
         return [parquet.read_parquet_bytes(data, source)]
-    return [csvfile.read_csv_bytes(data, source, score_header=score_header)]
+    return split_at_headers(csvfile.read_csv_bytes(data, source, score_header=score_header), score_header)
 
 
 def sniff_format(data: bytes) -> str:
-    """'xlsx', 'xls', 'zip', 'parquet', 'csv', 'binary' or 'empty', decided by content."""
+    """'xlsx', 'xls', 'zip', 'parquet', 'json', 'csv', 'binary' or 'empty', decided by content."""
     # A BOM alone is still an empty file. (The start decides for any real file, without
     # copying it whole to strip it.)
     if not data[:65539].removeprefix(b"\xef\xbb\xbf").strip() \
@@ -159,11 +200,39 @@ def sniff_format(data: bytes) -> str:
     controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13, 0))
     if controls > len(head) // 20:
         return "binary"
-    return "csv"
+    return "json" if _json_start(head) is not None else "csv"
 
 
-def _read_zip(data: bytes, source: str, *, sheet: str | None,
-              score_header: HeaderScorer) -> list[RawTable]:
+def _json_start(head: bytes) -> Any:
+    """The first JSON value of a file that starts with one (a JSON document's first line, or a
+    JSON-lines file's first record), else None."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text.startswith((b"{", b"[")):
+        return None
+    for candidate in (text.split(b"\n", 1)[0], text):  # a JSON-lines record, or a small document
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def not_a_table_json(data: bytes, source: str) -> InputFileError:
+    """A JSON file refused, saying what it holds: procurement notices (OCDS), or JSON."""
+    first = _json_start(data[:65536])
+    record = first[0] if isinstance(first, list) and first else first
+    keys = set(record) if isinstance(record, dict) else set()
+    ocds = keys & {"ocid", "releases", "records", "tender", "awards"}
+    what = ("procurement notices in OCDS (Open Contracting) JSON, as Contracts Finder and Find a "
+            "Tender publish them" if ocds else "JSON")
+    return InputFileError(
+        f"{source}: this file is {what}, not a payment ledger; nothing was counted.",
+        hint="spendkit reads payment ledgers: a table (CSV, XLSX/XLS or Parquet) with a payee and an "
+             "amount on each row" + (". Award notices say who won a contract, not what was paid." if ocds else "."))
+
+
+def _read_zip(data: bytes, source: str, *, sheet: Sheets, score_header: HeaderScorer,
+              every_sheet: bool) -> list[RawTable]:
     def damaged(exc: BaseException) -> InputFileError:
         return InputFileError(f"{source}: the zip file is damaged ({str(exc) or type(exc).__name__}).",
                               hint="Download or export it again.")
@@ -190,7 +259,8 @@ def _read_zip(data: bytes, source: str, *, sheet: str | None,
             skipped.append(info.filename)  # a README beside the ledgers, not a ledger
             continue
         tables += _read_bytes(member, f"{source}!{info.filename}",
-                              sheet=sheet, score_header=score_header, nested=True)
+                              sheet=sheet, score_header=score_header, every_sheet=every_sheet,
+                              nested=True)
     if not tables:
         raise InputFileError(f"{source}: the zip holds no CSV or spreadsheet file "
                              f"({', '.join(skipped)}: text without a ledger's header).")

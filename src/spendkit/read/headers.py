@@ -23,7 +23,7 @@ ROLES: dict[str, dict[str, list]] = {
                 {"recipient"}, {"paid", "to"}, {"company", "name"}],
         "not": ["id", "number", "no", "code", "ref", "reference", "vat", "type", "postcode",
                 "address", "category", "uri", "registration", "internal", "other", "group",
-                "sme", "vcse", "country", "town", "city"],
+                "sme", "vcse", "country", "town", "city", "voluntary", "enterprise", "registered"],
     },
     "amount": {
         "any": [{"net"}, {"nett"}, {"amount"}, {"value"}, {"spend"}, {"total"}, {"paid"},
@@ -68,13 +68,19 @@ ROLES: dict[str, dict[str, list]] = {
     },
     "company_number": {
         "any": [{"company", "number"}, {"company", "registration"}, {"company", "reg"},
-                {"company", "no"}, {"companies", "house"}],
-        "not": ["vat"],
+                {"company", "no"}, {"companies", "house"}, {"comp", "reg"}, {"comp", "no"},
+                {"registered", "company"}, {"crn"}],
+        "not": ["vat", "charity"],
     },
     "charity_number": {
         "any": [{"charity", "number"}, {"charity", "registration"}, {"charity", "no"},
-                {"charity", "reg"}],
-        "not": [],
+                {"charity", "reg"}, {"registered", "charity"}],
+        "not": ["vat"],
+    },
+    "vat_number": {
+        "any": [{"vat", "registration"}, {"vat", "reg"}, {"vat", "number"}, {"vat", "no"},
+                {"vat", "regno"}, {"vatno"}],
+        "not": ["amount", "value", "rate", "code"],
     },
     "transaction_id": {
         "any": [{"transaction", "number"}, {"transaction", "no"}, {"transaction", "id"},
@@ -85,7 +91,8 @@ ROLES: dict[str, dict[str, list]] = {
     # Facts about the supplier: in supplier files, and as flags in some ledgers.
     "sme_flag": {"any": [{"sme"}, {"sme", "supplier"}, {"sme", "flag"}, {"small", "business"}],
                  "not": ["spend", "amount", "value"]},
-    "vcse_flag": {"any": [{"vcse"}, {"vcfse"}, {"vcs"}, {"voluntary", "sector"}],
+    "vcse_flag": {"any": [{"vcse"}, {"vcfse"}, {"vcs"}, {"voluntary", "sector"},
+                          {"voluntary", "community"}, {"social", "enterprise"}],
                   "not": ["grant", "spend", "amount", "value"]},
     "legal_form": {"any": [{"legal", "form"}, {"legal", "status"}, {"company", "type"},
                            {"company", "category"}, {"organisation", "type"}, {"entity", "type"}],
@@ -110,12 +117,12 @@ REQUIRED_ROLES = ("payee", "amount")
 FACT_ROLES = ("sme_flag", "vcse_flag", "legal_form", "employees", "turnover", "balance_sheet",
               "sector", "large_group")
 SUPPLIER_FILE_ROLES = ("payee", "supplier_id", "postcode", "address", "company_number",
-                       "charity_number", "country", *FACT_ROLES)
+                       "charity_number", "vat_number", "country", *FACT_ROLES)
 # In a supplier file there is no publisher, so a plain "Name" is the supplier's name.
 SUPPLIER_FILE_NAMES = ({"name"}, {"organisation", "name"}, {"supplier"}, {"organisation"})
 # Roles read from the header alone; order decides who claims a column first.
 ROLE_ORDER = ("publisher", "payee", "amount", "date", "postcode", "supplier_id", "company_number",
-              "charity_number", "transaction_id", "department", "expense_type", "address", "country",
+              "charity_number", "vat_number", "transaction_id", "department", "expense_type", "address", "country",
               "sme_flag", "vcse_flag")
 
 VOCABULARY = sorted({w for spec in ROLES.values() for alt in spec["any"] for w in alt} | {
@@ -125,8 +132,9 @@ VOCABULARY = sorted({w for spec in ROLES.values() for alt in spec["any"] for w i
 
 @lru_cache(maxsize=4096)
 def words(header: str) -> tuple[str, ...]:
-    """A header as lower-case words, camelCase split and misspellings mended."""
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", header.strip())
+    """A header as lower-case words, camelCase split (an acronym too: ``VATRegistrationNumber``
+    -> vat, registration, number) and misspellings mended."""
+    text = re.sub(r"([a-z])([A-Z])|([A-Z])([A-Z][a-z])", r"\1\3 \2\4", header.strip())
     raw = [w for w in re.split(r"[^A-Za-z0-9]+", text.lower()) if w]
     return tuple(_mend(w) for w in raw)
 
@@ -190,3 +198,24 @@ def header_score(row: Sequence[str]) -> float:
         return 0.0
     numeric = sum(1 for c in cells if re.fullmatch(r"[\s£$€()\-+.,\d]+", c))
     return len(roles) + 0.01 * len(cells) - numeric
+
+
+_SQL = re.compile(r"(?i)^\W*(?:sql\b|select\b|from\b|where\b|and\b|or\b|inner join\b|left join\b|join\b"
+                  r"|order by\b|group by\b|query\b|columns\b)")
+_PARAMETER = re.compile(r"(?i)^[^:]{1,40}:\W*\S|\b(?:parameters?|criteria|run (?:date|by)|report date)\b")
+_PIVOT = re.compile(r"(?i)^(?:sum|count|average) of\b|row labels|grand total")
+
+
+def preamble_note(rows: Sequence[Sequence[str]], header_row: int) -> str | None:
+    """What the rows above a header are, in a note: SQL text (a query pasted above its result),
+    report parameters, a pivot table's title, or a title; None when they are all blank."""
+    lines = [" ".join(c.strip() for c in r if c and c.strip()) for r in rows]
+    text = [t for t in lines if t]
+    if not text:
+        return None
+    kinds = (("SQL text", _SQL), ("a pivot table's title", _PIVOT), ("report parameters", _PARAMETER))
+    kind = next((k for k, pattern in kinds if sum(bool(pattern.search(t)) for t in text) * 2 >= len(text)),
+                "a title")
+    excerpt = text[0] if len(text[0]) <= 60 else text[0][:57] + "..."
+    return (f"{len(rows):,} row(s) above the header (row {header_row:,}) are not data but {kind}: "
+            f"'{excerpt}'")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from spendkit.errors import InputFileError
@@ -20,7 +21,9 @@ from spendkit.read.table import (
     default_scorer,
     find_header,
     finish,
+    names_ledger_roles,
     numberish,
+    split_at_headers,
     too_wide,
     trim,
 )
@@ -47,9 +50,13 @@ def _gc_paused() -> Iterator[None]:
 
 
 @_gc_paused()
-def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
-                  score_header: HeaderScorer | None = None, legacy: bool = False) -> RawTable:
-    """Read the sheet that holds the table (or ``sheet``) with python-calamine."""
+def read_workbook(data: bytes, source: str, *, sheet: str | Sequence[str] | None = None,
+                  score_header: HeaderScorer | None = None, legacy: bool = False,
+                  every_sheet: bool = True) -> list[RawTable]:
+    """Read the sheets that hold the ledger (or those named in ``sheet``; with
+    ``every_sheet=False``, the one sheet most like a ledger) with python-calamine: one table
+    per sheet (more where a sheet's header is repeated part-way down: see
+    ``table.split_at_headers``), in the workbook's order."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     scorer = score_header or default_scorer
@@ -59,15 +66,24 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
         raise _not_opened(exc, source) from None
-    best, candidates, notes = _choose_sheet(book, sheet, source, scorer)
-    _, _, name, rows, header_idx, merged = best
+    named = [sheet] if isinstance(sheet, str) else list(sheet or [])
+    tables, notes = _choose_sheet(book, named, source, scorer, every_sheet)
+    tables[0].notes[:0] = notes
+    return tables
+
+
+def _sheet_table(sheet: _Sheet, source: str, scorer: HeaderScorer) -> list[RawTable]:
+    """One sheet's rows, below its header, as a RawTable (more than one where a header is
+    repeated part-way down)."""
     import numpy as np
     import pandas as pd
 
+    rows, header_idx, name = sheet.rows, sheet.header_idx, sheet.name
     header = trim([clean_header(_cell_text(c)) for c in rows[header_idx]])
     # The body is read a column at a time (see _column_text), not a cell at a time.
     columns = _body_columns(rows, header_idx + 1)
-    filled = _fill_merged(merged, columns, header_idx)
+    notes = []
+    filled = _fill_merged(sheet.merged, columns, header_idx)
     if filled:
         notes.append(f"{filled} merged cell range(s): their text is read on every row they span "
                      "(numbers only on the first)")
@@ -76,7 +92,7 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
     width = next((j + 1 for j in range(len(columns) - 1, len(header) - 1, -1)
                   if _has_text(columns[j])), len(header))
     if width > MAX_COLUMNS:
-        raise InputFileError(*too_wide(source, header_idx + 1, width))
+        raise InputFileError(*too_wide(f"{source} [{name}]", header_idx + 1, width))
     if n:
         columns += [[""] * n for _ in range(width - len(columns))]
         frame = pd.DataFrame({j: pd.array(_str_array(columns[j]), dtype="str") for j in range(width)},
@@ -85,10 +101,9 @@ def read_workbook(data: bytes, source: str, *, sheet: str | None = None,
         frame = pd.DataFrame([], columns=range(width), dtype="str").fillna("")
     del columns
     numbers = np.arange(n, dtype=np.int64)
-    note = [f"read sheet '{name}'" + (f" (of {len(candidates)} visible)" if len(candidates) > 1 else "")]
     table = finish(frame, numbers, header, header_idx + 1, source, 0, sheet=name)
-    table.notes[:0] = note + notes
-    return table
+    table.notes[:0] = notes
+    return split_at_headers(table, scorer)
 
 
 Merged = list[tuple[tuple[int, int], tuple[int, int]]]
@@ -105,57 +120,105 @@ def _not_opened(exc: Exception, source: str) -> InputFileError:
                           hint="Save it again from Excel as .xlsx without a password.")
 
 
-def _choose_sheet(book: Any, sheet: str | None, source: str, scorer: HeaderScorer
-                  ) -> tuple[tuple[float, int, str, list[list[Any]], int, Merged], list[str], list[str]]:
-    """(the best sheet as _best_sheet gives it, the sheets considered, notes): ``sheet`` if
-    named, else the visible sheet that looks most like a ledger (a hidden one if none does)."""
+@dataclass
+class _Sheet:
+    """A sheet as calamine gives it: its rows of cells, where its header is and how well it
+    scores, whether it names a payee and an amount, and its merged ranges."""
+
+    name: str
+    rows: list[list[Any]]
+    header_idx: int
+    score: float
+    ledger: bool
+    merged: Merged
+
+
+def _choose_sheet(book: Any, named: list[str], source: str, scorer: HeaderScorer, every: bool
+                  ) -> tuple[list[RawTable], list[str]]:
+    """(the tables read, notes): the sheets ``named``, else (if ``every``) every visible sheet
+    whose header names a payee and an amount (a ledger: the others are skipped, and said so),
+    else the one sheet that looks most like a ledger, visible first (hidden sheets are read
+    only when no visible one holds a ledger). Sheets are read one at a time."""
     visible = [s.name for s in book.sheets_metadata if str(s.visible).lower().endswith("visible")
                and "hidden" not in str(s.visible).lower()] or list(book.sheet_names)
     hidden = [n for n in book.sheet_names if n not in visible]
-    if sheet is not None:
-        if sheet not in book.sheet_names:
-            raise InputFileError(f"{source}: there is no sheet named '{sheet}'.",
+    if named:
+        missing = [n for n in named if n not in book.sheet_names]
+        if missing:
+            raise InputFileError(f"{source}: there is no sheet named {', '.join(map(repr, missing))}.",
                                  hint=f"Its sheets are: {', '.join(book.sheet_names)}.")
-        candidates = [sheet]
-    else:
-        candidates = visible
-    best = _best_sheet(book, candidates, source, scorer)
+        names = list(dict.fromkeys(named))
+        tables = [t for n in names for t in _sheet_table(_parse_sheet(book, n, source, scorer), source, scorer)]
+        return tables, [_read_note(names, len(names))]
+    tables, skipped, best = _ledger_sheets(book, visible, source, scorer, every)
     notes = []
-    if sheet is None and hidden and (best is None or best[0] <= 0):
+    if not tables and hidden and (best is None or best.score <= 0):
         # No visible sheet looks like a ledger: the data may be on a hidden one.
-        found = _best_sheet(book, hidden, source, scorer)
-        if found is not None and found[0] > 0:
-            best = found
-            notes.append(f"no visible sheet holds a ledger: read hidden sheet '{found[2]}'")
-    elif sheet is None and hidden:
+        tables, _, found = _ledger_sheets(book, hidden, source, scorer, every)
+        if not tables and found is not None and found.score > 0:
+            tables = _sheet_table(found, source, scorer)
+        if tables:
+            notes.append("no visible sheet holds a ledger: read hidden sheet(s) "
+                         f"{', '.join(dict.fromkeys(repr(t.sheet) for t in tables))}")
+            skipped = []
+    if not tables:
+        if best is None or not best.rows:
+            raise InputFileError(f"{source}: the workbook has no rows.",
+                                 hint="Check the right file was exported.")
+        tables = _sheet_table(best, source, scorer)
+        skipped = [(n, why) for n, why in skipped if n != best.name]
+    read = list(dict.fromkeys(str(t.sheet) for t in tables))
+    if hidden and not notes:
         notes.append(f"hidden sheet(s) not read: {', '.join(repr(h) for h in hidden)}")
-    if best is None or not best[3]:
-        raise InputFileError(f"{source}: the workbook has no rows.", hint="Check the right file was exported.")
-    return best, candidates, notes
+    notes[:0] = [_read_note(read, len(visible)),
+                 *(f"sheet '{n}' not read: {why}" for n, why in skipped if every)]
+    return tables, notes
 
 
-def _best_sheet(book: Any, names: list[str], source: str, scorer: HeaderScorer
-                ) -> tuple[float, int, str, list[list[Any]], int, Merged] | None:
-    """(header score, rows, name, rows of cells as calamine gives them, header index, merged
-    ranges) of the sheet most like a ledger. Only the rows searched for the header are made
-    text here: the body of the one sheet read is made text a column at a time."""
+def _read_note(names: list[str], visible: int) -> str:
+    if len(names) == 1:
+        return f"read sheet '{names[0]}'" + (f" (of {visible} visible)" if visible > 1 else "")
+    return f"read {len(names)} sheets (of {visible} visible): {', '.join(map(repr, names))}"
+
+
+def _ledger_sheets(book: Any, names: list[str], source: str, scorer: HeaderScorer, every: bool
+                   ) -> tuple[list[RawTable], list[tuple[str, str]], _Sheet | None]:
+    """(the tables of the sheets among ``names`` that hold a ledger (none unless ``every``),
+    the others with why they were not read, and while no sheet holds a ledger the
+    best-scoring of those others, its cells kept: it is read if none does). One sheet's cells
+    are held at a time, but for that best one."""
+    tables: list[RawTable] = []
+    skipped: list[tuple[str, str]] = []
+    best: _Sheet | None = None
+    for name in names:
+        sheet = _parse_sheet(book, name, source, scorer)
+        if sheet.ledger and every:
+            tables += _sheet_table(sheet, source, scorer)
+            best = None  # not needed now: its cells are let go
+            continue
+        skipped.append((name, "it is empty" if not any(map(any, sheet.rows)) else
+                        "no header naming a payee and an amount (not a ledger: notes, a pivot "
+                        "table, a summary or a lookup)"))
+        if not tables and (best is None or (sheet.score, len(sheet.rows)) > (best.score, len(best.rows))):
+            best = sheet
+    return tables, skipped, best
+
+
+def _parse_sheet(book: Any, name: str, source: str, scorer: HeaderScorer) -> _Sheet:
+    """A sheet's rows of cells as calamine gives them, and its header. Only the rows searched
+    for the header are made text here: the body of a sheet read is made text a column at a
+    time."""
     from python_calamine import CalamineError
 
-    best: tuple[float, int, str, list[list[Any]], int, Merged] | None = None
-    for name in names:
-        try:
-            sheet = book.get_sheet_by_name(name)  # parses the sheet: once per sheet
-            rows = sheet.to_python(skip_empty_area=False)
-            merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
-        except (CalamineError, ValueError) as exc:
-            raise InputFileError(f"{source}: sheet '{name}' cannot be read ({exc}).") from None
-        head = [trim([_cell_text(c) for c in r]) for r in rows[:HEADER_SEARCH_ROWS]] or [[]]
-        idx = find_header(head, scorer)
-        score = scorer(head[idx])
-        key = (score, len(rows))
-        if best is None or key > best[:2]:
-            best = (score, len(rows), name, rows, idx, merged)
-    return best
+    try:
+        sheet = book.get_sheet_by_name(name)  # parses the sheet: once per sheet
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
+    except (CalamineError, ValueError) as exc:
+        raise InputFileError(f"{source}: sheet '{name}' cannot be read ({exc}).") from None
+    head = [trim([_cell_text(c) for c in r]) for r in rows[:HEADER_SEARCH_ROWS]] or [[]]
+    idx = find_header(head, scorer)
+    return _Sheet(name, rows, idx, scorer(head[idx]), names_ledger_roles(head[idx]), merged)
 
 
 # A column of the body, made text: an Arrow array when every cell was text already, else a list.

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from spendkit.read.headers import header_score
+from spendkit.read.headers import header_score, role_rank
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,8 +78,11 @@ def find_header(records: list[list[str]], score_header: HeaderScorer) -> int:
     return counts.index(max(counts)) if counts else 0
 
 
+NUMBERISH = r"[\s£$€()\-+.,\d/:]+"
+
+
 def numberish(cell: str) -> bool:
-    return bool(re.fullmatch(r"[\s£$€()\-+.,\d/:]+", cell))
+    return bool(re.fullmatch(NUMBERISH, cell))
 
 
 def default_scorer(row: Sequence[str]) -> float:
@@ -108,6 +112,127 @@ def finish(frame: pd.DataFrame, row_numbers: np.ndarray, header: list[str], head
     return RawTable(frame=frame, source=source, row_numbers=numbers, header_row=header_row,
                     headers=header, sheet=sheet, encoding=encoding, delimiter=delimiter,
                     blank_rows=blank, notes=notes)
+
+
+def names_ledger_roles(row: Sequence[str]) -> bool:
+    """Whether a header row names a payee and an amount (in two different cells): a ledger's
+    layout, as a workbook's sheets and a header part-way down a table are judged."""
+    payee = {i for i, c in enumerate(row) if c and role_rank(c, "payee")}
+    amount = {i for i, c in enumerate(row) if c and role_rank(c, "amount")}
+    return bool(payee and amount and (len(payee | amount) > 1))
+
+
+REHEADER_MIN_SCORE = 2.0  # what a row part-way down must score to be a header (two roles)
+REHEADER_MIN_CELLS = 3  # and the cells it must fill (fewer only if the header has fewer)
+
+
+def split_at_headers(table: RawTable, scorer: HeaderScorer) -> list[RawTable]:
+    """A table whose header appears again part-way down, as the tables it holds.
+
+    A row below the header is a header if it is the header itself, or if its cell under the
+    (first) amount column is not a number, no cell is a number, it fills at least
+    REHEADER_MIN_CELLS cells, names a payee and an amount, and scores REHEADER_MIN_SCORE by
+    ``scorer`` (so a payment whose description says "Supplier" or "Total" is not one: its
+    amount and date are numbers). The same header again (as in files joined end to end) is
+    dropped and noted; a different one starts a new table there, whose rows are read under
+    it and keep their row numbers (the header row is in neither table's rows).
+    """
+    import numpy as np
+
+    at = _header_rows(table, scorer)
+    if not at:
+        return [table]
+    current = table.headers
+    repeats: list[int] = []
+    cuts: list[tuple[int, list[str]]] = []  # (position, new header) where a new table starts
+    for i, cells in at:
+        if cells == current:
+            repeats.append(i)
+        else:
+            cuts.append((i, cells))
+            current = cells
+    drop = np.zeros(len(table.frame), dtype=bool)
+    drop[[i for i, _ in at]] = True
+    bounds = [(0, table.headers), *cuts, (len(table.frame), [])]
+    tables = []
+    for (begin, header), (end, _) in pairwise(bounds):
+        keep = np.flatnonzero(~drop[begin:end]) + begin
+        rows = table.frame.iloc[keep]
+        numbers = table.row_numbers[keep]
+        if begin == 0:
+            part = RawTable(rows.reset_index(drop=True), table.source, numbers, table.header_row,
+                            table.headers, table.sheet, table.encoding, table.delimiter,
+                            table.blank_rows, list(table.notes))
+        else:
+            header_row = int(table.row_numbers[begin])
+            body = rows.reset_index(drop=True)
+            body.columns = range(body.shape[1])
+            part = finish(body, numbers - header_row - 1, header, header_row, table.source, 0,
+                          encoding=table.encoding, delimiter=table.delimiter, sheet=table.sheet)
+            part.notes.insert(0, f"row {header_row}: a new header; the rows below it are read "
+                                 f"under it ({', '.join(header)})")
+        said = [int(table.row_numbers[i]) for i in repeats if begin <= i < end]
+        if said:
+            part.notes.append(f"row(s) {_list_rows(said)}: the header again; read as a header, "
+                              "not a payment")
+        tables.append(part)
+    return tables
+
+
+def _list_rows(rows: list[int], most: int = 10) -> str:
+    shown = ", ".join(map(str, rows[:most]))
+    return shown + (f" and {len(rows) - most:,} more" if len(rows) > most else "")
+
+
+def _header_rows(table: RawTable, scorer: HeaderScorer) -> list[tuple[int, list[str]]]:
+    """(position, cells) of each row of ``table`` that reads as a header (see split_at_headers).
+
+    Whole columns narrow the rows down first: the amount cell not a number, then no cell a
+    number and three cells filled, then a cell naming a payee and one naming an amount
+    (checked once per distinct cell); only the rows left are scored one by one."""
+    import numpy as np
+
+    frame = table.frame
+    amount = next((j for j, h in enumerate(table.headers) if h and role_rank(h, "amount")), None)
+    if amount is None or not len(frame) or amount >= frame.shape[1]:
+        return []
+    at = np.flatnonzero(~_numbers(frame.iloc[:, amount]))
+    if len(at):
+        sub = frame.iloc[at]
+        filled = np.zeros(len(at), dtype=np.int64)
+        number = np.zeros(len(at), dtype=bool)
+        for c in sub.columns:
+            filled += (sub[c].astype("str") != "").to_numpy(dtype=bool)
+            number |= _numbers(sub[c])
+        at = at[~number & (filled >= min(REHEADER_MIN_CELLS, len(table.headers)))]
+    if not len(at):
+        return []
+    sub = frame.iloc[at]
+    named = {role: np.zeros(len(at), dtype=bool) for role in ("payee", "amount")}
+    for c in sub.columns:
+        column = sub[c].astype("str")
+        for role, mask in named.items():
+            words = [v for v in column.unique() if v and role_rank(v, role)]
+            if words:
+                mask |= column.isin(words).to_numpy(dtype=bool)
+    out = []
+    for i in at[named["payee"] & named["amount"]]:
+        row = trim([clean_header(str(v)) for v in frame.iloc[i].tolist()])
+        if row == table.headers or (names_ledger_roles(row) and scorer(row) >= REHEADER_MIN_SCORE):
+            out.append((int(i), row))
+    return out
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """Which cells of a column are a number (``numberish``), by Arrow's RE2: ten times as fast
+    as pandas here. (Its \\d and \\s are ASCII: a cell it misses is only looked at more
+    closely.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(column.astype("str").array)
+    return pc.fill_null(pc.match_substring_regex(cells, f"^(?:{NUMBERISH})$"), False).to_numpy(
+        zero_copy_only=False)
 
 
 def unique_names(headers: Sequence[str]) -> list[str]:

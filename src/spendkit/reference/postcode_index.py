@@ -259,8 +259,10 @@ def _source(onspd_file: str | Path | None):
                                      hint="Run `make setup`, or pass --postcodes ONSPD_FILE.") from None
         return (f"package-{ver}", f"ONS Postcode Directory ({PACKAGE} {ver})", _frame_from_package)
     path = Path(onspd_file)
-    check_path(path, "a postcode directory file", error=ReferenceDataError,
-               hint="Pass an ONSPD or NSPL CSV, or the zip as downloaded.")
+    hint = "Pass an ONSPD or NSPL CSV, or the zip as downloaded."
+    if not path.exists():
+        raise ReferenceDataError(f"{path}: no such postcode directory file.", hint=hint)
+    check_path(path, "a postcode directory file", error=ReferenceDataError, hint=hint)
     stat = path.stat()
     key = hashlib.sha256(f"{path.name}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     return (f"file-{key}", f"{path.name} (postcode directory given with --postcodes)",

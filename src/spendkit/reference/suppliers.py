@@ -31,7 +31,7 @@ class SupplierFile:
 
 
 def load_suppliers(path: Path) -> SupplierFile:
-    tables = read_tables(path)
+    tables = read_tables(path, every_sheet=False)  # the sheet most like a supplier list
     if len(tables) != 1:
         raise InputFileError(f"{path}: a supplier file must hold one table (this holds {len(tables)}).")
     table = tables[0]

@@ -40,6 +40,7 @@ from spendkit.engines.spark.grouping import class_counts, file_counts, group
 from spendkit.engines.spark.session import require_pyspark, session
 from spendkit.errors import ConfigError, InputFileError, OutputError
 from spendkit.normalise.columns import ColumnMap, detect_columns
+from spendkit.read.files import distinct_files
 from spendkit.read.headers import header_score
 from spendkit.read.table import clean_header, find_header, trim, unique_names
 from spendkit.reference.districts import Districts, Place
@@ -282,7 +283,7 @@ def _check_settings(settings: Settings) -> None:
         raise ConfigError("registry matching (--companies, --charities, --oscr, --ccni, --mutuals) "
                           "is not available on the Spark engine yet.",
                           hint="Use the local engine for registry matching (docs/spark.md).")
-    if settings.sheet is not None:
+    if settings.sheet:
         raise ConfigError("--sheet is for workbooks; the Spark engine reads CSV files.",
                           hint="Use the local engine for XLSX (docs/spark.md).")
 
@@ -353,7 +354,9 @@ def classify_for_cli(ledgers: Sequence[Path | str], settings: Settings, *, out: 
     if out is not None and Path(str(out)).suffix.lower() != ".parquet":
         raise OutputError(f"{out}: the Spark engine writes Parquet (a folder of part files).",
                           hint="Give --out NAME.parquet.")
-    result = classify_spark(session(), [as_uri(p) for p in ledgers], settings, encoding=encoding)
+    files, repeated = distinct_files(ledgers)  # a file given twice is read once, as locally
+    result = classify_spark(session(), [as_uri(p) for p in files], settings, encoding=encoding)
+    result.notes += repeated.values()
     if out is not None:
         result.write_parquet(as_uri(out))  # then summary() reads the Parquet: one classification pass
     return result, result.summary()

@@ -33,7 +33,15 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from spendkit.reference.registries.charities import read_ccni, read_charity_commission, read_oscr
+from spendkit.errors import ColumnError
+from spendkit.reference.registries.charities import (
+    CCEW_FIELDS,
+    CCNI_FIELDS,
+    OSCR_FIELDS,
+    read_ccni,
+    read_charity_commission,
+    read_oscr,
+)
 from spendkit.reference.registries.common import (
     CHARITY_REGISTRIES,
     COLUMNS,
@@ -44,19 +52,45 @@ from spendkit.reference.registries.common import (
     PathLike,
     Paths,
     as_list,
+    describe,
+    fold,
     normalise_charity_numbers,
     normalise_company_numbers,
     text_column,
 )
-from spendkit.reference.registries.companies_house import read_companies_house
-from spendkit.reference.registries.mutuals import read_mutuals
+from spendkit.reference.registries.companies_house import CH_FIELDS, read_companies_house
+from spendkit.reference.registries.files import read_header
+from spendkit.reference.registries.mutuals import MUTUALS_FIELDS, read_mutuals
 
 __all__ = [
     "CHARITY_REGISTRIES", "COLUMNS", "NAME_PRIORITY", "REGISTRIES", "TEXT_COLUMNS", "Field",
     "PathLike", "Paths", "empty_registry", "load_registries", "normalise_charity_numbers",
     "normalise_company_numbers", "read_ccni", "read_charity_commission", "read_companies_house",
-    "read_mutuals", "read_oscr", "text_column",
+    "read_mutuals", "read_oscr", "register_given_as_ledger", "text_column",
 ]
+
+# register -> (its columns, the classify option that takes it)
+REGISTER_FILES: dict[str, tuple[tuple[Field, ...], str]] = {
+    "companies_house": (CH_FIELDS, "--companies"), "charity_commission": (CCEW_FIELDS, "--charities"),
+    "oscr": (OSCR_FIELDS, "--oscr"), "ccni": (CCNI_FIELDS, "--ccni"), "mutuals": (MUTUALS_FIELDS, "--mutuals"),
+}
+
+
+def register_given_as_ledger(path: PathLike) -> ColumnError | None:
+    """The error to give when a register's download was given as a ledger: its header has every
+    column a register's reader needs (the readers' own ``Field`` lists). None when it has not."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)
+    except OSError:
+        return None
+    headers = {fold(h) for h in read_header(head)[0]}
+    for registry, (fields, option) in REGISTER_FILES.items():
+        if all(f.names() & headers for f in fields if f.required):
+            return ColumnError(f"{path}: this looks like the {describe(registry)}, not a payment ledger.",
+                               hint=f"Give it with {option} {path} (it is matched to the payees of the "
+                                    "ledger you classify), and the payment ledger as the file to read.")
+    return None
 
 
 def load_registries(companies: Paths | None = None, charities: Paths | None = None,

@@ -1,6 +1,7 @@
 """What every register reader shares: the common frame's columns, the registers' names and
-org-id prefixes, the column specification (``Field``), number normalising, and building
-and finishing a reader's frame."""
+org-id prefixes, the column specification (``Field``), and building
+and finishing a reader's frame. Numbers are normalised by ``normalise.identifiers`` (the
+ledger's numbers use the same parsers)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spendkit.normalise.identifiers import (  # the readers' number normalising, shared with the ledger
+    normalise_charity_numbers as normalise_charity_numbers,
+)
+from spendkit.normalise.identifiers import (
+    normalise_company_numbers as normalise_company_numbers,
+)
 from spendkit.normalise.values import clean_text, name_key
 
 PathLike = str | os.PathLike[str]
@@ -63,38 +70,6 @@ def describe(registry: str) -> str:
             "oscr": "Scottish Charity Register (OSCR) CSV download",
             "ccni": "Charity Commission for Northern Ireland register CSV",
             "mutuals": "FCA Mutuals Public Register CSV (SocietyList.csv)"}[registry]
-
-
-# ---------------------------------------------------------------- number normalisation
-
-def normalise_company_numbers(raw: pd.Series) -> pd.Series:
-    """Company numbers as Companies House writes them: '4142000' -> '04142000',
-    'sc 12345' -> 'SC012345', 'GB-COH-01234567' -> '01234567'; '' when not a company number."""
-    t = text_column(raw).str.upper().str.replace(r"[\s.\-/]+", "", regex=True)
-    t = t.str.replace(r"^GBCOH", "", regex=True)
-    digits = t.str.fullmatch(r"\d{1,8}")
-    t = t.where(~digits, t.str.zfill(8))
-    parts = t.str.extract(r"^([A-Z]{2})(\d{1,6})$")
-    prefixed = parts[0].notna()
-    if prefixed.any():
-        t = t.where(~prefixed, parts[0].fillna("") + parts[1].fillna("").str.zfill(6))
-    valid = t.str.fullmatch(r"[A-Z0-9]{8}") & ~t.str.fullmatch(r"[A-Z]{0,2}0+")
-    return t.where(valid, "")
-
-
-def normalise_charity_numbers(raw: pd.Series) -> pd.Series:
-    """Charity numbers as the registers write them: '1234567', 'SC012345', '100001' (NI).
-
-    Accepts org-ids (GB-CHC-1234567, GB-SC-SC012345, GB-NIC-100001), 'NIC100001',
-    a linked charity's '1234567-1' (-> its main charity) and leading zeros."""
-    t = text_column(raw).str.upper().str.replace(r"\s+", "", regex=True)
-    t = t.str.replace(r"^GB-?(?:CHC|SC|NIC)-?", "", regex=True).str.replace(r"^NIC", "", regex=True)
-    t = t.str.replace(r"^(\d+)[-/]\d+$", r"\1", regex=True)
-    sc = t.str.extract(r"^SC(\d{1,6})$")[0]
-    t = t.where(sc.isna(), "SC" + sc.fillna("").str.zfill(6))
-    t = t.where(~t.str.fullmatch(r"\d+"), t.str.lstrip("0"))
-    valid = t.str.fullmatch(r"\d{5,8}|SC\d{6}") & (t != "SC000000")
-    return t.where(valid, "")
 
 
 # ---------------------------------------------------------------- frames
