@@ -441,3 +441,11 @@ def test_special_file_as_settings_or_a_side_file_is_refused(kind: str, tmp_path:
     result = run("league", shares)
     assert result.exit_code == 3, result.output
     assert f"is a {kind}" in result.output
+
+
+def test_path_with_a_nul_character_is_refused() -> None:
+    """A path holding a NUL character (possible from a settings file, never from the command
+    line): 'a path cannot hold a NUL character' (exit 3), not a ValueError traceback."""
+    with pytest.raises(InputFileError, match="cannot hold a NUL character") as caught:
+        guard.check_path(Path("ledger\0.csv"))
+    assert caught.value.exit_code == 3

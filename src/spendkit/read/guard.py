@@ -50,6 +50,8 @@ def check_path(path: Path, what: str = "a ledger file", *, error: type[SpendkitE
     names the file in the message ("a ledger file", "the supplier file"); ``error`` is the
     exception (its exit status) for this kind of input."""
     raw = os.fsencode(path)
+    if b"\0" in raw:
+        raise error(f"{_short(path)!r}: a path cannot hold a NUL character.", hint="Check the path.")
     longest = max((len(part) for part in raw.split(b"/")), default=0)
     if len(raw) > PATH_MAX or longest > NAME_MAX:
         raise error(f"{_short(path)}: the path is too long ({len(raw):,} bytes, a name of {longest:,}; "
