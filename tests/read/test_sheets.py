@@ -136,3 +136,17 @@ def test_a_supplier_file_reads_its_one_sheet_most_like_a_list(tmp_path: Path) ->
     [table] = read_tables(path, every_sheet=False)
     assert table.sheet == "Suppliers"
     assert table.notes == ["read sheet 'Suppliers' (of 2 visible)"]
+
+
+def test_each_table_of_a_split_has_the_columns_its_own_rows_fill(tmp_path: Path) -> None:
+    path = tmp_path / "wider.csv"
+    # (70 rows first: among the first 60 rows, find_header takes the best-scoring header)
+    path.write_text("Supplier Name,Amount,Date\n" + "Acme Ltd,1.00,01/04/2024\n" * 70
+                    + "Date,Supplier Name,Amount,Department\n02/05/2024,Beta Ltd,2.00,Fleet\n",
+                    encoding="utf-8")
+    old, new = read_tables(path)
+    assert (len(old.frame), new.header_row, new.row_numbers.tolist()) == (70, 72, [73])
+    assert list(old.frame.columns) == ["Supplier Name", "Amount", "Date"]
+    assert not [n for n in old.notes if "beyond the header" in n]
+    assert list(new.frame.columns) == ["Date", "Supplier Name", "Amount", "Department"]
+    assert new.frame.iloc[0].tolist() == ["02/05/2024", "Beta Ltd", "2.00", "Fleet"]

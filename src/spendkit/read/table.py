@@ -136,6 +136,8 @@ def split_at_headers(table: RawTable, scorer: HeaderScorer) -> list[RawTable]:
     amount and date are numbers). The same header again (as in files joined end to end) is
     dropped and noted; a different one starts a new table there, whose rows are read under
     it and keep their row numbers (the header row is in neither table's rows).
+
+    ``table`` is as ``finish`` made it (its notes are finish's, made again for each table).
     """
     import numpy as np
 
@@ -157,18 +159,14 @@ def split_at_headers(table: RawTable, scorer: HeaderScorer) -> list[RawTable]:
     tables = []
     for (begin, header), (end, _) in pairwise(bounds):
         keep = np.flatnonzero(~drop[begin:end]) + begin
-        rows = table.frame.iloc[keep]
-        numbers = table.row_numbers[keep]
-        if begin == 0:
-            part = RawTable(rows.reset_index(drop=True), table.source, numbers, table.header_row,
-                            table.headers, table.sheet, table.encoding, table.delimiter,
-                            table.blank_rows, list(table.notes))
-        else:
-            header_row = int(table.row_numbers[begin])
-            body = rows.reset_index(drop=True)
-            body.columns = range(body.shape[1])
-            part = finish(body, numbers - header_row - 1, header, header_row, table.source, 0,
-                          encoding=table.encoding, delimiter=table.delimiter, sheet=table.sheet)
+        body = table.frame.iloc[keep].reset_index(drop=True)
+        body.columns = range(body.shape[1])
+        header_row = int(table.row_numbers[begin]) if begin else table.header_row
+        # finish again: the columns beyond each header are those its own rows fill
+        part = finish(body, table.row_numbers[keep] - header_row - 1, header, header_row,
+                      table.source, 0 if begin else table.blank_rows, encoding=table.encoding,
+                      delimiter=table.delimiter, sheet=table.sheet)
+        if begin:
             part.notes.insert(0, f"row {header_row}: a new header; the rows below it are read "
                                  f"under it ({', '.join(header)})")
         said = [int(table.row_numbers[i]) for i in repeats if begin <= i < end]
