@@ -25,7 +25,7 @@ import pytest
 import spendkit
 import spendkit.api
 from spendkit.config import PlaceSettings, Settings
-from spendkit.errors import OutputError, SpendkitError
+from spendkit.errors import ColumnError, OutputError, SpendkitError
 
 ROOT = Path(__file__).resolve().parents[1]
 
