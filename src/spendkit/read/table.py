@@ -65,7 +65,10 @@ def too_wide(source: str, row: int, width: int) -> tuple[str]:
 
 
 def find_header(records: list[list[str]], score_header: HeaderScorer) -> int:
-    """Index of the header row among the first records: the best-scoring row, earliest on ties.
+    """Index of the header row among the first records: the best-scoring row, earliest on ties;
+    but an earlier row that names a payee and an amount, with rows holding numbers between it
+    and the best one, is the header: those rows are payments under a first layout (the best
+    row is then a header part-way down, which ``split_at_headers`` reads), not a title.
 
     With no recognised header anywhere, the first row with the most non-empty
     text cells is taken.
@@ -73,7 +76,12 @@ def find_header(records: list[list[str]], score_header: HeaderScorer) -> int:
     scores = [score_header(r) for r in records]
     top = max(scores, default=0)
     if top > 0:
-        return scores.index(top)
+        best = scores.index(top)
+        for i in range(best):
+            if scores[i] > 0 and names_ledger_roles(records[i]) and any(
+                    any(c.strip() and numberish(c) for c in r) for r in records[i + 1:best]):
+                return i
+        return best
     counts = [sum(1 for c in r if c.strip() and not numberish(c)) for r in records]
     return counts.index(max(counts)) if counts else 0
 
