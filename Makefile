@@ -1,11 +1,12 @@
 # spendkit: the common tasks. `make run` sets everything up and classifies the sample ledger;
-# `make test` checks the code (ruff, mypy, the layers contract) and runs the tests; CI runs it.
+# `make test` checks the code (ruff, mypy, the layers contract) and runs the tests (the fuzz suite
+# for a fixed budget); CI runs it. `make fuzz` fuzzes for longer.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint bench bench-10m profile reliability samples realdata clean
+.PHONY: setup run test lint fuzz bench bench-10m profile reliability samples realdata clean
 
 setup: $(STAMP)
 
@@ -21,6 +22,11 @@ run: setup
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The fuzz suite (tests/fuzz) runs in `make test` for a small fixed budget; this runs it ten
+# times longer, with a new random draw each time.
+fuzz: setup
+	SPENDKIT_FUZZ=fuzz $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider
 
 lint: setup
 	$(BIN)/ruff check --no-cache src tests scripts

@@ -83,9 +83,11 @@ class Case:
 
 # ---------------------------------------------------------------- helpers
 
-def csv_text(rows: list[list[str]], *, sep: str = ",", nl: str = "\n") -> str:
+def csv_text(rows: list[list[str]], *, sep: str = ",", nl: str = "\n", quote_all: bool = False) -> str:
+    """Rows as CSV text, quoted where a cell needs it (or every cell, ``quote_all``)."""
     def cell(v: str) -> str:
-        return f'"{v.replace(chr(34), chr(34) * 2)}"' if any(c in v for c in (sep, '"', "\n", "\r")) else v
+        needs = quote_all or any(c in v for c in (sep, '"', "\n", "\r"))
+        return f'"{v.replace(chr(34), chr(34) * 2)}"' if needs else v
     return "".join(sep.join(cell(v) for v in r) + nl for r in rows)
 
 
@@ -730,13 +732,15 @@ def declare() -> list[tuple[Case, bytes | str | Writer]]:
 
 # ---------------------------------------------------------------- running a case
 
-UNSAFE = re.compile(r"^[\x00-\x08\x0b\x0c\x0e-\x1f]*[=+\-@\t\r]")  # what a spreadsheet would run
+# What a spreadsheet would run: = + - @ behind any whitespace, control or invisible characters
+# (a line feed, a space, an RTL mark), or a leading tab or carriage return ...
+UNSAFE = re.compile(r"^(?:[\t\r]|[\x00-\x20\x7f\u200b-\u200f\u202a-\u202e\ufeff]*[=+\-@])")
 NUMBER = re.compile(r"[+-]?[0-9,]*\.?[0-9]+")  # ... unless it is a plain number
 
 
 def unsafe_cells(cells: list[str]) -> list[str]:
     """Text cells a spreadsheet would run as a formula."""
-    return [c for c in cells if UNSAFE.match(c) and not NUMBER.fullmatch(c)]
+    return [c for c in cells if UNSAFE.match(c) and not NUMBER.fullmatch(c.strip())]
 
 
 def read_table(path: Path) -> tuple[list[list[str]], list[str], int]:
@@ -750,12 +754,22 @@ def read_table(path: Path) -> tuple[list[list[str]], list[str], int]:
         rows = [["" if c.value is None else str(c.value) for c in row] for row in sheet.iter_rows()]
         return rows, [c.value for c in cells if isinstance(c.value, str)], \
             sum(c.data_type == "f" for c in cells)
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        columns = [["" if v is None else str(v) for v in col.to_pylist()] for col in table.columns]
+        rows = [list(table.column_names)] + [list(r) for r in zip(*columns, strict=True)]
+        return rows, [], 0  # data, not a spreadsheet: its text is kept as written
+    return (rows := csv_rows(path.read_text(encoding="utf-8-sig"))), [c for r in rows for c in r], 0
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """CSV text (a file's, or stdout's) as rows of cells."""
     import csv
 
     csv.field_size_limit(2**31 - 1)
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f))
-    return rows, [c for r in rows for c in r], 0
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 @dataclass

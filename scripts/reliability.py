@@ -1,18 +1,22 @@
 """Measure spendkit's reliability and write the figures into docs/reliability.md.
 
-    python scripts/reliability.py [--examples N] [--check]
+    python scripts/reliability.py [--examples N] [--check | --families-only]
 
 Runs every case of the hostile-input corpus (scripts/make_corpus.py) through the CLI twice,
 writing CSV and then XLSX, and N generated ledgers through the invariants of
-tests/trust/test_invariants.py (each whole, shuffled, and split into twelve monthly files).
-Then it rewrites the parts of docs/reliability.md between the ``<!-- figures -->`` and
-``<!-- cases -->`` markers; the prose around them is written by hand. ``--check`` writes
-nothing and exits 1 if any case or invariant failed.
+tests/trust/test_invariants.py (each whole, shuffled, and split into twelve monthly files),
+and counts the named hostile cases of tests/trust and the fuzz tests of tests/fuzz by family.
+Then it rewrites the parts of docs/reliability.md between the ``<!-- figures -->``,
+``<!-- families -->`` and ``<!-- cases -->`` markers; the prose around them is written by
+hand. ``--check`` writes nothing and exits 1 if any case or invariant failed;
+``--families-only`` rewrites only the families table (seconds, not minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import sys
@@ -26,6 +30,23 @@ DOC = ROOT / "docs" / "reliability.md"
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests" / "trust")]
 
 import make_corpus  # noqa: E402
+
+# tests/trust and tests/fuzz files -> the family of issue 14 (or the promise) their cases test
+FAMILIES = {
+    "test_corpus.py": "the hostile-input corpus, case by case (below)",
+    "test_invariants.py": "invariants on generated ledgers",
+    "test_exports.py": "safe exports",
+    "test_faults.py": "faults: killed runs, output errors, damaged caches",
+    "test_limits.py": "limits: the memory guard",
+    "test_injection_cases.py": "1. formula injection",
+    "test_overwrite_cases.py": "2. a user's files destroyed",
+    "test_bomb_cases.py": "3, 5. small files that expand (workbooks, Parquet)",
+    "test_value_cases.py": "4, 8. exact money, no relative dates, values validated",
+    "test_text_cases.py": "6. realistic text: control characters, time zones, terminal text",
+    "test_notes_cases.py": "7. notes, never silence",
+    "test_special_cases.py": "9. special and unreadable files, pipes, long names",
+    "test_fuzz_ledgers.py": "fuzzing: random and mangled CSV, XLSX and Parquet ledgers",
+}
 
 EXIT_WORDS = {0: "read (exit 0)", 3: "refused: input (exit 3)", 4: "refused: columns (exit 4)",
               5: "refused: settings (exit 5)", 6: "refused: output (exit 6)"}
@@ -69,6 +90,37 @@ def run_invariants(examples: int) -> tuple[Counter, list[str]]:
     except AssertionError as exc:  # hypothesis shrinks and re-raises the smallest failure
         failures.append(f"{type(exc).__name__}: {exc}")
     return totals, failures
+
+
+def count_cases() -> Counter:
+    """{test file: tests collected} for tests/trust and tests/fuzz (pytest's own count: each
+    parametrised case is one)."""
+    import pytest
+
+    class Collect:
+        def __init__(self) -> None:
+            self.files: Counter = Counter()
+
+        def pytest_collection_modifyitems(self, items: list) -> None:
+            self.files = Counter(Path(item.nodeid.split("::")[0]).name for item in items)
+
+    collect = Collect()
+    with contextlib.redirect_stdout(io.StringIO()):
+        pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
+                     str(ROOT / "tests" / "trust"), str(ROOT / "tests" / "fuzz")], plugins=[collect])
+    return collect.files
+
+
+def families(counts: Counter) -> str:
+    trust = sum(n for f, n in counts.items() if f != "test_fuzz_ledgers.py")
+    lines = [f"{trust} named cases in `tests/trust/` (each states its expected behaviour first), "
+             f"and {counts['test_fuzz_ledgers.py']} fuzz tests in `tests/fuzz/`.", "",
+             "| Family | File | Cases |", "|---|---|---|"]
+    for name in [*FAMILIES, *sorted(set(counts) - set(FAMILIES))]:
+        if counts[name]:
+            folder = "fuzz" if name.startswith("test_fuzz") else "trust"
+            lines.append(f"| {FAMILIES.get(name, name)} | `tests/{folder}/{name}` | {counts[name]} |")
+    return "\n".join(lines)
 
 
 def figures(cases: list[make_corpus.Case], outcomes: dict[str, list[make_corpus.Outcome]],
@@ -157,8 +209,15 @@ def replace_between(doc: str, marker: str, body: str) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=40, help="generated ledgers (default 40)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on any failure")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true", help="write nothing; exit 1 on any failure")
+    what.add_argument("--families-only", action="store_true", help="rewrite only the families table")
     args = parser.parse_args(argv)
+    table = families(count_cases())
+    if args.families_only:
+        DOC.write_text(replace_between(DOC.read_text(), "families", table))
+        print(table)
+        return 0
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         cases, outcomes = run_corpus(Path(tmp))
@@ -171,6 +230,7 @@ def main(argv: list[str]) -> int:
     if not args.check:
         doc = DOC.read_text()
         doc = replace_between(doc, "figures", text)
+        doc = replace_between(doc, "families", table)
         doc = replace_between(doc, "cases", case_table(cases, outcomes))
         DOC.write_text(doc)
         print(f"\nwrote {DOC.relative_to(ROOT)}")

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from spendkit.errors import ColumnError
+from spendkit.normalise import content
 from spendkit.normalise.columns import detect_columns
 from spendkit.read.files import read_tables
 from spendkit.read.headers import role_rank, words
@@ -534,3 +535,9 @@ def test_a_list_of_organisations_is_not_a_ledger(header: str, rows: list[list[st
     assert err.value.message == (f"lookup.csv: this looks like a list of organisations ({says}), not a "
                                  "payment ledger: it has no amount column.")
     assert "--companies" in str(err.value.hint)
+
+
+def test_content_tests_read_distinct_values_from_the_top() -> None:
+    column = pd.Series(["Acme Ltd"] * 6000 + ["Bolt Limited"], dtype="str")
+    assert content.distinct_values(column).tolist() == ["Acme Ltd"]  # only the first rows are sampled
+    assert content.organisation_names(column) is None  # one name is no payee column

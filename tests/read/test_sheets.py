@@ -136,3 +136,38 @@ def test_a_supplier_file_reads_its_one_sheet_most_like_a_list(tmp_path: Path) ->
     [table] = read_tables(path, every_sheet=False)
     assert table.sheet == "Suppliers"
     assert table.notes == ["read sheet 'Suppliers' (of 2 visible)"]
+
+
+def test_each_table_of_a_split_has_the_columns_its_own_rows_fill(tmp_path: Path) -> None:
+    path = tmp_path / "wider.csv"
+    # (70 rows first: among the first 60 rows, find_header takes the best-scoring header)
+    path.write_text("Supplier Name,Amount,Date\n" + "Acme Ltd,1.00,01/04/2024\n" * 70
+                    + "Date,Supplier Name,Amount,Department\n02/05/2024,Beta Ltd,2.00,Fleet\n",
+                    encoding="utf-8")
+    old, new = read_tables(path)
+    assert (len(old.frame), new.header_row, new.row_numbers.tolist()) == (70, 72, [73])
+    assert list(old.frame.columns) == ["Supplier Name", "Amount", "Date"]
+    assert not [n for n in old.notes if "beyond the header" in n]
+    assert list(new.frame.columns) == ["Date", "Supplier Name", "Amount", "Department"]
+    assert new.frame.iloc[0].tolist() == ["02/05/2024", "Beta Ltd", "2.00", "Fleet"]
+
+
+def test_payments_above_a_richer_header_are_read_not_taken_for_a_title(tmp_path: Path) -> None:
+    """A short first layout (payee and amount) with payments under it, then a richer header:
+    the first is the header and the second a header part-way down; no payment is lost above it."""
+    rows = [["Supplier", "Amount"], ["Acme Ltd", "10.00"], ["Beta Ltd", "20.00"],
+            ["Transaction Number", "Date", "Subjective Description", "Supplier Name", "Amount"],
+            ["T1", "01/04/2024", "Stationery", "Gamma Ltd", "30.00"]]
+    path = tmp_path / "two.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    first, second = read_tables(path)
+    assert first.header_row == 1 and first.frame["Amount"].tolist() == ["10.00", "20.00"]
+    assert second.header_row == 4 and second.frame["Amount"].tolist() == ["30.00"]
+
+
+def test_a_title_naming_an_amount_is_still_a_title(tmp_path: Path) -> None:
+    """A pivot's title ("Sum of Invoice Nett Amount") above its header is not a header."""
+    path = tmp_path / "pivot.csv"
+    path.write_text("Sum of Invoice Nett Amount,\nSupplier Name,Total\nAcme Ltd,10.00\n", encoding="utf-8")
+    [table] = read_tables(path)
+    assert table.header_row == 2 and table.row_numbers.tolist() == [3]

@@ -101,9 +101,10 @@ def _sheet_table(sheet: _Sheet, source: str, scorer: HeaderScorer) -> list[RawTa
         frame = pd.DataFrame([], columns=range(width), dtype="str").fillna("")
     del columns
     numbers = np.arange(n, dtype=np.int64)
-    table = finish(frame, numbers, header, header_idx + 1, source, 0, sheet=name)
-    table.notes[:0] = notes
-    return split_at_headers(table, scorer)
+    tables = split_at_headers(finish(frame, numbers, header, header_idx + 1, source, 0, sheet=name),
+                              scorer)
+    tables[0].notes[:0] = notes
+    return tables
 
 
 Merged = list[tuple[tuple[int, int], tuple[int, int]]]

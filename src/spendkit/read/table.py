@@ -65,7 +65,10 @@ def too_wide(source: str, row: int, width: int) -> tuple[str]:
 
 
 def find_header(records: list[list[str]], score_header: HeaderScorer) -> int:
-    """Index of the header row among the first records: the best-scoring row, earliest on ties.
+    """Index of the header row among the first records: the best-scoring row, earliest on ties;
+    but an earlier row that names a payee and an amount, with rows holding numbers between it
+    and the best one, is the header: those rows are payments under a first layout (the best
+    row is then a header part-way down, which ``split_at_headers`` reads), not a title.
 
     With no recognised header anywhere, the first row with the most non-empty
     text cells is taken.
@@ -73,7 +76,12 @@ def find_header(records: list[list[str]], score_header: HeaderScorer) -> int:
     scores = [score_header(r) for r in records]
     top = max(scores, default=0)
     if top > 0:
-        return scores.index(top)
+        best = scores.index(top)
+        for i in range(best):
+            if scores[i] > 0 and names_ledger_roles(records[i]) and any(
+                    any(c.strip() and numberish(c) for c in r) for r in records[i + 1:best]):
+                return i
+        return best
     counts = [sum(1 for c in r if c.strip() and not numberish(c)) for r in records]
     return counts.index(max(counts)) if counts else 0
 
@@ -136,6 +144,8 @@ def split_at_headers(table: RawTable, scorer: HeaderScorer) -> list[RawTable]:
     amount and date are numbers). The same header again (as in files joined end to end) is
     dropped and noted; a different one starts a new table there, whose rows are read under
     it and keep their row numbers (the header row is in neither table's rows).
+
+    ``table`` is as ``finish`` made it (its notes are finish's, made again for each table).
     """
     import numpy as np
 
@@ -157,18 +167,14 @@ def split_at_headers(table: RawTable, scorer: HeaderScorer) -> list[RawTable]:
     tables = []
     for (begin, header), (end, _) in pairwise(bounds):
         keep = np.flatnonzero(~drop[begin:end]) + begin
-        rows = table.frame.iloc[keep]
-        numbers = table.row_numbers[keep]
-        if begin == 0:
-            part = RawTable(rows.reset_index(drop=True), table.source, numbers, table.header_row,
-                            table.headers, table.sheet, table.encoding, table.delimiter,
-                            table.blank_rows, list(table.notes))
-        else:
-            header_row = int(table.row_numbers[begin])
-            body = rows.reset_index(drop=True)
-            body.columns = range(body.shape[1])
-            part = finish(body, numbers - header_row - 1, header, header_row, table.source, 0,
-                          encoding=table.encoding, delimiter=table.delimiter, sheet=table.sheet)
+        body = table.frame.iloc[keep].reset_index(drop=True)
+        body.columns = range(body.shape[1])
+        header_row = int(table.row_numbers[begin]) if begin else table.header_row
+        # finish again: the columns beyond each header are those its own rows fill
+        part = finish(body, table.row_numbers[keep] - header_row - 1, header, header_row,
+                      table.source, 0 if begin else table.blank_rows, encoding=table.encoding,
+                      delimiter=table.delimiter, sheet=table.sheet)
+        if begin:
             part.notes.insert(0, f"row {header_row}: a new header; the rows below it are read "
                                  f"under it ({', '.join(header)})")
         said = [int(table.row_numbers[i]) for i in repeats if begin <= i < end]
