@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from spendkit.errors import ConfigError
+from spendkit.errors import ConfigError, SpendkitError
 
 CONFIG_NAME = "spendkit.toml"
 
@@ -121,9 +121,9 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tup
     return settings, path
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file's document; a ConfigError (never a traceback) if it cannot be read, is not
-    valid TOML, or nests tables or arrays deeper than Python can follow."""
+def read_toml(path: Path, unreadable: type[SpendkitError] = ConfigError) -> dict[str, Any]:
+    """A TOML file's document; a ConfigError (never a traceback) if it is not valid TOML or
+    nests tables or arrays deeper than Python can follow, an ``unreadable`` if it cannot be read."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -132,7 +132,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML (nested too deeply to read).",
                           hint="A settings file nests a few levels at most; check the file.") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc}).",
+        raise unreadable(f"{path}: cannot be read ({exc.strerror or exc}).",
                           hint="Check the file's permissions (can you open it?).") from None
 
 

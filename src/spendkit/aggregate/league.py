@@ -42,7 +42,7 @@ from spendkit.aggregate.shares import (
 )
 from spendkit.config import read_toml
 from spendkit.errors import ConfigError, InputFileError
-from spendkit.read.guard import check_path
+from spendkit.read.guard import check_path, unreadable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -133,7 +133,7 @@ def load_manifest(path: Path) -> Manifest:
     check_path(path, "a league manifest")
     if path.suffix.lower() == ".csv":
         return Manifest(path, path.stem, [], read_peers(path), {})
-    data = read_toml(path)
+    data = read_toml(path, unreadable=InputFileError)
     _only(data, _TOP_KEYS, str(path))
     _typed(_ManifestTop, data, str(path))
     method = data.get("method", {})
@@ -228,6 +228,8 @@ def read_peers(path: Path) -> list[dict[str, Any]]:
         frame = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputFileError(f"{path}: not a readable CSV ({exc}).") from None
+    except OSError as exc:
+        raise unreadable(path, exc) from None
     frame.columns = [c.strip().lower() for c in frame.columns]
     shares = [c for c in frame.columns if c in SHARE_COLUMNS]
     if "name" not in frame or not shares:

@@ -18,7 +18,7 @@ from spendkit.aggregate.shares import base_rows, parse_share, resolve_denominato
 from spendkit.errors import InputFileError
 from spendkit.money import money
 from spendkit.normalise.values import name_key
-from spendkit.read.guard import check_path
+from spendkit.read.guard import check_path, unreadable
 
 
 def read_respend(path: Path) -> pd.DataFrame:
@@ -29,6 +29,8 @@ def read_respend(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(f"{path}: not a readable CSV ({exc}).") from None
+    except OSError as exc:
+        raise unreadable(path, exc) from None
     frame.columns = [c.strip().lower() for c in frame.columns]
     if "respend" not in frame or not ({"supplier", "class"} & set(frame.columns)):
         raise InputFileError(f"{path}: needs a 'respend' column and a 'supplier' or 'class' column.",

@@ -80,7 +80,7 @@ def check_path(path: Path, what: str = "a ledger file", *, error: type[SpendkitE
 def _short(path: Path) -> str:
     """A path for a message: a very long one shortened to its start and end."""
     text = str(path)
-    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]}"
+    return text if len(text) <= 160 else f"{text[:60]}...{text[-80:]}"
 
 
 def unreadable(path: Path, exc: OSError, error: type[SpendkitError] = InputFileError) -> SpendkitError:
