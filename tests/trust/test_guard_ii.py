@@ -371,7 +371,7 @@ def test_supplier_rows_that_disagree_are_noted_and_resolved_by_evidence(tmp_path
     path.write_text("Supplier Name,Postcode,Employees\nAcme Ltd,WN1 1YN,\nACME LIMITED,M1 1AA,12\n"
                     "Beta Ltd,BL1 1AA,\nBeta Limited,bl1 1aa,\n")
     suppliers = load_suppliers(path)
-    assert any("1 payee(s) have rows that disagree (postcode), e.g. 'ACME' on rows 2, 3" in n
+    assert any("1 payee(s) with conflicting rows (postcode), e.g. 'ACME' on rows 2, 3" in n
                for n in suppliers.info["notes"]), suppliers.info["notes"]
     import pandas as pd
 

@@ -85,8 +85,15 @@ def classify(
                 api.check_outputs([out], api.run_inputs(ledgers, settings, config_input(config)),
                                   (out.suffix,))
             summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)[1]
+            notes: list[str] = []
         else:
-            summary = api.classify_and_export(ledgers, settings, out=out, also=config_input(config))[1]
+            result, summary = api.classify_and_export(ledgers, settings, out=out, also=config_input(config))
+            notes = result.notes  # what reading the registers found (rows skipped)
+        if notes and not quiet:
+            from spendkit.output.render import safe
+
+            for note in notes:
+                console(stderr=True).print(f"[dim]{safe(note)}[/dim]", highlight=False, emoji=False)
         if format == "json":
             sys.stdout.write(to_json(summary))
         else:

@@ -56,6 +56,10 @@ def load_suppliers(path: Path) -> SupplierFile:
     dup_ids = out["supplier_id"].ne("") & out["supplier_id"].duplicated()
     if dup_ids.any():
         notes.append(f"{int(dup_ids.sum())} repeated supplier id(s): the first row of each is used")
+    unusable = int((out["supplier_id"].eq("") & out["payee_key"].eq("")).sum())
+    if unusable:
+        notes.append(f"{unusable:,} row(s) without a name or a supplier id skipped (they can match "
+                     "no payee)")
     notes += conflict_notes(out)
     return SupplierFile(out, info)
 
@@ -85,7 +89,7 @@ def conflict_notes(frame: pd.DataFrame) -> list[str]:
         return []
     first = sorted(payees)[0]
     rows = keyed.loc[keyed["payee_key"] == first, "source_row"].tolist()
-    return [f"{len(payees):,} payee(s) have rows that disagree ({', '.join(fields)}), e.g. "
+    return [f"{len(payees):,} payee(s) with conflicting rows ({', '.join(fields)}), e.g. "
             f"'{first}' on rows {', '.join(map(str, rows))}: a match on the name uses the row "
             "with the most facts filled in (the first of equals); give each row a supplier id "
             "to match them apart"]
