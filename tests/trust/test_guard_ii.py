@@ -449,3 +449,14 @@ def test_path_with_a_nul_character_is_refused() -> None:
     with pytest.raises(InputFileError, match="cannot hold a NUL character") as caught:
         guard.check_path(Path("ledger\0.csv"))
     assert caught.value.exit_code == 3
+
+
+def test_shared_strings_claiming_billions_are_refused(tmp_path: Path) -> None:
+    """A shared-strings part whose uniqueCount claims 4 billion strings (calamine reserves room
+    for them first: ~100 GB): refused by the guard naming the part (exit 3), never an abort."""
+    buf = io.BytesIO(workbook())
+    with zipfile.ZipFile(buf, "a") as z:
+        z.writestr("xl/sharedStrings.xml", b'<?xml version="1.0"?><sst xmlns="x" count="1" '
+                                            b'uniqueCount="4000000000"><si><t>Acme</t></si></sst>')
+    with pytest.raises(InputFileError, match="claims 4,000,000,000 shared strings"):
+        guard.check_workbook(buf.getvalue(), "strings.xlsx")

@@ -190,6 +190,9 @@ def human_size(n: float) -> str:
 # spelling of a reference calamine accepts: either case, either quote, spaces around the
 # '=', '$' signs, leading zeros, a range's far corner.
 _XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_SST_TAG = re.compile(rb"<(?:\w+:)?sst\b[^>]*>")
+_STRING_COUNT = re.compile(rb"\b(?:count|uniqueCount)\s*=\s*[\"']\s*([0-9]{1,20})")
+STRING_BYTES = 32  # a shared string's room, reserved before it is read
 # A reference far from A1 (column AA+ at row 10,000+, column AAA+, or row 1,000,000+,
 # counting leading zeros as digits), or a row or cell written without a reference (each then
 # follows the one before it, so only counting them measures the sheet): worth measuring the
@@ -242,6 +245,16 @@ def _check_declarations(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source:
             f"{source}: the workbook's {info.filename} declares XML entities "
             "(<!DOCTYPE/<!ENTITY>), which Excel never writes; refusing to read it.",
             hint="This can be an attack (entity expansion). Save it again from Excel.")
+    # A shared-strings table states how many strings it holds, and calamine reserves room for
+    # that many before reading one: a claim of billions asks for 100 GB.
+    claim = max((int(n) for tag in _SST_TAG.findall(start) for n in _STRING_COUNT.findall(tag)),
+                default=0)
+    available = available_memory()
+    if available is not None and claim * STRING_BYTES > available:
+        raise InputFileError(
+            f"{source}: the workbook's {info.filename} claims {claim:,} shared strings, too many to "
+            f"read in memory ({human_size(claim * STRING_BYTES)} needed, {human_size(available)} "
+            "available).", hint="The workbook is damaged or hostile. Save it again from Excel.")
 
 
 def _check_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> None:
