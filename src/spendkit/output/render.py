@@ -8,6 +8,7 @@ cannot end a style or crash the print. Lines holding such text are printed with 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Console
@@ -20,15 +21,24 @@ from spendkit.aggregate.league import LABELS as MEASURE_LABELS
 from spendkit.money import money, share
 from spendkit.schema import LABELS
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # what a terminal obeys rather than shows
+
+
+def printable(value: Any) -> str:
+    """``value`` as text a terminal shows and does not obey: a line break or tab as a space,
+    any other control character (an escape sequence that would clear or colour the screen) as
+    its code, ``\\x1b``."""
+    return _CONTROL.sub(lambda m: " " if m[0] in "\t\n\r" else f"\\x{ord(m[0]):02x}", str(value))
+
 
 def safe(value: Any) -> str:
     """Ledger or user text for a line of Rich markup, escaped: shown as written."""
-    return escape(str(value))
+    return escape(printable(value))
 
 
 def cell(value: Any) -> Text:
     """Ledger or user text for a table cell or title: plain text, never markup or an emoji."""
-    return Text(str(value))
+    return Text(printable(value))
 
 
 def class_table(title: str | Text, section: dict[str, dict[str, Any]], labels: dict[str, str]) -> Table:

@@ -190,7 +190,8 @@ def _width(title: str, values: pd.Series, fmt: str | None) -> int:
         return max(14, len(title) + 2)
     if fmt in (SHARE_FORMAT, COUNT_FORMAT, PP_FORMAT, DATE_FORMAT):
         return max(10, len(title) + 2)
-    longest = int(values.astype("str").str.len().quantile(0.9)) + 2 if len(values) else 0
+    lengths = values.astype("str").str.len().fillna(0)  # an empty cell (NA) has no length
+    longest = int(lengths.quantile(0.9)) + 2 if len(values) else 0
     return min(60, max(10, len(title) + 2, longest))
 
 
