@@ -6,7 +6,9 @@ Column contract of ``Ledger.rows`` (added beside the file's own columns):
 payee              the payee name, whitespace tidied
 payee_key          matching key (case, punctuation, legal suffix ignored)
 amount_pence       int64, exact
-payment_date       datetime64 (NaT when the ledger gives none)
+payment_date       datetime64: the day paid, or the first day of the period the date
+                   cell names (a month, a quarter...); NaT when the ledger gives none
+period_end         datetime64: the last day of that period (= payment_date for a day)
 supplier_id        text ("" when none)
 department         service area / directorate ("" when none)
 expense_type       expense type / category ("" when none)
@@ -18,8 +20,9 @@ source_file        the file (and sheet or zip member) the row came from
 source_row         its row number there, as a spreadsheet shows it
 =================  ==========================================================
 
-``Ledger.rejected`` has the file's columns plus source_file, source_row,
-amount_pence (0 when unreadable) and reason.
+``Ledger.rejected`` has the file's columns plus source_file, source_row, amount_pence
+(nullable: missing where the amount cell could not be read, so such a row never weighs £0.00),
+amount_text (the amount cell as written) and reason.
 
 Names and types: ``schema.LEDGER_COLUMNS``, ``NORMALISE_HELPERS`` and ``REJECTED_COLUMNS``
 (the contract between stages is in ``spendkit.schema``).
@@ -48,6 +51,8 @@ from spendkit.distinct import (
     per_distinct,
     take_rows,
 )
+from spendkit.errors import InputFileError
+from spendkit.money import INT64_MAX, abs_total, money
 from spendkit.normalise import postcodes
 from spendkit.normalise import values as normalise
 from spendkit.normalise.columns import ColumnMap, detect_columns
@@ -88,7 +93,22 @@ def load_ledgers(paths: list[Path], settings: Settings) -> list[Ledger]:
             out += _load_file(iter_tables(path, sheet=settings.sheet, chunk_rows=CHUNK_ROWS), settings)
         except RestartWhole:  # a problem only seen part-way: read the file whole instead
             out += _load_file(iter(read_tables(path, sheet=settings.sheet)), settings)
+    check_sums_fit(out)
     return out
+
+
+def check_sums_fit(ledgers: list[Ledger]) -> None:
+    """Refuse a run whose amounts could not be summed exactly: when the sum of every |amount|
+    read fits in int64, every total and subtotal made from them does (``spendkit.money``)."""
+    totals = [(led.info["file"], abs_total(led.rows["amount_pence"].to_numpy())
+               + abs_total(led.rejected["amount_pence"].fillna(0).to_numpy())) for led in ledgers]
+    if sum(t for _, t in totals) > INT64_MAX:
+        biggest = max(totals, key=lambda t: t[1])[0]
+        raise InputFileError(
+            f"{', '.join(dict.fromkeys(str(f) for f, _ in totals))}: the amounts add up to more than "
+            f"{money(INT64_MAX)}, past what can be summed exactly (the largest share is in {biggest}).",
+            hint="The amount column is likely broken (cells such as 9999999999.99 repeated): check "
+                 "it, or map the right one with --column amount=HEADER.")
 
 
 def _load_file(tables: Iterator[RawTable], settings: Settings) -> list[Ledger]:
@@ -112,7 +132,7 @@ def join_parts(parts: list[Ledger]) -> Ledger:
     if len(parts) == 1:
         return _finish_totals(first)
     info = dict(first.info)
-    for count in ("rows_read", "blank_rows"):
+    for count in ("rows_read", "blank_rows", "pence_read"):
         info[count] = sum(p.info[count] for p in parts)
     info["notes"] = merge_notes([p.info["notes"] for p in parts])
     partial = [p.info["totals_rows"] for p in parts if "totals_rows" in p.info]
@@ -139,8 +159,6 @@ def _finish_totals(ledger: Ledger) -> Ledger:
 def totals_check(stated: int, other_pence: int) -> dict[str, Any]:
     """A file's own total (``stated`` pence) against the sum of its other rows, as
     ``inputs[].totals_rows`` reports it (both engines): other_rows_pence, matches, summary."""
-    from spendkit.money import money
-
     match = stated == other_pence
     return {"other_rows_pence": other_pence, "matches": match,
             "summary": f"{money(stated)}, {'equal to' if match else 'not equal to'} the sum of the other rows"}
@@ -191,7 +209,8 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # Columns spendkit adds to the ledger's rows (and to rejected rows): a ledger column with one
 # of these names is kept as "NAME (ledger)" so that neither overwrites the other.
 RESERVED = {
-    "payee", "payee_key", "amount", "amount_pence", "payment_date", *TEXT_ROLES, "postcode_raw",
+    "payee", "payee_key", "amount", "amount_pence", "amount_text", "payment_date", "period_end",
+    *TEXT_ROLES, "postcode_raw",
     "source_file", "source_row", "reason", "postcode", "postcode_source", "district_code",
     "district_name", "geography", "geography_evidence", "org_id", "match_method", "match_evidence",
     "reg_registry", "size_band", "size_evidence", "size_strength", "size_conflict", "sme", "sector",
@@ -242,9 +261,9 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
         notes += dates.notes
         if settings.dates.unreadable == "reject":
             reasons.append(dates.reasons)
-        payment_date = dates.values
+        payment_date, period_end = dates.values, dates.ends
     else:
-        payment_date = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        payment_date = period_end = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
 
     is_total = _totals_rows(frame, cmap, payee).to_numpy()
     bad = is_total | no_payee
@@ -260,6 +279,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rows["payee_key"] = payee_key
     rows["amount_pence"] = amounts.values
     rows["payment_date"] = payment_date
+    rows["period_end"] = period_end
     for role, values in text.items():
         rows[role] = values
     rows["postcode_raw"] = postcode_raw
@@ -273,13 +293,18 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
             rejected[c] = rejected[c].cat.remove_unused_categories()
     rejected["source_file"] = pd.Series(source, index=rejected.index, dtype="str")
     rejected["source_row"] = table.row_numbers[bad_at]
-    rejected["amount_pence"] = np.where(is_total, 0, pence)[bad_at]
+    unread = (amounts.reasons != "").to_numpy()
+    rejected["amount_pence"] = pd.array(np.where(is_total, 0, pence)[bad_at], dtype="Int64")
+    rejected.loc[unread[bad_at], "amount_pence"] = pd.NA  # an amount never read weighs nothing known
+    rejected["amount_text"] = pd.Series(as_text(frame[amount_col].take(bad_at)).to_numpy(), index=rejected.index,
+                                        dtype="str")
     rejected["reason"] = pd.Series(_reasons_at(bad_at, is_total, no_payee, reasons), index=rejected.index,
                                    dtype="str")
     info: dict[str, Any] = {
         "file": table.source, "sheet": table.sheet, "encoding": table.encoding,
         "delimiter": table.delimiter, "header_row": table.header_row,
         "columns": dict(cmap.roles), "rows_read": len(frame), "blank_rows": table.blank_rows,
+        "pence_read": int(pence[~unread & ~is_total].sum()),
         "notes": [*cmap.notes, *notes],
     }
     if is_total.any():  # a total is not a payment: its figure goes in the reason, not in the sums
@@ -308,10 +333,20 @@ def _payment_dates(raw: pd.Series, column: str, settings: Settings) -> normalise
         notes.append(f"date: {int(midnight.sum()):,} value(s) in '{column}' were a bare "
                      "'00:00:00' (no date); those rows are counted undated")
     dates = parse_dates(raw, column)
-    if settings.dates.unreadable != "reject" and (dates.reasons != "").any():
-        notes.append(f"{int((dates.reasons != '').sum())} unreadable date(s) in '{column}' "
+    unreadable = dates.reasons != ""
+    unknown = unreadable & ~raw.str.match(normalise.DAY_SHAPE)  # '31/02/2024' is a wrong day, not a form
+    if unknown.any() and dates.values.notna().sum() == 0:
+        # Not one cell is a date or a period: the column's form is unknown, not its rows wrong.
+        notes.append(f"UNDATED: not one of the {int(unreadable.sum()):,} value(s) in '{column}' is a date or a "
+                     f"period (e.g. '{str(raw[unknown].iloc[0])[:40]}'); {int(unknown.sum()):,} row(s) are "
+                     "counted undated, so no trend or period can place them (map the date with "
+                     "--column date=HEADER)")
+        dates.reasons = dates.reasons.where(~unknown, "")
+        unreadable &= ~unknown
+    elif settings.dates.unreadable != "reject" and unreadable.any():
+        notes.append(f"{int(unreadable.sum())} unreadable date(s) in '{column}' "
                      "kept as missing (dates.unreadable = 'keep')")
-    dates.notes = notes + dates.notes
+    dates.notes = notes + dates.notes + normalise.period_notes(raw, dates, column)
     return dates
 
 
