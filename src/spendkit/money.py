@@ -3,10 +3,10 @@ into text: '£1,234.56' for people, '1234.56' for files, and shares as percentag
 whether a run's amounts can be summed exactly in int64 at all.
 
 Why sums cannot overflow: a single amount is at most ``MAX_PAYMENT_PENCE`` (larger cells are
-rejected when read), so the rows of any table up to 1,048,576 rows (a worksheet's limit, and
-more than a part of a streamed file) sum within int64 nine times over; and before any figure is
-made, the sum of the absolute amounts of a whole run is checked (``abs_total``): when it fits in
-int64, so does every sum or subtotal of those amounts, in any order and either engine.
+rejected when read, as broken), and before any figure is made the exact sum of the absolute
+amounts of the whole run is checked (``abs_total``; the Spark engine sums them as decimals):
+when it fits in int64, so does every sum or subtotal of those amounts, in any order and either
+engine; when it does not, the run is refused.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # £10bn: more than any one payment in a UK public ledger (the largest, grant-in-aid from a
-# department to the NHS or a funding body, run to a few £bn), so a larger cell is a broken one.
+# department to the NHS or a funding body, run to a few £bn), so a larger cell is a broken one;
+# 9.2 million amounts at the cap still sum within int64.
 MAX_PAYMENT_PENCE = 10**12
 INT64_MAX = 2**63 - 1
-_BLOCK = 2**20  # amounts summed per block: 2**20 * MAX_PAYMENT_PENCE < 2**63
+_BLOCK = 2**20  # values summed per block in exact_sum
 
 
 def money(pence: int) -> str:
@@ -47,9 +48,17 @@ def pounds(pence: pd.Series) -> pd.Series:
 
 
 def abs_total(pence: np.ndarray) -> int:
-    """The exact sum of |pence| (a Python int, however large), summed in int64 blocks that
-    cannot overflow (each amount is within ``MAX_PAYMENT_PENCE``)."""
+    """The exact sum of |pence| (a Python int, however large), for any int64 values."""
     import numpy as np
 
-    values = np.abs(np.asarray(pence, dtype=np.int64))
-    return sum(int(values[i:i + _BLOCK].sum()) for i in range(0, len(values), _BLOCK))
+    values = np.asarray(pence, dtype=np.int64)
+    return exact_sum(values[values > 0]) - exact_sum(values[values < 0])
+
+
+def exact_sum(values: np.ndarray) -> int:
+    """The exact sum of int64 values (a Python int): each value split into its high and low
+    32 bits, each half summed in int64 blocks that cannot overflow (2**20 values of at most
+    2**32 each), and the halves joined in Python integers."""
+    high, low = values >> 32, values & 0xFFFFFFFF
+    return sum(int(high[i:i + _BLOCK].sum()) * 2**32 + int(low[i:i + _BLOCK].sum())
+               for i in range(0, len(values), _BLOCK))
