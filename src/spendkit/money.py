@@ -37,14 +37,17 @@ def share(value: float | None) -> str:
 
 
 def pounds(pence: pd.Series) -> pd.Series:
-    """int64 pence -> exact decimal text '-1234.56'."""
+    """int64 pence -> exact decimal text '-1234.56'; "" where the pence are missing (a rejected
+    row whose amount could not be read: unknown, not 0.00)."""
     import numpy as np
     import pandas as pd
 
-    p = pence.astype(np.int64)
+    missing = pence.isna().to_numpy()
+    p = pence.fillna(0).astype(np.int64) if missing.any() else pence.astype(np.int64)
     a = p.abs()
     sign = pd.Series(np.where(p < 0, "-", ""), index=p.index)
-    return sign + (a // 100).astype("str") + "." + (a % 100).astype("str").str.zfill(2)
+    text = sign + (a // 100).astype("str") + "." + (a % 100).astype("str").str.zfill(2)
+    return text.where(~missing, "") if missing.any() else text
 
 
 def abs_total(pence: np.ndarray) -> int:

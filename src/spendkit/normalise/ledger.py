@@ -334,7 +334,10 @@ def _payment_dates(raw: pd.Series, column: str, settings: Settings) -> normalise
                      "'00:00:00' (no date); those rows are counted undated")
     dates = parse_dates(raw, column)
     unreadable = dates.reasons != ""
-    unknown = unreadable & ~raw.str.match(normalise.DAY_SHAPE)  # '31/02/2024' is a wrong day, not a form
+    # A form nobody reads, not a wrong day ('31/02/2024') nor a relative word ('today'): those
+    # are faults of their rows, in any file.
+    unknown = unreadable & ~raw.str.match(normalise.DAY_SHAPE) & \
+        ~raw.str.strip().str.lower().isin(normalise.RELATIVE_DAYS)
     if unknown.any() and dates.values.notna().sum() == 0:
         # Not one cell is a date or a period: the column's form is unknown, not its rows wrong.
         notes.append(f"UNDATED: not one of the {int(unreadable.sum()):,} value(s) in '{column}' is a date or a "
