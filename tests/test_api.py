@@ -212,9 +212,13 @@ def test_classify_and_export_writes_both_files_that_add_up(samples: Path, tmp_pa
     # Every input row is in exactly one of the two files.
     assert sorted([*good["Transaction Number"], *bad["Transaction Number"]]) == sorted(p.txn for p in payments)
     counted = sum(int(x) for x in good["amount_pence"])
-    rej = sum(int(x) for x in bad["amount_pence"])
+    rej = sum(int(x) for x in bad["amount_pence"] if x != "")
     readable = sum(p.pence for p in payments if p.pence is not None)
     assert counted + rej == readable
+    # A rejected row whose amount could not be read shows no pence and no £, and its text.
+    unread = bad[bad["amount_pence"] == ""]
+    assert len(unread) == 3 and (unread["amount"] == "").all()
+    assert sorted(unread["amount_text"]) == ["", "N/A", "TBC"]
     assert counted == sum(pence_of(x) for x in good["amount"])  # the £ column says the same
     rec = summary["reconciliation"]
     assert (rec["pence_counted"], rec["pence_rejected"], rec["rows_read"]) == (counted, rej, 3000)

@@ -94,5 +94,6 @@ def test_counted_rows_of_classify_follow_the_contract(samples: Path, settings: S
 def test_spark_output_schema_is_the_contract() -> None:
     from spendkit.engines.spark.executor import OUTPUT_COLUMNS
 
-    assert [c for c in OUTPUT_COLUMNS if c[0] not in ("row_id", "rejected_reason", "totals_row_pence")] \
+    assert [c for c in OUTPUT_COLUMNS if c[0] not in ("row_id", "rejected_reason", "totals_row_pence",
+                                                     "amount_text")] \
         == [*schema.LEDGER_COLUMNS, *schema.PLACE_COLUMNS, *schema.ORGANISATION_COLUMNS]

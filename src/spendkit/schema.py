@@ -48,7 +48,9 @@ LABELS = {
 # Arrow and Parquet schema use; pandas holds text as str or category, bool/boolean).
 LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("payee", "string"), ("payee_key", "string"), ("amount_pence", "int64"),
-    ("payment_date", "timestamp"), ("supplier_id", "string"), ("department", "string"),
+    ("payment_date", "timestamp"),  # the day paid, or the first day of the period the cell names
+    ("period_end", "timestamp"),  # the last day of that period (= payment_date for a day)
+    ("supplier_id", "string"), ("department", "string"),
     ("expense_type", "string"), ("transaction_id", "string"), ("company_number", "string"),
     ("charity_number", "string"), ("vat_number", "string"), ("sme_flag", "string"), ("vcse_flag", "string"),
     ("source_file", "string"), ("source_sheet", "string"), ("source_row", "int64"))
@@ -62,7 +64,7 @@ ORGANISATION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("influenceable", "bool"))
 REJECTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source_file", "string"), ("source_sheet", "string"), ("source_row", "int64"),
-    ("amount_pence", "int64"), ("reason", "string"))
+    ("amount_pence", "int64"), ("amount_text", "string"), ("reason", "string"))
 
 # Helper columns: they ride between steps and never reach the counted rows.
 NORMALISE_HELPERS = ("postcode_raw",)  # normalise -> place_rows (which drops it)

@@ -75,8 +75,12 @@ def test_reconciliation_against_the_file(samples: Path, result, doc: dict) -> No
     assert rec["pence_read"] == rec["pence_counted"] + rec["pence_rejected"]
     assert rec["rows_counted"] == len(result.rows) and rec["rows_rejected"] == len(result.rejected)
     assert rec["pence_counted"] == sum(int(p) for p in result.rows["amount_pence"].tolist())
-    assert rec["pence_rejected"] == sum(int(p) for p in result.rejected["amount_pence"].tolist())
+    assert rec["pence_rejected"] == sum(int(p) for p in result.rejected["amount_pence"].dropna().tolist())
     assert rec["balanced"] is True
+    # The three rejected rows whose amount could not be read weigh nothing known, not £0.00.
+    unread = result.rejected[result.rejected["amount_pence"].isna()]
+    assert rec["rejected_amount_unreadable"] == len(unread) == 3
+    assert sorted(unread["amount_text"]) == ["", "N/A", "TBC"]
     assert sum(rec["rejected_by_reason"].values()) == rec["rows_rejected"] == 6
     assert rec["rejected_by_reason"] == {"Net Amount: '…' is not an amount": 2, "Net Amount: no amount": 1,
                                          "Payment Date: '…' is not a date": 3}
@@ -87,6 +91,16 @@ def test_balanced_is_false_when_a_counted_row_goes_missing(result) -> None:
     dropped = dataclasses.replace(result, rows=result.rows.iloc[1:])
     rec = dropped.summary()["reconciliation"]
     assert rec["rows_read"] == 3000 and rec["rows_counted"] == 2993
+    assert rec["balanced"] is False
+
+
+def test_balanced_is_false_when_a_penny_goes_missing(result) -> None:
+    """pence_read is counted as the file is read, not as counted + rejected: it can disagree."""
+    rows = result.rows.copy()
+    rows.loc[0, "amount_pence"] += 1
+    rec = dataclasses.replace(result, rows=rows).summary()["reconciliation"]
+    assert rec["rows_read"] == rec["rows_counted"] + rec["rows_rejected"]
+    assert rec["pence_read"] == rec["pence_counted"] + rec["pence_rejected"] - 1
     assert rec["balanced"] is False
 
 
@@ -165,6 +179,10 @@ def frame(rows: list[tuple[int, str, str, str, str]], *, categorical: bool = Fal
     out["sme"] = pd.array([b in ("micro", "small", "medium", "sme") if b != "unknown" else None
                            for b in out["size_band"]], dtype="boolean")
     out["influenceable"] = ~out["sector"].isin(["public", "individual"])
+    # Dated: a day in April, a day in June, a quarter (July-September); the rest undated.
+    days = ["2024-04-03", "2024-06-01", "2024-07-01"] + [None] * (len(out) - 3)
+    out["payment_date"] = pd.to_datetime(pd.Series(days[:len(out)], dtype="object"))
+    out["period_end"] = out["payment_date"].where(out.index != 2, pd.Timestamp("2024-09-30"))
     if categorical:
         for c in ("payee_key", "geography", "size_band", "sector"):
             out[c] = out[c].astype("category")
@@ -226,17 +244,22 @@ def test_a_whole_document_from_a_hand_made_result(result) -> None:
                              "reason": ["Payment Date: '31/02/2025' is not a date",
                                         "Net Amount: 'TBC' is not an amount"]})
     small = dataclasses.replace(result, rows=rows, rejected=rejected,
-                                inputs=[{"file": "a.csv", "rows_read": 5, "blank_rows": 1},
-                                        {"file": "b.csv", "rows_read": 4, "blank_rows": 0,
+                                inputs=[{"file": "a.csv", "rows_read": 5, "blank_rows": 1, "pence_read": 3000},
+                                        {"file": "b.csv", "rows_read": 4, "blank_rows": 0, "pence_read": 450,
                                          "totals_rows": {"rows": 1, "pence": 1, "matches": False}}])
     assert isinstance(small, Result)
     doc = small.summary()
     rec = doc["reconciliation"]
     assert rec == {"rows_read": 9, "rows_counted": 7, "rows_rejected": 2, "pence_read": 2451 + 999,
                    "pence_counted": 2451, "pence_rejected": 999, "blank_rows_skipped": 1,
+                   "rejected_amount_unreadable": 0, "rows_undated": 4,
                    "rejected_by_reason": {"Net Amount: '…' is not an amount": 1,
                                           "Payment Date: '…' is not a date": 1},
-                   "balanced": True, "totals_rows": {"rows": 1, "pence": 1, "all_match": False}}
+                   "dates": {"from": "2024-04-03", "to": "2024-09-30", "months": 6,
+                             "months_missing": ["2024-05"]},
+                   "balanced": True, "totals_rows": {"rows": 1, "pence": 1, "all_match": False},
+                   "checked": "Checked 2 file(s); 9 rows; their pence; dates 2024-04-03 to 2024-09-30 "
+                              "(1 month(s) missing inside: 2024-05); 4 counted row(s) UNDATED"}
     head = doc["headline"]
     influenceable = 1000 - 250 + 500 + 300 + 1  # not the council, not REDACTED
     assert head["influenceable_pence"] == influenceable

@@ -73,10 +73,12 @@ def test_sample_ledger_same_figures_and_rows(spark) -> None:
     assert (pd.to_datetime(got["payment_date"]) == want["payment_date"]).all()
 
     rejected = pd.DataFrame([r.asDict() for r in result.rejected.select(
-        "source_row", "rejected_reason", "amount_pence").collect()]).sort_values("source_row")
+        "source_row", "rejected_reason", "amount_pence", "amount_text").collect()]).sort_values("source_row")
     assert rejected["source_row"].tolist() == local.rejected["source_row"].tolist()
     assert rejected["rejected_reason"].tolist() == local.rejected["reason"].tolist()
-    assert rejected["amount_pence"].tolist() == local.rejected["amount_pence"].tolist()
+    # An amount that could not be read is missing in both, not 0; its text is kept.
+    assert plain(rejected["amount_pence"]) == plain(local.rejected["amount_pence"])
+    assert rejected["amount_text"].tolist() == local.rejected["amount_text"].tolist()
 
 
 HEADER = "Supplier Name,Supplier Postcode,Amount,Date Paid,Department"
@@ -197,3 +199,36 @@ def test_cli_reads_a_file_given_twice_once(spark, built) -> None:
     _, twice = classify_for_cli([built[0], built[0]], settings())
     assert twice["reconciliation"] == once["reconciliation"]
     assert f"{built[0]} given 2 times: read once" in twice["inputs"][0]["notes"]
+
+
+def test_periods_undated_and_unreadable_amounts_same_as_local(spark, tmp_path) -> None:
+    """Months, quarters and a relative word in the date column; an unreadable amount: Spark
+    gives the local reconciliation (dates covered, months missing, unreadable amounts) and
+    the same periods."""
+    from spendkit.engines.spark import classify_spark
+
+    path = tmp_path / "periods.csv"
+    path.write_text(HEADER + "\nAcme Ltd,WN1 1YN,10.00,2024-04,Highways\nBeta Ltd,,20.00,Q2 2024/25,\n"
+                    "Gamma Ltd,,TBC,2024-05,\nDelta Ltd,,5.00,today,\nAcme Ltd,WN1 1YN,1.00,,\n", encoding="utf-8")
+    local = spendkit.classify(path, settings=settings())
+    summary = classify_spark(spark, [str(path)], settings()).summary()
+    rec = summary["reconciliation"]
+    assert rec == local.summary()["reconciliation"]
+    assert rec["dates"] == {"from": "2024-04-01", "to": "2024-09-30", "months": 6,
+                            "months_missing": ["2024-05", "2024-06"]}
+    assert (rec["rows_undated"], rec["rejected_amount_unreadable"], rec["pence_read"]) == (1, 1, 3600)
+    rows = classify_spark(spark, [str(path)], settings()).rows.select("payee", "period_end").collect()
+    assert sorted((r.payee, r.period_end) for r in rows if r.period_end) == [
+        ("Acme Ltd", pd.Timestamp(2024, 4, 30).to_pydatetime()),
+        ("Beta Ltd", pd.Timestamp(2024, 9, 30).to_pydatetime())]
+
+
+def test_a_spark_run_past_int64_is_refused() -> None:
+    """Spark sums |pence| as decimals; past int64 the run is refused, as the local engine's."""
+    from spendkit.engines.spark.grouping import check_sum_fits
+    from spendkit.errors import InputFileError
+    from spendkit.money import INT64_MAX
+
+    check_sum_fits(pd.Series(["a.csv", "b.csv"]), [INT64_MAX - 1, 1])
+    with pytest.raises(InputFileError, match=r"a\.csv, b\.csv: the amounts add up to more than"):
+        check_sum_fits(pd.Series(["a.csv", "b.csv"]), [INT64_MAX, 1])

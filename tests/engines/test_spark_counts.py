@@ -36,7 +36,7 @@ def test_the_facade_is_the_driver() -> None:
 def test_grouping_sets_count_as_pandas_does(spark, result) -> None:
     rows, rejected = result.rows, result.rejected
     columns = ["source_file", "geography", "size_band", "sector", "influenceable", "sme",
-               "payee_key", "amount_pence"]
+               "payee_key", "amount_pence", "payment_date"]
     counted = rows[columns].astype({c: "str" for c in ("source_file", "geography", "size_band",
                                                        "sector", "payee_key")})
     counted = counted.assign(rejected_reason=None, totals_row_pence=0,
@@ -44,15 +44,19 @@ def test_grouping_sets_count_as_pandas_does(spark, result) -> None:
                              influenceable=counted["influenceable"].astype("boolean"))
     rej = pd.DataFrame({"source_file": rejected["source_file"].astype("str"),
                         "rejected_reason": rejected["reason"].astype("str"),
-                        "amount_pence": rejected["amount_pence"].astype("int64"),
-                        "payee_key": "", "totals_row_pence": 0})
+                        "amount_pence": rejected["amount_pence"].astype("Int64"),
+                        "payee_key": "", "totals_row_pence": 0,
+                        "payment_date": pd.Series(pd.NaT, index=rejected.index, dtype="datetime64[ns]")})
     both = pd.concat([counted, rej], ignore_index=True)
-    both["amount_pence"] = both["amount_pence"].fillna(0).astype("int64")
+    both["amount_pence"] = both["amount_pence"].astype("Int64")  # missing: an unreadable amount
     spark_counts = grouping.class_counts(grouping.group(spark.createDataFrame(both)))
     local = count_rows(rows, rejected)
     assert spark_counts.rows_counted == local.rows_counted
     assert spark_counts.pence_counted == local.pence_counted
     assert spark_counts.rows_rejected == local.rows_rejected
+    assert spark_counts.pence_rejected == local.pence_rejected
+    assert (spark_counts.rejected_unread_amounts, spark_counts.rows_undated) == \
+        (local.rejected_unread_amounts, local.rows_undated)
     assert spark_counts.influenceable_payees == local.influenceable_payees
     for by, table in local.classes.items():
         got = spark_counts.classes[by]

@@ -62,7 +62,7 @@ def dimension(rows: pd.DataFrame, by: str) -> tuple[str, pd.Series, bool]:
         return by, _labels(rows[by]), False
     key = ALIASES.get(key, key)
     if key in TIME_DIMENSIONS:
-        return key, periods(rows["payment_date"], key), True
+        return key, periods(rows["payment_date"], key, rows.get("period_end")), True
     if key in rows.columns:
         return key, _labels(rows[key]), False
     folded = {re.sub(r"[^a-z0-9]+", "_", str(c).lower()).strip("_"): c for c in rows.columns}

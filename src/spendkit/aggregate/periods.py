@@ -29,9 +29,21 @@ STATUS_REPORTED = "reported"
 DUPLICATE_COLUMNS = ["source_file", "source_row", "transaction_id", "payee", "amount_pence"]
 
 
-def periods(dates: pd.Series, kind: str) -> pd.Series:
+def periods(dates: pd.Series, kind: str, ends: pd.Series | None = None) -> pd.Series:
     """Dates -> '2024-04' (month), '2024/25 Q1' (financial-year quarter: Q1 is April-June),
-    '2024/25' (UK financial year, 1 April-31 March) or '2024' (calendar year); 'undated'."""
+    '2024/25' (UK financial year, 1 April-31 March) or '2024' (calendar year); 'undated'.
+
+    With ``ends`` (the ledger's ``period_end``), a row whose date is a period that ends in a
+    later month (quarter, year) than it starts is labelled with both, '2010-07 to 2010-09': its
+    amount is not split between them, nor put in the first."""
+    out = _labels(dates, kind)
+    if ends is None:
+        return out
+    last = _labels(pd.to_datetime(ends).where(pd.to_datetime(dates).notna()), kind)
+    return out.where((last == out) | (last == UNDATED), out + " to " + last).astype("str")
+
+
+def _labels(dates: pd.Series, kind: str) -> pd.Series:
     d = pd.to_datetime(dates)
     if kind == "month":
         out = d.dt.strftime("%Y-%m")
@@ -107,6 +119,7 @@ def period_mask(rows: pd.DataFrame, date_from: str | date | None = None,
     info: dict[str, Any] = {"from": start.isoformat() if start else None,
                             "to": end.isoformat() if end else None}
     d = rows["payment_date"]
+    last = rows["period_end"].fillna(d) if "period_end" in rows else d  # a period's last day
     if start is None and end is None:
         keep = pd.Series(True, index=rows.index)
         info["label"] = "all dates"
@@ -115,10 +128,15 @@ def period_mask(rows: pd.DataFrame, date_from: str | date | None = None,
         if start is not None:
             keep &= d >= pd.Timestamp(start)
         if end is not None:
-            keep &= d < pd.Timestamp(end) + pd.Timedelta(days=1)
+            keep &= last < pd.Timestamp(end) + pd.Timedelta(days=1)
         info["label"] = label or f"{start or 'the start'} to {end or 'the end'}"
     info["outside"] = count_rows(rows[(d.notna() & ~keep).to_numpy()])
     info["undated"] = count_rows(rows[(d.isna() & ~keep).to_numpy()])
+    # Rows whose period (a month, a quarter) is only partly within: outside, and said so.
+    lo = pd.Timestamp(start) if start else pd.Timestamp.min
+    hi = pd.Timestamp(end) + pd.Timedelta(days=1) if end else pd.Timestamp.max
+    partly = d.notna() & ~keep & (last >= lo) & (d < hi)
+    info["partly_inside"] = count_rows(rows[partly.to_numpy()])
     return keep, info
 
 
@@ -195,4 +213,8 @@ def period_notes(duplicated: pd.DataFrame, period: dict[str, Any], kept: bool) -
         o = period["outside"]
         out.append(f"{o['rows']:,} row(s), {money(o['pence'])}, paid outside {period['label']}, "
                    "left out.")
+    partly = period.get("partly_inside", {"rows": 0})
+    if partly["rows"]:
+        out.append(f"{partly['rows']:,} of them, {money(partly['pence'])}, are dated by a period (a month, "
+                   f"a quarter) only partly within {period['label']}: left out, not split.")
     return out

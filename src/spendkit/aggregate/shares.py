@@ -85,14 +85,16 @@ def trends(rows: pd.DataFrame, denominator: str = "auto") -> dict[str, Any]:
     dated = base[base["payment_date"].notna()]
     out: dict[str, Any] = {"shares_of": denominator, "undated": count_rows(base[base["payment_date"].isna()])}
     for kind, name in (("month", "monthly"), ("fy", "yearly")):
-        table = _shares_by(dated, periods(dated["payment_date"], kind))
+        table = _shares_by(dated, periods(dated["payment_date"], kind, dated.get("period_end")))
         for m in headline_masks(dated):
             share = table[f"{m}_share"]
             table[f"{m}_change_pp"] = ((share - share.shift()) * 100).round(2)
             if kind == "month":
-                ago = pd.PeriodIndex(table["period"], freq="M") - 12
+                # A period of several months ('2010-07 to 2010-09') has no one month a year before.
+                ago = [str(pd.Period(p, "M") - 12) if len(p) == 7 and p[4] == "-" else None
+                       for p in table["period"]]
                 prior = dict(zip(table["period"], share, strict=True))
-                table[f"{m}_yoy_pp"] = ((share - pd.Series([prior.get(str(p)) for p in ago],
+                table[f"{m}_yoy_pp"] = ((share - pd.Series([prior.get(p) for p in ago],
                                                            dtype="float64")) * 100).round(2)
         out[name] = table
     return out

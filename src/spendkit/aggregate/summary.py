@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from spendkit.config import Settings
     from spendkit.reference.districts import Districts, Place
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 # A rejection reason with its values taken out is its kind ("Net Amount: '…' is not an
 # amount"): quoted cells, then anything in brackets. Regular expressions that Python and
@@ -50,6 +50,10 @@ class ClassCounts:
     ``fine``: the ``FINE_KEYS`` columns and ``pence``, one row per combination of classes met
     in the counted rows (a class column's dtype gives the order of ``excluded_pence``).
     ``rejected_by_reason``: rejected rows per reason kind (``reason_kinds``).
+    ``rejected_unread_amounts``: rejected rows whose amount cell could not be read (their
+    pence are unknown, not 0). ``rows_undated``: counted rows with no date. ``spans``: the
+    counted rows' dates, one row per distinct (first month, last month) of their periods, with
+    the earliest day and the latest last day (``date_spans``).
     """
 
     classes: dict[str, pd.DataFrame]
@@ -60,6 +64,9 @@ class ClassCounts:
     rows_rejected: int
     pence_rejected: int
     rejected_by_reason: dict[str, int]
+    rejected_unread_amounts: int = 0
+    rows_undated: int = 0
+    spans: pd.DataFrame | None = None
 
 
 def reason_kinds(reasons: pd.Series) -> pd.Series:
@@ -74,6 +81,32 @@ def class_counts(rows: pd.DataFrame, by: str) -> pd.DataFrame:
     g = rows.groupby(by, sort=False, observed=True)
     return pd.DataFrame({"pence": g["amount_pence"].sum(), "rows": g.size(),
                          "payees": g["payee_key"].nunique()})
+
+
+def date_spans(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per distinct (first month, last month) of the dated rows' periods: the first day and
+    the last day met (``ClassCounts.spans``; the Spark engine makes the same table)."""
+    dated = rows[rows["payment_date"].notna()]
+    first = dated["payment_date"]
+    last = dated["period_end"].fillna(first) if "period_end" in dated else first
+    g = pd.DataFrame({"first_month": first.dt.to_period("M").astype("str"),
+                      "last_month": last.dt.to_period("M").astype("str"), "first": first, "last": last})
+    return g.groupby(["first_month", "last_month"], sort=True).agg(first=("first", "min"), last=("last", "max")
+                                                                    ).reset_index()
+
+
+def coverage(spans: pd.DataFrame | None) -> dict[str, Any] | None:
+    """The dates the counted rows cover: first and last day, and the calendar months inside
+    that range that no row's date (or period) falls in."""
+    if spans is None or spans.empty:
+        return None
+    covered: set[pd.Period] = set()
+    for a, b in zip(spans["first_month"], spans["last_month"], strict=True):  # per distinct span
+        covered.update(pd.period_range(a, b, freq="M"))
+    every = pd.period_range(min(covered), max(covered), freq="M")
+    return {"from": pd.Timestamp(spans["first"].min()).date().isoformat(),
+            "to": pd.Timestamp(spans["last"].max()).date().isoformat(),
+            "months": len(every), "months_missing": [str(m) for m in every if m not in covered]}
 
 
 def count_rows(rows: pd.DataFrame, rejected: pd.DataFrame) -> ClassCounts:
@@ -93,6 +126,9 @@ def count_rows(rows: pd.DataFrame, rejected: pd.DataFrame) -> ClassCounts:
         rows_rejected=len(rejected),
         pence_rejected=int(rejected["amount_pence"].sum()) if len(rejected) else 0,
         rejected_by_reason=by_reason,
+        rejected_unread_amounts=int(rejected["amount_pence"].isna().sum()) if len(rejected) else 0,
+        rows_undated=int(rows["payment_date"].isna().sum()),
+        spans=date_spans(rows),
     )
 
 
@@ -145,25 +181,56 @@ def breakdown(rows: pd.DataFrame, by: str, classes: tuple[str, ...]) -> dict[str
 
 
 def reconcile(counts: ClassCounts, inputs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Rows and pence read = counted + rejected; rejections by kind; files' totals rows."""
-    out = {
+    """Rows and pence read = counted + rejected; rejections by kind; files' totals rows; the
+    dates covered; and what was checked, in words.
+
+    Rows and pence read are counted as each table is read (``inputs``), before its rows are
+    split into counted and rejected, so ``balanced`` fails if a row or a penny goes missing
+    after. ``pence_read`` is every amount that could be read, totals rows apart; a rejected
+    row whose amount could not be read weighs nothing in either side, and is counted in
+    ``rejected_amount_unreadable`` instead."""
+    out: dict[str, Any] = {
         "rows_read": sum(i["rows_read"] for i in inputs),
         "rows_counted": counts.rows_counted,
         "rows_rejected": counts.rows_rejected,
-        "pence_read": counts.pence_counted + counts.pence_rejected,
+        "pence_read": sum(i["pence_read"] for i in inputs),
         "pence_counted": counts.pence_counted,
         "pence_rejected": counts.pence_rejected,
+        "rejected_amount_unreadable": counts.rejected_unread_amounts,
+        "rows_undated": counts.rows_undated,
         "blank_rows_skipped": sum(i["blank_rows"] for i in inputs),
         "rejected_by_reason": dict(sorted(counts.rejected_by_reason.items())),
+        "dates": coverage(counts.spans),
     }
     out["balanced"] = (out["rows_read"] == out["rows_counted"] + out["rows_rejected"]
                        and out["pence_read"] == out["pence_counted"] + out["pence_rejected"])
+    out["checked"] = checked(out, inputs)
     totals = [i["totals_rows"] for i in inputs if "totals_rows" in i]
     if totals:
         out["totals_rows"] = {"rows": sum(t["rows"] for t in totals),
                               "pence": sum(t["pence"] for t in totals),
                               "all_match": all(t["matches"] for t in totals)}
     return out
+
+
+def checked(rec: dict[str, Any], inputs: list[dict[str, Any]]) -> str:
+    """What the reconciliation checked, in one sentence: tables, rows, pence, dates."""
+    files = len({i["file"] for i in inputs})
+    sheets = sum(1 for i in inputs if i.get("sheet") is not None)
+    parts = [f"{files:,} file(s)" + (f" ({sheets:,} sheet(s))" if sheets else ""),
+             f"{rec['rows_read']:,} rows", "their pence"]
+    dates = rec["dates"]
+    if dates:
+        missing = dates["months_missing"]
+        gap = (f"{len(missing)} month(s) missing inside: {', '.join(missing[:12])}"
+               + (" ..." if len(missing) > 12 else "")) if missing else "no month missing"
+        parts.append(f"dates {dates['from']} to {dates['to']} ({gap})")
+    if rec["rows_undated"]:
+        parts.append(f"{rec['rows_undated']:,} counted row(s) UNDATED")
+    if rec["rejected_amount_unreadable"]:
+        parts.append(f"{rec['rejected_amount_unreadable']:,} rejected row(s) with an unreadable amount "
+                     "(pence unknown)")
+    return "Checked " + "; ".join(parts)
 
 
 def crosstab(fine: pd.DataFrame, a: str, a_classes: tuple[str, ...], b: str,

@@ -6,7 +6,9 @@ Column contract of ``Ledger.rows`` (added beside the file's own columns):
 payee              the payee name, whitespace tidied
 payee_key          matching key (case, punctuation, legal suffix ignored)
 amount_pence       int64, exact
-payment_date       datetime64 (NaT when the ledger gives none)
+payment_date       datetime64: the day paid, or the first day of the period the date
+                   cell names (a month, a quarter...); NaT when the ledger gives none
+period_end         datetime64: the last day of that period (= payment_date for a day)
 supplier_id        text ("" when none)
 department         service area / directorate ("" when none)
 expense_type       expense type / category ("" when none)
@@ -21,7 +23,8 @@ source_row         its row number there, as a spreadsheet shows it
 =================  ==========================================================
 
 ``Ledger.rejected`` has the file's columns plus source_file, source_sheet, source_row,
-amount_pence (0 when unreadable) and reason.
+amount_pence (nullable: missing where the amount cell could not be read, so such a row never
+weighs £0.00), amount_text (the amount cell as written) and reason.
 
 A workbook is read sheet by sheet (every sheet that holds a ledger: ``read.spreadsheet``),
 each sheet a Ledger with its own columns. A sheet named as a total or summary (``Total``,
@@ -56,6 +59,8 @@ from spendkit.distinct import (
     per_distinct,
     take_rows,
 )
+from spendkit.errors import InputFileError
+from spendkit.money import INT64_MAX, abs_total, money
 from spendkit.normalise import identifiers, postcodes
 from spendkit.normalise import values as normalise
 from spendkit.normalise.columns import ColumnMap, detect_columns
@@ -102,6 +107,7 @@ def load_ledgers(paths: list[Path], settings: Settings) -> list[Ledger]:
         if path in repeated:
             loaded[0].info["notes"].append(repeated[path])
         out += _totals_sheets(loaded)
+    check_sums_fit(out)
     return out
 
 
@@ -137,19 +143,21 @@ def _totals_sheets(ledgers: list[Ledger]) -> list[Ledger]:
 def _as_totals_sheet(ledger: Ledger, stated: int, others: int) -> None:
     """Move a totals sheet's counted rows to the rejected rows (amount 0: its figure is in
     the reason, as a totals row's is), and say what the check found."""
-    from spendkit.money import money
-
     match = stated == others
     what = (f"{money(stated)}, {'equal to' if match else 'not equal to'} the sum of the other "
             f"sheets{'' if match else f' ({money(others)})'}")
     rows = ledger.rows
     own = [c for c in rows.columns if c not in _ADDED]
     moved = rows[[*own, *names(REJECTED_COLUMNS)[:3]]].copy()
-    moved["amount_pence"] = np.zeros(len(moved), dtype=np.int64)
+    moved["amount_pence"] = pd.array(np.zeros(len(moved), dtype=np.int64), dtype="Int64")
+    header = ledger.info["columns"].get("amount")
+    moved["amount_text"] = (as_text(rows[header]) if header in rows else
+                            pd.Series("", index=moved.index, dtype="str"))
     moved["reason"] = pd.Series(f"totals sheet ({what}; not payments)", index=moved.index, dtype="str")
     ledger.rejected = concat_frames([ledger.rejected, moved]).sort_values(
         "source_row", kind="stable").reset_index(drop=True)
     ledger.rows = rows.iloc[:0]
+    ledger.info["pence_read"] -= stated  # pence read are counted totals apart, as a totals row's
     ledger.info["totals_sheet"] = {"pence": stated, "other_sheets_pence": others, "matches": match}
     ledger.info["notes"].append(
         f"sheet '{ledger.info['sheet']}' is a totals sheet: {what}; checked, not counted "
@@ -157,6 +165,20 @@ def _as_totals_sheet(ledger: Ledger, stated: int, others: int) -> None:
 
 
 _ADDED = {*names(LEDGER_COLUMNS), *NORMALISE_HELPERS}  # the columns to_ledger adds to a table's own
+
+
+def check_sums_fit(ledgers: list[Ledger]) -> None:
+    """Refuse a run whose amounts could not be summed exactly: when the sum of every |amount|
+    read fits in int64, every total and subtotal made from them does (``spendkit.money``)."""
+    totals = [(led.info["file"], abs_total(led.rows["amount_pence"].to_numpy())
+               + abs_total(led.rejected["amount_pence"].fillna(0).to_numpy())) for led in ledgers]
+    if sum(t for _, t in totals) > INT64_MAX:
+        biggest = max(totals, key=lambda t: t[1])[0]
+        raise InputFileError(
+            f"{', '.join(dict.fromkeys(str(f) for f, _ in totals))}: the amounts add up to more than "
+            f"{money(INT64_MAX)}, past what can be summed exactly (the largest share is in {biggest}).",
+            hint="The amount column is likely broken (cells such as 9999999999.99 repeated): check "
+                 "it, or map the right one with --column amount=HEADER.")
 
 
 def _load_file(tables: Iterator[RawTable], settings: Settings) -> list[Ledger]:
@@ -180,7 +202,7 @@ def join_parts(parts: list[Ledger]) -> Ledger:
     if len(parts) == 1:
         return _finish_totals(first)
     info = dict(first.info)
-    for count in ("rows_read", "blank_rows"):
+    for count in ("rows_read", "blank_rows", "pence_read"):
         info[count] = sum(p.info[count] for p in parts)
     info["notes"] = merge_notes([p.info["notes"] for p in parts])
     partial = [p.info["totals_rows"] for p in parts if "totals_rows" in p.info]
@@ -207,8 +229,6 @@ def _finish_totals(ledger: Ledger) -> Ledger:
 def totals_check(stated: int, other_pence: int) -> dict[str, Any]:
     """A file's own total (``stated`` pence) against the sum of its other rows, as
     ``inputs[].totals_rows`` reports it (both engines): other_rows_pence, matches, summary."""
-    from spendkit.money import money
-
     match = stated == other_pence
     return {"other_rows_pence": other_pence, "matches": match,
             "summary": f"{money(stated)}, {'equal to' if match else 'not equal to'} the sum of the other rows"}
@@ -259,7 +279,8 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # Columns spendkit adds to the ledger's rows (and to rejected rows): a ledger column with one
 # of these names is kept as "NAME (ledger)" so that neither overwrites the other.
 RESERVED = {
-    "payee", "payee_key", "amount", "amount_pence", "payment_date", *TEXT_ROLES, "postcode_raw",
+    "payee", "payee_key", "amount", "amount_pence", "amount_text", "payment_date", "period_end",
+    *TEXT_ROLES, "postcode_raw",
     "source_file", "source_sheet", "source_row", "reason", "postcode", "postcode_source", "district_code",
     "district_name", "geography", "geography_evidence", "org_id", "match_method", "match_evidence",
     "reg_registry", "size_band", "size_evidence", "size_strength", "size_conflict", "sme", "sector",
@@ -310,9 +331,9 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
         notes += dates.notes
         if settings.dates.unreadable == "reject":
             reasons.append(dates.reasons)
-        payment_date = dates.values
+        payment_date, period_end = dates.values, dates.ends
     else:
-        payment_date = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        payment_date = period_end = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
 
     is_total = _totals_rows(frame, cmap, payee).to_numpy()
     bad = is_total | no_payee
@@ -328,6 +349,7 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rows["payee_key"] = payee_key
     rows["amount_pence"] = amounts.values
     rows["payment_date"] = payment_date
+    rows["period_end"] = period_end
     for role, values in text.items():
         rows[role] = values
     rows["postcode_raw"] = postcode_raw
@@ -343,13 +365,18 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     rejected["source_file"] = pd.Series(source, index=rejected.index, dtype="str")
     rejected["source_sheet"] = pd.Series(table.sheet or "", index=rejected.index, dtype="str")
     rejected["source_row"] = table.row_numbers[bad_at]
-    rejected["amount_pence"] = np.where(is_total, 0, pence)[bad_at]
+    unread = (amounts.reasons != "").to_numpy()
+    rejected["amount_pence"] = pd.array(np.where(is_total, 0, pence)[bad_at], dtype="Int64")
+    rejected.loc[unread[bad_at], "amount_pence"] = pd.NA  # an amount never read weighs nothing known
+    rejected["amount_text"] = pd.Series(as_text(frame[amount_col].take(bad_at)).to_numpy(), index=rejected.index,
+                                        dtype="str")
     rejected["reason"] = pd.Series(_reasons_at(bad_at, is_total, no_payee, reasons), index=rejected.index,
                                    dtype="str")
     info: dict[str, Any] = {
         "file": table.source, "sheet": table.sheet, "encoding": table.encoding,
         "delimiter": table.delimiter, "header_row": table.header_row,
         "columns": dict(cmap.roles), "rows_read": len(frame), "blank_rows": table.blank_rows,
+        "pence_read": int(pence[~unread & ~is_total].sum()),
         "notes": [*cmap.notes, *notes],
     }
     if is_total.any():  # a total is not a payment: its figure goes in the reason, not in the sums
@@ -383,10 +410,23 @@ def _payment_dates(raw: pd.Series, column: str, settings: Settings) -> normalise
         notes.append(f"date: {int(midnight.sum()):,} value(s) in '{column}' were a bare "
                      "'00:00:00' (no date); those rows are counted undated")
     dates = parse_dates(raw, column)
-    if settings.dates.unreadable != "reject" and (dates.reasons != "").any():
-        notes.append(f"{int((dates.reasons != '').sum())} unreadable date(s) in '{column}' "
+    unreadable = dates.reasons != ""
+    # A form nobody reads, not a wrong day ('31/02/2024') nor a relative word ('today'): those
+    # are faults of their rows, in any file.
+    unknown = unreadable & ~raw.str.match(normalise.DAY_SHAPE) & \
+        ~raw.str.strip().str.lower().isin(normalise.RELATIVE_DAYS)
+    if unknown.any() and dates.values.notna().sum() == 0:
+        # Not one cell is a date or a period: the column's form is unknown, not its rows wrong.
+        notes.append(f"UNDATED: not one of the {int(unreadable.sum()):,} value(s) in '{column}' is a date or a "
+                     f"period (e.g. '{str(raw[unknown].iloc[0])[:40]}'); {int(unknown.sum()):,} row(s) are "
+                     "counted undated, so no trend or period can place them (map the date with "
+                     "--column date=HEADER)")
+        dates.reasons = dates.reasons.where(~unknown, "")
+        unreadable &= ~unknown
+    elif settings.dates.unreadable != "reject" and unreadable.any():
+        notes.append(f"{int(unreadable.sum())} unreadable date(s) in '{column}' "
                      "kept as missing (dates.unreadable = 'keep')")
-    dates.notes = notes + dates.notes
+    dates.notes = notes + dates.notes + normalise.period_notes(raw, dates, column)
     return dates
 
 

@@ -10,6 +10,7 @@ it is 123457 pence (rounded half away from zero, and counted as rounded).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, Overflow
 
@@ -18,8 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-MAX_PENCE = 10**15  # £10 trillion: anything larger is a broken cell, not a payment
-MAX_WHOLE_DIGITS = 13  # pounds: a longer whole part is "too large to be a payment"
+from spendkit.money import MAX_PAYMENT_PENCE
+
+MAX_PENCE = MAX_PAYMENT_PENCE  # £10bn: a larger cell is "too large to be a payment" (see spendkit.money)
+MAX_WHOLE_DIGITS = 13  # pounds: the longest whole part read as digits (then checked against MAX_PENCE)
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10-03 .. 2119-01-10
 
@@ -56,6 +59,7 @@ class Parsed:
     values: pd.Series
     reasons: pd.Series  # "" where read
     notes: list[str]
+    ends: pd.Series | None = None  # dates: the last day of each value's period (= values for a day)
 
 
 def parse_amounts(raw: pd.Series, column: str) -> Parsed:
@@ -121,6 +125,8 @@ def parse_amounts(raw: pd.Series, column: str) -> Parsed:
     mills = number.fill_null(0).to_numpy()[::2] * np.array([1000, 100, 10, 1])[np.minimum(decimals, 3)]
     pence = (mills + 5) // 10  # half away from zero at the third decimal (before the sign)
     pence = np.where(negative, -pence, pence)
+    too_large |= read & (np.abs(pence) >= MAX_PENCE)
+    read &= ~too_large
     # Rounded: a digit after the second decimal is not 0.
     past = np.flatnonzero(read & (decimals > 2))
     tail = _windows(digit_data, digit_off[past] + whole[past] + 2, digit_off[past + 1])
@@ -242,37 +248,262 @@ def _text_at(n: int, rows: np.ndarray, texts: pa.LargeStringArray) -> pa.LargeSt
 
 
 def parse_dates(raw: pd.Series, column: str) -> Parsed:
-    """Date text -> datetime64. UK day-first, ISO, Excel serial numbers, '03-Apr-2024'.
+    """Date text -> the day paid, or the period it names: ``values`` its first day and ``ends``
+    its last (both the same day for a date). An empty cell is a missing date (kept); text that
+    is neither a date nor a period is a reason.
 
-    An empty cell is a missing date (kept); text that is not a real date is a reason.
+    Days: UK day first ('03/04/2024' is 3 April), ISO ('2024-04-03', a time after it ignored),
+    Excel serial numbers, '03-Apr-2024', '3 April 2024'. A time with a zone ('10:00 GMT', 'BST',
+    '+01:00', 'Z') is that moment's day in the UK. Periods (``PERIOD_FORMS``): a calendar month
+    ('2011-11', '11/2011', 'Apr-24', 'April 2024', and '202205', which is always the calendar
+    month May 2022, never a finance period: finance periods are written with a P); a UK
+    financial-year period ('P05 2023/24', 'P05 2023': P01 is April, a lone year is the year the
+    financial year starts); a financial-year quarter ('Q1 2015/16': April-June 2015); a financial
+    year ('2015/16'); and a range of any two of these ('July 2010-September 2010'). Relative words
+    ('today', 'now') name no day and are reasons: the run's own day would change the figures.
     """
+    index = raw.index  # worked on by position (labels may repeat), given back at the end
+    raw = raw.reset_index(drop=True)
     s = raw.str.strip()
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    iso = s.str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$")
-    if iso.any():
-        out[iso] = _as_ns(pd.to_datetime(s[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"))
-    dmy = s.str.extract(r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4}|[0-9]{2})(?:\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?$")
-    is_dmy = dmy[0].notna()
-    if is_dmy.any():
-        year = pd.to_numeric(dmy.loc[is_dmy, 2])
-        # Two-digit years as strptime's %y reads them (00-68 -> 20xx, 69-99 -> 19xx); '0000' stays 0.
-        year = year.where(dmy.loc[is_dmy, 2].str.len() == 4, year + np.where(year < 69, 2000, 1900))
-        out[is_dmy] = _as_ns(pd.to_datetime(
-            pd.DataFrame({"year": year, "month": pd.to_numeric(dmy.loc[is_dmy, 1]),
-                          "day": pd.to_numeric(dmy.loc[is_dmy, 0])}), errors="coerce"))
-    serial = s.str.fullmatch(r"[0-9]{5}(?:\.[0-9]+)?")
-    if serial.any():
-        days = pd.to_numeric(s[serial])
-        ok = days.between(*EXCEL_SERIAL_RANGE)
-        out[serial[serial].index[ok]] = EXCEL_EPOCH + pd.to_timedelta(days[ok].astype(int), unit="D")
-    named = ~(iso | is_dmy | serial) & s.str.contains(r"[A-Za-z]{3}", regex=True) & (s != "")
-    if named.any():
-        out[named] = _as_ns(pd.to_datetime(s[named], dayfirst=True, format="mixed", errors="coerce"))
-    blank = s == ""
-    bad = out.isna() & ~blank
+    start = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    # The common forms first, on every cell: an ISO day, a UK day ('03/04/2024') without a zone.
+    known = s.str.match(_ISO_DAY)
+    if known.any():
+        start[known] = _as_ns(pd.to_datetime(s[known].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"))
+    rest = ~known & (s != "")
+    if rest.any():
+        dmy = _extract(s[rest], _DMY_DAY)
+        hit = dmy[0].notna()
+        if hit.any():
+            dmy = dmy[hit]
+            start[dmy.index] = _ymd(_year(dmy[2]), pd.to_numeric(dmy[1]), pd.to_numeric(dmy[0]))
+            known[dmy.index] = True
+    end = start.copy()
+    rest = ~known & (s != "")
+    if rest.any():  # every other form, on the cells left
+        t = s[rest].str.lower().str.replace(SPACES, " ", regex=True)
+        first, last = _single_dates(t)
+        unread = first.isna()
+        if unread.any():
+            first[unread], last[unread] = _ranges(t[unread])
+        start[rest], end[rest] = first, last
+    bad = start.isna() & (s != "")
     reasons = pd.Series("", index=raw.index, dtype="str")
-    reasons = reasons.mask(bad, f"{column}: '" + raw.str.slice(0, 40) + "' is not a date")
-    return Parsed(out, reasons, [])
+    if bad.any():
+        reasons = reasons.mask(bad, f"{column}: '" + raw.str.slice(0, 40) + "' is not a date")
+        relative = bad & s.str.lower().isin(RELATIVE_DAYS)
+        reasons = reasons.mask(relative, f"{column}: '" + s + "' is not a date (a day relative to the run: "
+                                         "the ledger must give the day)")
+    for column_values in (start, reasons, end):
+        column_values.index = index
+    return Parsed(start, reasons, [], end)
+
+
+def period_notes(raw: pd.Series, dates: Parsed, column: str) -> list[str]:
+    """What a user must know of the periods among ``dates`` (parsed from ``raw``, row by row):
+    how many rows carry a period rather than a day, and which span two financial years."""
+    start, end = dates.values, dates.ends if dates.ends is not None else dates.values
+    spans = (start.notna() & (end > start)).to_numpy()
+    notes = []
+    if spans.any():
+        notes.append(f"date: {int(spans.sum()):,} value(s) in '{column}' are periods (months, quarters, "
+                     "financial-year periods), not days: each row keeps its period (payment_date to "
+                     "period_end)")
+    two_years = spans & (_fy_start(start) != _fy_start(end)).to_numpy()
+    if two_years.any():
+        notes.append(f"date: {int(two_years.sum()):,} period(s) in '{column}' span two or more UK financial "
+                     f"years (e.g. '{str(raw[two_years].iloc[0])[:40]}'): a trend by financial year shows "
+                     "them as their own period")
+    return notes
+
+
+# A cell of this shape that is no real day ('31/02/2024') is a wrong date, not an unknown form.
+DAY_SHAPE = r"[ \t]*[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}"
+_ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
+_DMY_DAY = r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4}|[0-9]{2})(?:[ \t]+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?$"
+RELATIVE_DAYS = ("today", "now", "yesterday", "tomorrow", "tonight")
+_MON = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+        r"|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_MONTH_NUMBER = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                                 "sep", "oct", "nov", "dec"))}
+_TIME = r"(?:[ t]([0-9]{1,2}):([0-9]{2})(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+_ZONE = r"(?: ?(z|utc|gmt|bst|[+-][0-9]{2}:?[0-9]{2}))?"
+_YEAR = r"([0-9]{4}|[0-9]{2})"
+_FY = r"(?:fy ?)?([0-9]{4})(?:[/-]([0-9]{4}|[0-9]{2}))?"
+# Day forms: (pattern, which groups are year, month, day; then hour, minute, zone follow).
+_DAY_FORMS = (
+    (rf"^([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}}){_TIME}{_ZONE}$", (0, 1, 2)),
+    (rf"^([0-9]{{1,2}})[/.-]([0-9]{{1,2}})[/.-]{_YEAR}{_TIME}{_ZONE}$", (2, 1, 0)),
+    (rf"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,? )?([0-9]{{1,2}})(?:st|nd|rd|th)?[ /-]?{_MON}[ /,-]*"
+     rf"{_YEAR}{_TIME}{_ZONE}$", (2, 1, 0)),
+    (rf"^{_MON} ([0-9]{{1,2}})(?:st|nd|rd|th)?,? ([0-9]{{4}}){_TIME}{_ZONE}$", (2, 0, 1)),
+)
+# Period forms: (pattern, what it is). Month forms give (year, month); financial-year forms
+# give (start year, end year or none, number).
+PERIOD_FORMS = (
+    (r"^([0-9]{4})-([0-9]{1,2})$", "month"),                     # 2011-11
+    (r"^((?:19|20)[0-9]{2})(0[1-9]|1[0-2])$", "month"),          # 202205: calendar May 2022
+    (r"^([0-9]{1,2})[/.-]([0-9]{4})$", "month of year"),        # 11/2011
+    (rf"^{_MON}[ /,'’-]*{_YEAR}$", "named month"),               # Apr-24, April 2024
+    (rf"^(?:p|per|period)\.? ?([0-9]{{1,2}}),? {_FY}$", "fy period"),   # P05 2023/24
+    (rf"^{_FY}[ ,-]*(?:p|per|period)\.? ?([0-9]{{1,2}})$", "fy period first"),  # 2023/24 P05
+    (rf"^(?:q|quarter) ?([1-4]),? {_FY}$", "fy quarter"),          # Q1 2015/16
+    (rf"^{_FY}[ ,-]*(?:q|quarter) ?([1-4])$", "fy quarter first"),  # 2015/16 Q1
+    (r"^(?:fy ?([0-9]{4})[/-]|([0-9]{4})/)([0-9]{4}|[0-9]{2})$", "fy"),  # 2015/16, FY2015-16
+)
+
+
+def _single_dates(t: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(first day, last day) of each lower-cased cell that is one date or one period; NaT else."""
+    start = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+    end = start.copy()
+    todo = t.index  # each form is tried on the cells no earlier form matched
+    for pattern, (y, m, d) in _DAY_FORMS:
+        g = _extract(t[todo], pattern)
+        g = g[g[0].notna()]
+        if len(g):
+            day = _ymd(_year(g[y]), _month(g[m]), pd.to_numeric(g[d]))
+            start[g.index] = end[g.index] = _uk_day(day, g[g.columns[-3]], g[g.columns[-2]], g[g.columns[-1]])
+            todo = todo.difference(g.index, sort=False)
+    serial = t[todo].str.fullmatch(r"[0-9]{5}(?:\.[0-9]+)?")
+    if serial.any():
+        days = pd.to_numeric(t[todo][serial])
+        ok = days.between(*EXCEL_SERIAL_RANGE)
+        at = days.index[ok]
+        start[at] = end[at] = EXCEL_EPOCH + pd.to_timedelta(days[ok].astype(int), unit="D")
+        todo = todo.difference(days.index, sort=False)
+    for pattern, form in PERIOD_FORMS:
+        if not len(todo):
+            break
+        g = _extract(t[todo], pattern)
+        g = g[g[0].notna() | (g[1].notna() if form == "fy" else False)]
+        if len(g):
+            start[g.index], end[g.index] = _period(g, form)
+            todo = todo.difference(g.index, sort=False)
+    return start, end
+
+
+def _extract(t: pd.Series, pattern: str) -> pd.DataFrame:
+    """``t.str.extract(pattern)`` in pyarrow's RE2 (many times faster than Python's re, cell by
+    cell): one column per group, missing where the cell does not match or the group is empty."""
+    n = 0
+
+    def name(_: re.Match[str]) -> str:
+        nonlocal n
+        n += 1
+        return f"(?P<g{n - 1}>"
+
+    named = re.sub(r"(?<!\\)\((?!\?)", name, pattern)
+    arr = _arrow_text(t)
+    got = pc.extract_regex(arr, named)
+    empty = pa.scalar(None, pa.large_string())
+    text = pd.StringDtype("pyarrow", np.nan)
+    out = pd.DataFrame({i: pd.array(pc.if_else(pc.equal(got.field(i), ""), empty, got.field(i)), dtype=text)
+                        for i in range(n)})  # an unmatched group is "": missing
+    out.index = t.index
+    return out
+
+
+def _period(g: pd.DataFrame, form: str) -> tuple[pd.Series, pd.Series]:
+    """The first and last day of the periods ``g`` (a PERIOD_FORMS match) names."""
+    if form in ("month", "month of year", "named month"):
+        year, month = (g[0], g[1]) if form == "month" else (g[1], g[0])
+        return _months(_year(year), _month(month), 1)
+    if form == "fy":
+        first = g[0].fillna(g[1])
+        return _months(_fy_year(first, g[2]), pd.Series(4.0, index=g.index), 12)
+    number, (first, second) = (g[0], (g[1], g[2])) if not form.endswith("first") else (g[2], (g[0], g[1]))
+    n = pd.to_numeric(number)
+    length = 1 if form.startswith("fy period") else 3
+    n = n.where(n.between(1, 12 // length))  # P13-P16 (adjustments) are no month
+    offset = (n - 1) * length  # months after April
+    year = _fy_year(first, second) + (offset + 3) // 12
+    return _months(year, (offset + 3) % 12 + 1, length)
+
+
+def _ranges(t: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'A - B', 'A to B', 'A-B' (A and B dates or periods) -> (A's first day, B's last day). A
+    bare '-' is tried at its middle (so '2010-07-2010-09' splits where the halves match)."""
+    start = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+    end = start.copy()
+    splits = [r"^(.+?) (?:-|–|—|to|until) (.+)$", r"^(.+?) ?(?:–|—|to) ?(.+)$"]
+    splits += [rf"^((?:[^-]*-){{{k}}}[^-]*)-((?:[^-]*-){{{k}}}[^-]*)$" for k in range(3)]
+    for pattern in splits:
+        g = _extract(t, pattern)
+        hit = g[0].notna() & start.isna()
+        if hit.any():
+            a, _ = _single_dates(g.loc[hit, 0].str.strip())
+            _, b = _single_dates(g.loc[hit, 1].str.strip())
+            ok = a.notna() & b.notna() & (a <= b)
+            start[ok[ok].index], end[ok[ok].index] = a[ok], b[ok]
+    return start, end
+
+
+def _year(text: pd.Series) -> pd.Series:
+    """Year text -> number: two digits as strptime's %y reads them (00-68 -> 20xx, 69-99 -> 19xx);
+    years datetime64[ns] cannot hold are missing."""
+    year = pd.to_numeric(text)
+    year = year.where(text.str.len() != 2, year + np.where(year < 69, 2000, 1900))
+    return year.where(year.between(1678, 2261))
+
+
+def _month(text: pd.Series) -> pd.Series:
+    """A month as a number or a name ('apr', 'april.') -> 1-12."""
+    named = text.str.slice(0, 3).map(_MONTH_NUMBER)
+    return pd.to_numeric(text.where(named.isna()), errors="coerce").fillna(named)
+
+
+def _fy_year(first: pd.Series, second: pd.Series) -> pd.Series:
+    """The year a financial year starts: '2015' (with '16', '2016' or nothing after it); missing
+    when the second year is not the next ('2015/17')."""
+    year = _year(first)
+    follows = second.isna() | (pd.to_numeric(second) == (year + 1) % np.where(second.str.len() == 2, 100, 10_000))
+    return year.where(follows)
+
+
+def _months(year: pd.Series, month: pd.Series, length: int) -> tuple[pd.Series, pd.Series]:
+    """The first day of ``month`` of ``year`` and the last day ``length`` months on."""
+    ok = year.notna() & month.between(1, 12)
+    index = ((year - 1970) * 12 + month - 1).where(ok).fillna(0).astype("int64").to_numpy()
+    first = index.astype("datetime64[M]")
+    start = pd.Series(first.astype("datetime64[ns]"), index=year.index).where(ok)
+    last = ((first + length).astype("datetime64[D]") - np.timedelta64(1, "D")).astype("datetime64[ns]")
+    return start, pd.Series(last, index=year.index).where(ok)
+
+
+def _ymd(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """Numbers (``year`` within datetime64[ns], as ``_year`` gives it) -> datetime64[ns]; NaT
+    where they are no real day (31 February, month 13, day 0)."""
+    ok = (year.notna() & month.between(1, 12) & day.between(1, 31)).to_numpy()
+    months = ((year - 1970) * 12 + month - 1).where(ok, 0).astype("int64").to_numpy().astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    days = first + (day.where(ok, 1).astype("int64").to_numpy() - 1).astype("timedelta64[D]")
+    ok = ok & (days < (months + 1).astype("datetime64[D]"))
+    return pd.Series(days.astype("datetime64[ns]"), index=year.index).where(ok)
+
+
+def _uk_day(day: pd.Series, hour: pd.Series, minute: pd.Series, zone: pd.Series) -> pd.Series:
+    """The day, or, where a time and a zone are given, the day of that moment in the UK."""
+    zoned = zone.notna() & hour.notna() & day.notna()
+    if not zoned.any():
+        return day
+    z = zone[zoned]
+    sign = np.where(z.str.startswith("-"), -1, 1)
+    digits = z.str.replace(r"[^0-9]", "", regex=True)
+    offset = pd.to_numeric(digits.str.slice(0, 2), errors="coerce").fillna(0) * 60 + \
+        pd.to_numeric(digits.str.slice(2, 4), errors="coerce").fillna(0)
+    offset = (offset * sign).where(z.str.match(r"[+-]"), np.where(z == "bst", 60, 0))
+    moment = day[zoned] + pd.to_timedelta(pd.to_numeric(hour[zoned]) * 60 + pd.to_numeric(minute[zoned])
+                                          - offset, unit="min")
+    uk = moment.dt.tz_localize("UTC").dt.tz_convert("Europe/London").dt.tz_localize(None).dt.normalize()
+    out = day.copy()
+    out[zoned] = uk.astype("datetime64[ns]")
+    return out
+
+
+def _fy_start(d: pd.Series) -> pd.Series:
+    """The year the UK financial year of each day starts (1 April)."""
+    return d.dt.year - (d.dt.month < 4).astype("int64")
 
 
 def _as_ns(values: pd.Series) -> pd.Series:

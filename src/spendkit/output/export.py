@@ -397,11 +397,14 @@ def _parquet(frame: pd.DataFrame, path: Path) -> None:
         frame = _insert_amount(frame, 0).drop(columns=["amount"])  # rename the ledger's own
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if "amount_pence" in frame:
-        pence = frame["amount_pence"].to_numpy(dtype=np.int64)
+        missing = frame["amount_pence"].isna().to_numpy()  # a rejected row's unreadable amount
+        pence = frame["amount_pence"].fillna(0).to_numpy(dtype=np.int64)
         words = np.empty((len(pence), 2), dtype=np.int64)  # 128-bit little-endian unscaled value
         words[:, 0] = pence
         words[:, 1] = np.where(pence < 0, -1, 0)
-        amount = pa.Array.from_buffers(pa.decimal128(18, 2), len(pence), [None, pa.py_buffer(words)])
+        valid = pa.py_buffer(np.packbits(~missing, bitorder="little")) if missing.any() else None
+        amount = pa.Array.from_buffers(pa.decimal128(18, 2), len(pence), [valid, pa.py_buffer(words)],
+                                       null_count=int(missing.sum()))
         table = table.add_column(table.schema.get_field_index("amount_pence"), "amount", amount)
     # Min/max statistics for numbers, dates and flags (what readers filter on); computing them
     # for every text column would cost a third of the write for little use.

@@ -62,6 +62,8 @@ def reconciliation_lines(rec: dict[str, Any]) -> list[str]:
         f"{rec['rows_rejected']:,} rejected; pence: {money(rec['pence_read'])} read = "
         f"{money(rec['pence_counted'])} counted + {money(rec['pence_rejected'])} rejected: {mark}",
     ]
+    if rec.get("checked"):  # tables, rows, pence, dates covered and months missing
+        lines.append(rec["checked"] + ".")
     if rec.get("blank_rows_skipped"):
         lines.append(f"{rec['blank_rows_skipped']:,} blank row(s) skipped.")
     totals = rec.get("totals_rows")

@@ -36,7 +36,7 @@ from spendkit.engines.spark.executor import (
     run_partition,
     spark_schema,
 )
-from spendkit.engines.spark.grouping import class_counts, file_counts, group
+from spendkit.engines.spark.grouping import class_counts, date_spans, file_counts, group
 from spendkit.engines.spark.session import require_pyspark, session
 from spendkit.errors import ConfigError, InputFileError, OutputError
 from spendkit.normalise.columns import ColumnMap, detect_columns
@@ -99,7 +99,7 @@ class SparkResult:
         if self._summary is None:
             parts = group(self.frame)
             inputs = [self._input(got) for got in file_counts(parts, DATAFRAME_SOURCE)]
-            self._summary = document(class_counts(parts), inputs=inputs, suppliers=self.suppliers,
+            self._summary = document(class_counts(parts, date_spans(self.frame)), inputs=inputs, suppliers=self.suppliers,
                                      directory=self.directory, place=self.place,
                                      districts=self.districts, settings=self.settings)
         return self._summary
@@ -110,7 +110,7 @@ class SparkResult:
             "file": got["file"], "sheet": None, "encoding": self.encoding,
             "delimiter": self.delimiter, "header_row": 1 if self.encoding is not None else None,
             "columns": dict(self.columns), "rows_read": got["rows_read"],
-            "blank_rows": got["blank_rows"],
+            "blank_rows": got["blank_rows"], "pence_read": got["pence_read"],
             "notes": [*self.notes, "classified on Spark (spendkit.spark)"],
         }
         if "totals_rows" in got:

@@ -37,7 +37,7 @@ BLANK_REASON = "blank row (every cell empty; skipped, not counted)"
 # The output schema after the ledger's own columns: the stages' columns (spendkit.schema),
 # Spark's row id, and each row's status. name -> Arrow type name.
 SPARK_COLUMNS = [("row_id", "int64")]
-STATUS_COLUMNS = [("rejected_reason", "string"), ("totals_row_pence", "int64")]
+STATUS_COLUMNS = [("rejected_reason", "string"), ("totals_row_pence", "int64"), ("amount_text", "string")]
 OUTPUT_COLUMNS = [*LEDGER_COLUMNS, *SPARK_COLUMNS, *PLACE_COLUMNS, *ORGANISATION_COLUMNS,
                   *STATUS_COLUMNS]
 _CLASSIFIED = [n for n, _ in (*LEDGER_COLUMNS, *PLACE_COLUMNS, *ORGANISATION_COLUMNS)]
@@ -229,7 +229,8 @@ def _rejected_table(rejected: pd.DataFrame, body: pd.DataFrame, kept: np.ndarray
         # The file's own total is checked against all its other rows once Spark has summed
         # them (the summary's inputs[].totals_rows); a batch cannot say.
         reason[totals] = [_ledger.totals_reason(f"{money(int(p))} stated") for p in pence]
-    cols.update(amount_pence=rejected["amount_pence"], source_file=[source] * len(pos),
+    cols.update(amount_pence=rejected["amount_pence"], amount_text=rejected["amount_text"],
+                source_file=[source] * len(pos),
                 source_row=None if records is None else records[at], row_id=row_ids[at],
                 rejected_reason=reason, totals_row_pence=stated)
     return _table(cols, len(pos), schema)

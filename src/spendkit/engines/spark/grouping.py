@@ -15,6 +15,8 @@ import pandas as pd
 
 from spendkit.aggregate.summary import FAMILIES, REASON_KIND, ClassCounts
 from spendkit.engines.spark.executor import BLANK_REASON
+from spendkit.errors import InputFileError
+from spendkit.money import INT64_MAX, money
 from spendkit.normalise.ledger import totals_check
 
 if TYPE_CHECKING:
@@ -49,10 +51,15 @@ def group(frame: DataFrame) -> dict[str, pd.DataFrame]:
         kind = F.regexp_replace(kind, pattern, repl)
     base = frame.select(status.alias("status"), F.col("source_file").alias("file"),
                         kind.alias("kind"), "geography", "size_band", "sector", "influenceable",
-                        "sme", "payee_key", "amount_pence", "totals_row_pence")
+                        "sme", "payee_key", "amount_pence", "totals_row_pence", "payment_date")
+    pence = F.col("amount_pence")
     per_payee = base.groupBy(*KEYS, "payee_key").agg(
-        F.count(F.lit(1)).alias("rows"), F.sum("amount_pence").alias("pence"),
-        F.sum("totals_row_pence").alias("stated"))
+        F.count(F.lit(1)).alias("rows"), F.sum(pence).alias("pence"),
+        F.sum("totals_row_pence").alias("stated"),
+        # |pence| summed as decimals (exact, never wrapping), to refuse a run int64 cannot sum
+        F.sum(F.abs(pence.cast("decimal(38,0)"))).alias("abs_pence"),
+        F.sum(pence.isNull().cast("long")).alias("unread"),
+        F.sum(F.col("payment_date").isNull().cast("long")).alias("undated"))
     # GROUPING SETS in SQL (DataFrame.groupingSets is Spark 4 only; this runs on 3.5 too).
     view = f"spendkit_per_payee_{uuid.uuid4().hex}"
     per_payee.createOrReplaceTempView(view)
@@ -62,24 +69,54 @@ def group(frame: DataFrame) -> dict[str, pd.DataFrame]:
         grouped = per_payee.sparkSession.sql(
             f"SELECT {keys}, SUM(`rows`) AS `rows`, SUM(`pence`) AS `pence`, "
             "SUM(`stated`) AS `stated`, COUNT(DISTINCT `payee_key`) AS `payees`, "
+            "SUM(`abs_pence`) AS `abs_pence`, SUM(`unread`) AS `unread`, SUM(`undated`) AS `undated`, "
             f"grouping_id() AS `gid` FROM `{view}` GROUP BY {keys} GROUPING SETS ({sets})").collect()
     finally:
         per_payee.sparkSession.catalog.dropTempView(view)
-    got = pd.DataFrame([r.asDict() for r in grouped],
-                       columns=[*KEYS, "rows", "pence", "stated", "payees", "gid"])
-    for c in ("rows", "pence", "stated", "payees", "gid"):
+    got = pd.DataFrame([r.asDict() for r in grouped], columns=[*KEYS, *COUNTS, "abs_pence", "gid"])
+    files = got[(got["gid"] == gid(SETS["files"])) & (got["status"] != "blank")]
+    check_sum_fits(files["file"], [int(v or 0) for v in files["abs_pence"]])
+    for c in (*COUNTS, "gid"):
         got[c] = got[c].fillna(0).astype("int64")
-    return {name: got.loc[got["gid"] == gid(cols), [*cols, "rows", "pence", "stated", "payees"]]
+    return {name: got.loc[got["gid"] == gid(cols), [*cols, *COUNTS]]
             .reset_index(drop=True) for name, cols in SETS.items()}
+
+
+COUNTS = ["rows", "pence", "stated", "payees", "unread", "undated"]
+
+
+def check_sum_fits(files: pd.Series, abs_pence: list[int]) -> None:
+    """Refuse the run when the sum of every |amount| is past int64 (then Spark's sums may have
+    wrapped): the local engine's ``normalise.ledger.check_sums_fit``, on Spark's exact sums."""
+    if sum(abs_pence) > INT64_MAX:
+        names = ", ".join(dict.fromkeys(str(f) for f in files.fillna("(DataFrame)")))
+        raise InputFileError(
+            f"{names}: the amounts add up to more than {money(INT64_MAX)}, past what can be summed exactly.",
+            hint="The amount column is likely broken (cells such as 9999999999.99 repeated): check "
+                 "it, or map the right one with --column amount=HEADER.")
+
+
+def date_spans(frame: DataFrame) -> pd.DataFrame:
+    """The counted rows' ``aggregate.summary.date_spans`` table, from one small Spark query."""
+    from pyspark.sql import functions as F
+
+    first = F.col("payment_date")
+    last = F.coalesce(F.col("period_end"), first)
+    dated = frame.filter(F.col("rejected_reason").isNull() & first.isNotNull())
+    got = (dated.groupBy(F.date_format(first, "yyyy-MM").alias("first_month"),
+                         F.date_format(last, "yyyy-MM").alias("last_month"))
+           .agg(F.min(first).alias("first"), F.max(last).alias("last")).collect())
+    out = pd.DataFrame([r.asDict() for r in got], columns=["first_month", "last_month", "first", "last"])
+    return out.sort_values(["first_month", "last_month"]).reset_index(drop=True)
 
 
 def _status(part: pd.DataFrame, status: str) -> pd.DataFrame:
     return part[part["status"] == status]
 
 
-def class_counts(parts: dict[str, pd.DataFrame]) -> ClassCounts:
-    """The grouping sets -> the counts the summary is made from (as ``summary.count_rows``
-    makes them from the local engine's rows)."""
+def class_counts(parts: dict[str, pd.DataFrame], spans: pd.DataFrame | None = None) -> ClassCounts:
+    """The grouping sets (and the ``date_spans`` of the counted rows) -> the counts the summary
+    is made from (as ``summary.count_rows`` makes them from the local engine's rows)."""
     files = parts["files"]
     counted, rejected = _status(files, "counted"), _status(files, "rejected")
     by_reason = rejected.groupby("kind")["rows"].sum()
@@ -96,6 +133,9 @@ def class_counts(parts: dict[str, pd.DataFrame]) -> ClassCounts:
         rows_rejected=int(rejected["rows"].sum()),
         pence_rejected=int(rejected["pence"].sum()),
         rejected_by_reason={k: int(v) for k, v in by_reason.items()},
+        rejected_unread_amounts=int(rejected["unread"].sum()),
+        rows_undated=int(counted["undated"].sum()),
+        spans=spans,
     )
 
 
@@ -114,6 +154,8 @@ def file_counts(parts: dict[str, pd.DataFrame], unnamed: str) -> list[dict[str, 
             "file": name,
             "rows_read": int(counted["rows"].sum() + files[mine & rejected]["rows"].sum()),
             "blank_rows": int(files[mine & (files["status"] == "blank")]["rows"].sum()),
+            # every amount read, totals rows apart (their amount_pence is 0), as the local engine
+            "pence_read": int(counted["pence"].sum() + files[mine & rejected]["pence"].sum()),
         }
         tot = files[mine & is_total]
         if len(tot):
