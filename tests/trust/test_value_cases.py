@@ -1,7 +1,8 @@
 """Wrong figures with no warning, impossible values accepted (issue 14, families 4 and 8).
 
-* Money is exact: sums that could pass int64 are counted exactly or refused (exit 3, the file
-  named); never a negative total from positive amounts, never "balanced" when it is not.
+* Money is exact: an amount of £10bn or more is rejected as too large to be a payment, and a
+  run whose amounts (cap lifted) could pass int64 is counted exactly or refused (exit 3, the
+  file named); never a negative total from positive amounts, never "balanced" when it is not.
 * No relative dates: `today`, `now` (any case) never become the day of the run; the row is
   rejected or kept undated.
 * Values are validated at the edge: re-spend and published shares within 0-100% and finite,
@@ -20,12 +21,31 @@ import pytest
 from make_corpus import Sheet, simple_xlsx, xlsx
 
 import spendkit
+from spendkit.normalise import values
 from tests.trust.hostile import cli, ledger, no_traceback, ok, refused
 
 INPUT, CONFIG = 3, 5
 BIGGEST = "9999999999999.99"  # the largest amount a row may hold
 BIGGEST_PENCE = 999_999_999_999_999
 INT64_MAX = 2**63 - 1
+
+
+@pytest.fixture
+def uncapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-amount cap (£10bn) lifted, so that a run can reach int64 with few rows and the
+    whole-run check is what stands between it and a wrong sum."""
+    monkeypatch.setattr(values, "MAX_PENCE", 10**16)
+
+
+def test_an_amount_of_10bn_or_more_is_rejected_as_too_large(tmp_path: Path) -> None:
+    """9,300 cells of £9,999,999,999,999.99 (a broken amount column): every row rejected with
+    the reason "too large to be a payment" and its text kept; nothing counted; balanced."""
+    path = _many(tmp_path / "overflow.csv", BIGGEST, 9300)
+    doc = ok(cli("classify", path, "--place", "Wigan", "--format", "json"))
+    assert doc is not None
+    rec = doc["reconciliation"]
+    assert (rec["rows_rejected"], rec["pence_counted"], rec["balanced"]) == (9300, 0, True)
+    assert any("too large to be a payment" in r for r in rec["rejected_by_reason"])
 
 
 def _pence_values(doc: Any) -> list[int]:
@@ -63,6 +83,7 @@ def _exact_or_refused(result, path: Path, expected: int) -> None:
     assert all((v >= 0) == (expected >= 0) or v == 0 for v in _pence_values(doc)), "a total changed sign"
 
 
+@pytest.mark.usefixtures("uncapped")
 def test_sum_past_int64_is_exact_or_refused(tmp_path: Path) -> None:
     """9,300 rows of £9,999,999,999,999.99 (past int64 in pence): counted exactly or refused
     with exit 3; never a negative total with "balanced": true."""
@@ -71,6 +92,7 @@ def test_sum_past_int64_is_exact_or_refused(tmp_path: Path) -> None:
                       9300 * BIGGEST_PENCE)
 
 
+@pytest.mark.usefixtures("uncapped")
 def test_negative_sum_past_int64_is_exact_or_refused(tmp_path: Path) -> None:
     """9,300 credit notes of the same size: exact (and negative) or refused; never positive."""
     path = _many(tmp_path / "underflow.csv", f"-{BIGGEST}", 9300)
@@ -78,6 +100,7 @@ def test_negative_sum_past_int64_is_exact_or_refused(tmp_path: Path) -> None:
                       -9300 * BIGGEST_PENCE)
 
 
+@pytest.mark.usefixtures("uncapped")
 def test_sum_exactly_at_int64_max_is_counted_exactly(tmp_path: Path) -> None:
     """Rows summing to exactly 2^63 - 1 pence: read and counted to the penny (exit 0)."""
     rest = INT64_MAX - 9223 * BIGGEST_PENCE
@@ -86,6 +109,7 @@ def test_sum_exactly_at_int64_max_is_counted_exactly(tmp_path: Path) -> None:
     assert doc is not None and doc["reconciliation"]["pence_counted"] == INT64_MAX
 
 
+@pytest.mark.usefixtures("uncapped")
 def test_one_penny_past_int64_max_is_exact_or_refused(tmp_path: Path) -> None:
     """The same plus one penny: exactly 2^63 pence, or refused; never -2^63."""
     rest = INT64_MAX - 9223 * BIGGEST_PENCE + 1
@@ -93,6 +117,7 @@ def test_one_penny_past_int64_max_is_exact_or_refused(tmp_path: Path) -> None:
     _exact_or_refused(cli("classify", path, "--place", "Wigan", "--format", "json"), path, INT64_MAX + 1)
 
 
+@pytest.mark.usefixtures("uncapped")
 def test_report_of_an_overflowing_ledger_is_exact_or_refused(tmp_path: Path) -> None:
     """`report --format json` on the 9,300 rows: every pence figure is non-negative, the
     reconciliation exact; or exit 3."""
@@ -101,6 +126,7 @@ def test_report_of_an_overflowing_ledger_is_exact_or_refused(tmp_path: Path) -> 
                       9300 * BIGGEST_PENCE)
 
 
+@pytest.mark.usefixtures("uncapped")
 def test_rank_of_an_overflowing_ledger_has_no_negative_spend(tmp_path: Path) -> None:
     """`rank --format json` on the 9,300 rows: no supplier's or class's spend is negative; or
     exit 3."""
@@ -245,6 +271,7 @@ def test_inline_tables_nested_5000_deep_are_refused(tmp_path: Path) -> None:
     refused(cli("classify", path, "--place", "Wigan", "--config", config), CONFIG, "deep.toml")
 
 
+@pytest.mark.usefixtures("uncapped")
 def test_workbook_amount_cells_past_int64_are_exact_or_refused(tmp_path: Path) -> None:
     """Number cells of 9,999,999,999,999.99 in a workbook, 9,300 of them: exact or exit 3."""
     rows: list[list[Any]] = [["Supplier Name", "Amount", "Payment Date"]]
