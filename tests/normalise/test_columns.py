@@ -541,3 +541,12 @@ def test_content_tests_read_distinct_values_from_the_top() -> None:
     column = pd.Series(["Acme Ltd"] * 6000 + ["Bolt Limited"], dtype="str")
     assert content.distinct_values(column).tolist() == ["Acme Ltd"]  # only the first rows are sampled
     assert content.organisation_names(column) is None  # one name is no payee column
+
+
+def test_descriptions_are_not_organisation_names() -> None:
+    """Sentences that mention a trust or a charity (a data dictionary) are not payees' names."""
+    described = pd.Series([f"The number the Charity Commission gives field {i} of the charity's trust return."
+                           for i in range(20)])
+    assert content.organisation_names(described) is None
+    names = pd.Series(["Acme Ltd", "Wigan Council", "Bolton Builders", "Hope Trust", "J Smith"])
+    assert content.organisation_names(names) is not None

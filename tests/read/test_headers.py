@@ -43,3 +43,12 @@ def test_blank_rows_above_a_header_are_not_noted() -> None:
 def test_a_long_first_line_is_cut_in_the_note() -> None:
     note = preamble_note([["x" * 100]], 2)
     assert note is not None and note.endswith("x" * 57 + "...'")
+
+
+def test_a_sentence_names_no_role() -> None:
+    """A data dictionary's description ("... the total gross income submitted ...") is not an
+    amount header, whatever words it holds; a long real header still is."""
+    sentence = ("The latest income submitted by the charity. This is the total gross income "
+                "submitted on part A of the annual return submission.")
+    assert role_rank(sentence, "amount") == 0
+    assert role_rank("Voluntary Community and Social Enterprise Supplier", "vcse_flag") > 0

@@ -30,6 +30,7 @@ DATE = (r"\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}(?:[ T][\d:
         r"|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4})(?:\s+[\d:.]+)?\s*")
 
 NAMES_SHARE = 0.2  # of distinct values with a legal form or redaction marker: a payee column
+NAME_MAX_WORDS = 8  # the typical (median) name has fewer words; sentences are descriptions
 MOSTLY = 0.9  # of distinct values that must read as money, dates or a kind of number
 
 
@@ -52,14 +53,15 @@ def _pct(share: float) -> str:
 
 
 def organisation_names(column: pd.Series) -> Evidence | None:
-    """Do the values look like payees' names: words, varied, and a good share with a legal form
-    (Ltd, Limited, PLC, CIC, Council, Trust...) or a redaction marker?"""
+    """Do the values look like payees' names: words, varied, short (not sentences), and a good
+    share with a legal form (Ltd, Limited, PLC, CIC, Council, Trust...) or a redaction marker?"""
     d = distinct_values(column)
     if len(d) < 2:
         return None
     wordy = float(d.str.contains(r"[A-Za-z]{2}").mean())
     named = float((d.str.contains(LEGAL_FORM) | d.str.contains(REDACTED)).mean())
-    if wordy < MOSTLY or named < NAMES_SHARE:
+    sentences = d.str.count(r"\S+").median() > NAME_MAX_WORDS  # descriptions, not names
+    if wordy < MOSTLY or named < NAMES_SHARE or sentences:
         return None
     return Evidence(named, f"values look like organisation names: {_pct(named)} of {len(d):,} distinct "
                            "values have a legal form (Ltd, Limited, PLC, CIC, Council, Trust...) "

@@ -170,11 +170,17 @@ def _vocabulary_counts() -> tuple[Any, Any]:
             np.array([len(w) for w in VOCABULARY]))
 
 
+HEADER_MAX_WORDS = 12  # the longest real header seen has 7 ("Voluntary Community and Social Enterprise Supplier")
+
+
 def role_rank(header: str, role: str) -> int:
-    """How well a header names a role: 0 for not at all, higher is better."""
+    """How well a header names a role: 0 for not at all, higher is better. A cell of more
+    than HEADER_MAX_WORDS words is a sentence (a description in a data dictionary, a note),
+    not a header, whatever words it holds."""
     spec = ROLES[role]
-    ws = set(words(header))
-    if not ws:
+    listed = words(header)
+    ws = set(listed)
+    if not ws or len(listed) > HEADER_MAX_WORDS:
         return 0
     excluded = ws & set(spec["not"])
     if excluded and ws & set(spec.get("allow_with", [])):
