@@ -45,6 +45,8 @@ FAMILIES = {
     "test_text_cases.py": "6. realistic text: control characters, time zones, terminal text",
     "test_notes_cases.py": "7. notes, never silence",
     "test_special_cases.py": "9. special and unreadable files, pipes, long names",
+    "test_outputs_ii.py": "1, 2, 9. the output path: neutralising, inputs never overwritten, atomic writes, pipes",
+    "test_guard_ii.py": "3, 5, 6, 7, 8, 9. the input guard, terminal text, notes, values at the edge",
     "test_fuzz_ledgers.py": "fuzzing: random and mangled CSV, XLSX and Parquet ledgers",
 }
 
