@@ -459,3 +459,17 @@ def test_a_closed_pipe_ends_quietly_with_status_0(tmp_path: Path, args: list[str
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0
     assert proc.stderr.read() == b""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["classify", "--help"], ["league", "--help"]])
+def test_help_into_a_closed_pipe_ends_quietly_with_status_0(args: list[str]) -> None:
+    """`spendkit classify --help | head -1`: Typer's own console meets the closed pipe; exit
+    status 0 and nothing on stderr, as for a command's output."""
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.Popen([sys.executable, "-m", "spendkit", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 0
+    assert proc.stderr.read() == b""

@@ -72,15 +72,19 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _closed_pipe(console: Any) -> None:
+    """A rich Console's broken pipe ends the run as any broken pipe does: quietly, with status 0
+    (rich's own handler exits with status 1)."""
+    console.quiet = True
+    raise BrokenPipeError
+
+
 def console(**options: Any) -> Any:
-    """A rich Console (``options`` as rich's) whose broken pipe ends the run as any broken pipe
-    does: quietly, with status 0 (rich's own would exit with status 1)."""
+    """A rich Console (``options`` as rich's) whose broken pipe ends the run quietly."""
     from rich.console import Console
 
     class PipeConsole(Console):
-        def on_broken_pipe(self) -> None:
-            self.quiet = True
-            raise BrokenPipeError
+        on_broken_pipe = _closed_pipe
 
     return PipeConsole(**options)
 
@@ -100,6 +104,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
+    from rich.console import Console
+
+    Console.on_broken_pipe = _closed_pipe  # type: ignore[method-assign,assignment]  # Typer's help console too
     try:
         app()
         code = 0
