@@ -256,10 +256,10 @@ def test_a_failure_writing_the_rejected_file_leaves_neither(samples: Path, tmp_p
     out.write_bytes(b"old")
     real = export._write_one
 
-    def full_disk(frame, path, tmp, sheet):
+    def full_disk(frame, path, tmp, sheet, record):
         if ".rejected" in path.name:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(frame, path, tmp, sheet)
+        return real(frame, path, tmp, sheet, record)
 
     monkeypatch.setattr(export, "_write_one", full_disk)
     with pytest.raises(OutputError, match="disk is full"):

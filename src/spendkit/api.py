@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -129,16 +129,21 @@ def classify_and_export(ledgers: Sequence[Path], settings: Settings, *, out: Pat
     # Both or neither: a full disk on the second file must not leave the first one new. The
     # files are written (by pyarrow, mostly without Python's lock) while the summary is counted;
     # if counting is stopped (Ctrl-C, SIGTERM) the writing puts nothing in place.
+    # A Parquet file's footer carries the summary, which the writer waits for after the rows.
     cancel = threading.Event()
+    counted: Future[dict[str, Any]] = Future()
     with ThreadPoolExecutor(max_workers=1) as pool:
         written = pool.submit(export.write_tables, [(result.rows, out, "Classified"),
                                                     (result.rejected, rejected_path(out), "Rejected")],
-                              cancel)
+                              cancel, counted.result)
         try:
             summary = result.summary()
+            counted.set_result(summary)
             written.result()  # raises what the writing raised
-        except BaseException:
+        except BaseException as stopped:
             cancel.set()
+            if not counted.done():
+                counted.set_exception(stopped)
             raise
     return result, summary
 

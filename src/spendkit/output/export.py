@@ -257,17 +257,19 @@ def write_table(frame: pd.DataFrame, path: Path, *, sheet: str = "Rows") -> None
     write_tables([(frame, path, sheet)])
 
 
-def write_tables(tables: list[tuple[pd.DataFrame, Path, str]], cancel: threading.Event | None = None
-                 ) -> None:
+def write_tables(tables: list[tuple[pd.DataFrame, Path, str]], cancel: threading.Event | None = None,
+                 record: Callable[[], dict[str, Any]] | None = None) -> None:
     """Write several tables (the classified rows and the rejected rows) as one: each to a
     temporary file, and only when every one is written are they renamed into place, so a
     failure (a full disk, a failed rename) leaves none of them new and no temporary file
-    behind (``atomic_paths``)."""
+    behind (``atomic_paths``). ``record`` gives the run's record (the classify document) that
+    a Parquet file carries in its footer; it is asked for once the rows are written, so it may
+    still be being counted while they are."""
     for frame, path, _ in tables:
         _check_fits(frame, path)
     with atomic_paths([path for _, path, _ in tables], cancel) as temps:
         for (frame, path, sheet), tmp in zip(tables, temps, strict=True):
-            _write_one(frame, path, tmp, sheet)
+            _write_one(frame, path, tmp, sheet, record)
 
 
 def _check_fits(frame: pd.DataFrame, path: Path) -> None:
@@ -277,13 +279,14 @@ def _check_fits(frame: pd.DataFrame, path: Path) -> None:
                           hint="Write .csv or .parquet instead.")
 
 
-def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str) -> None:
+def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str,
+               record: Callable[[], dict[str, Any]] | None) -> None:
     frame = frame.drop(columns=[c for c in INTERNAL_COLUMNS if c in frame.columns])
     suffix = path.suffix.lower()
     if suffix == ".csv":
         _csv(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     elif suffix == ".parquet":
-        _parquet(frame, tmp)
+        _parquet(frame, tmp, record)
     elif suffix == ".xlsx":
         write_workbook({sheet: frame}, tmp)
     else:
@@ -389,13 +392,23 @@ def _insert_amount(out: pd.DataFrame, values: Any) -> pd.DataFrame:
     return out
 
 
-def _parquet(frame: pd.DataFrame, path: Path) -> None:
+RECORD_KEY = "spendkit"  # the Parquet footer key holding the run's record (JSON)
+_DAY_NS = 86_400 * 10**9
+
+
+def _parquet(frame: pd.DataFrame, path: Path, record: Callable[[], dict[str, Any]] | None = None
+             ) -> None:
+    """Rows as Parquet every reader takes (Spark, Databricks, Fabric, DuckDB): dates as DATE,
+    pence as int64 (null where a rejected row's amount is unreadable, never a float), the
+    amount as decimal(18, 2); ``record()``, if given, as JSON under the footer key ``spendkit``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     if "amount" in frame.columns and "amount_pence" in frame.columns:
         frame = _insert_amount(frame, 0).drop(columns=["amount"])  # rename the ledger's own
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    frame = frame.rename(columns=_apart_ignoring_case(
+        [str(c) for c in frame.columns], {"amount"} if "amount_pence" in frame.columns else set()))
+    table = _portable(pa.Table.from_pandas(frame, preserve_index=False), frame)
     if "amount_pence" in frame:
         missing = frame["amount_pence"].isna().to_numpy()  # a rejected row's unreadable amount
         pence = frame["amount_pence"].fillna(0).to_numpy(dtype=np.int64)
@@ -413,8 +426,62 @@ def _parquet(frame: pd.DataFrame, path: Path) -> None:
     # Dictionary pages only where values repeat: for transaction numbers and amounts the writer
     # would build a dictionary to throw away. zstd level 1: as small as level 3 on ledgers, faster.
     distinct = _mostly_distinct(frame)
-    pq.write_table(table, path, compression="zstd", compression_level=1, write_statistics=stats,
-                   use_dictionary=[f.name for f in table.schema if f.name not in distinct])
+    with pq.ParquetWriter(path, table.schema, compression="zstd", compression_level=1,
+                          write_statistics=stats,
+                          use_dictionary=[f.name for f in table.schema if f.name not in distinct]
+                          ) as writer:
+        writer.write_table(table)
+        if record is not None:
+            writer.add_key_value_metadata({RECORD_KEY: json.dumps(run_record(record()),
+                                                                  ensure_ascii=False, default=str)})
+
+
+def _apart_ignoring_case(names: list[str], added: set[str]) -> dict[str, str]:
+    """Renames for the ledger's columns whose names differ from spendkit's (or ``added``) only
+    in case ('Amount' beside 'amount'): Spark and DuckDB compare names ignoring case and refuse
+    such a file. The ledger's column becomes 'Amount (ledger)', as the Spark engine names it."""
+    from spendkit.normalise.ledger import RESERVED
+
+    own = RESERVED | added
+    taken = {n.lower() for n in names}
+    renames = {}
+    for name in names:
+        if name not in own and name.lower() in own:
+            label, n = f"{name} (ledger)", 1
+            while label.lower() in taken:
+                n += 1
+                label = f"{name} (ledger {n})"
+            taken.add(label.lower())
+            renames[name] = label
+    return renames
+
+
+def _portable(table: Any, frame: pd.DataFrame) -> Any:
+    """``table`` with nanosecond timestamps (which Spark refuses) made DATE where every value
+    is a day (payment_date, period_end), else microsecond timestamps."""
+    import pyarrow as pa
+
+    fields = []
+    for field in table.schema:
+        if pa.types.is_timestamp(field.type) and field.type.unit == "ns":
+            ns = frame[field.name].to_numpy(dtype="datetime64[ns]").view(np.int64)
+            days = bool(((ns % _DAY_NS == 0) | (ns == np.iinfo(np.int64).min)).all())
+            field = field.with_type(pa.date32() if days and field.type.tz is None
+                                    else pa.timestamp("us", tz=field.type.tz))
+        fields.append(field)
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def run_record(document: dict[str, Any]) -> dict[str, Any]:
+    """The classify document as a file's record: input files by name as given, an absolute
+    path (which would tell where the run was) cut to its file name."""
+    def named(entry: Any) -> Any:
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str) and Path(entry["file"]).is_absolute():
+            return {**entry, "file": Path(entry["file"]).name}
+        return entry
+
+    return {**document, "inputs": [named(e) for e in document.get("inputs", [])],
+            "supplier_file": named(document.get("supplier_file"))}
 
 
 def _mostly_distinct(frame: pd.DataFrame, sample: int = 20_000) -> set[str]:
