@@ -286,7 +286,7 @@ def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str,
     if suffix == ".csv":
         _csv(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     elif suffix == ".parquet":
-        _parquet(frame, tmp, record)
+        write_parquet(frame, tmp, record)
     elif suffix == ".xlsx":
         write_workbook({sheet: frame}, tmp)
     else:
@@ -396,11 +396,12 @@ RECORD_KEY = "spendkit"  # the Parquet footer key holding the run's record (JSON
 _DAY_NS = 86_400 * 10**9
 
 
-def _parquet(frame: pd.DataFrame, path: Path, record: Callable[[], dict[str, Any]] | None = None
-             ) -> None:
+def write_parquet(frame: pd.DataFrame, path: Path,
+                  record: Callable[[], dict[str, Any]] | None = None) -> None:
     """Rows as Parquet every reader takes (Spark, Databricks, Fabric, DuckDB): dates as DATE,
     pence as int64 (null where a rejected row's amount is unreadable, never a float), the
-    amount as decimal(18, 2); ``record()``, if given, as JSON under the footer key ``spendkit``."""
+    amount as decimal(18, 2); ``record()``, if given, as JSON under the footer key ``spendkit``.
+    Every Parquet spendkit writes (rows, rejected rows, report tables) is written here."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -13,7 +13,7 @@ from spendkit.aggregate.report import Report
 from spendkit.errors import OutputError
 from spendkit.money import pounds
 from spendkit.output import dashboard, workbook
-from spendkit.output.export import atomic_path, safe_table, to_json
+from spendkit.output.export import atomic_path, safe_table, to_json, write_parquet
 
 OUTPUT_FORMATS = (".xlsx", ".html", ".json", ".csv", ".parquet")
 WRITERS = {Report: "write_report", Ranking: "write_ranking", LeagueTable: "write_league"}
@@ -31,12 +31,8 @@ def save_output(thing: Report | Ranking | LeagueTable, path: Path, suffix: str |
         with atomic_path(path) as tmp:
             tmp.write_text(csv_text(thing.long()), encoding="utf-8-sig", newline="")
     elif suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         with atomic_path(path) as tmp:
-            pq.write_table(pa.Table.from_pandas(thing.long(), preserve_index=False), tmp,
-                           compression="zstd")
+            write_parquet(thing.long(), tmp)
     elif suffix == ".xlsx":
         getattr(workbook, writer)(thing, path)
     elif suffix == ".html":
