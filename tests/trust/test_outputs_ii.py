@@ -377,9 +377,9 @@ def test_temporary_files_are_recognisable_and_stale_ones_are_removed(tmp_path: P
     seen: list[str] = []
     real = export._write_one
 
-    def spy(frame, path, tmp, sheet):
+    def spy(frame, path, tmp, sheet, record):
         seen.append(tmp.name)
-        return real(frame, path, tmp, sheet)
+        return real(frame, path, tmp, sheet, record)
 
     monkeypatch.setattr(export, "_write_one", spy)
     res = run("classify", ledger, "-p", "Wigan", "--out", tmp_path / "c.csv")
