@@ -77,3 +77,40 @@ def test_bad_max_rejected_is_refused_before_any_work(samples: Path, tmp_path: Pa
     assert result.exit_code == errors.EXIT_USAGE
     assert "--max-rejected" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["ledger.csv", "ledger.xlsx"])
+def test_dash_reads_the_ledger_from_stdin(samples: Path, tmp_path: Path, name: str) -> None:
+    from spendkit.cli import app
+    from tests.helpers import runner
+
+    expected = _classify(samples, "--format", "json")
+    out = tmp_path / "rows.csv"
+    result = runner.invoke(app, ["classify", "-", "--place", "Wigan", "--suppliers",
+                                 str(samples / "suppliers.csv"), "--format", "json", "--out", str(out)],
+                           input=(samples / name).read_bytes())
+    assert result.exit_code == 0, result.output
+    got, want = json.loads(result.stdout), json.loads(expected.stdout)
+    assert got["reconciliation"]["pence_counted"] == want["reconciliation"]["pence_counted"]
+    assert got["inputs"][0]["file"].startswith("<stdin>")
+    rows = out.read_text(encoding="utf-8-sig")
+    assert "<stdin>" in rows and str(samples) not in rows
+
+
+def test_dash_through_a_real_pipe_and_empty_stdin(samples: Path) -> None:
+    command = [sys.executable, "-m", "spendkit", "report", "-", "--place", "Wigan", "--quiet",
+               "--format", "json"]
+    done = subprocess.run(command, input=(samples / "ledger.csv").read_bytes(), capture_output=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["reconciliation"]["balanced"]
+    empty = subprocess.run(command, input=b"", capture_output=True, check=False)
+    assert empty.returncode == errors.EXIT_INPUT
+    assert b"<stdin>: the file is empty." in empty.stderr
+
+
+@pytest.mark.parametrize("command", ["classify", "report"])
+def test_out_dash_is_refused(samples: Path, command: str) -> None:
+    result = run(command, samples / "ledger.csv", "--place", "Wigan", "--out", "-")
+    assert result.exit_code == errors.EXIT_USAGE
+    assert "standard output" in result.output

@@ -11,7 +11,8 @@ import typer
 if TYPE_CHECKING:
     from spendkit.config import Settings
 
-Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, Parquet, or a zip of them.",
+Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, Parquet, or a zip of "
+                                                    "them; - reads one from standard input.",
                                                show_default=False)]
 PlaceOpt = Annotated[list[str] | None, typer.Option(
     "--place", "-p", help="The place: district name or ONS code (repeat for several).")]
@@ -97,7 +98,17 @@ def one_out(out: list[Path] | None) -> Path | None:
     if out and len(out) > 1:
         raise typer.BadParameter(f"give it once (given {len(out)} times: "
                                  f"{', '.join(str(p) for p in out)})", param_hint="--out")
+    no_stdout(out)
     return out[0] if out else None
+
+
+def no_stdout(out: list[Path] | None) -> None:
+    """``--out -`` is refused (exit status 2): the figures already go to stdout (--format), and
+    a file's name is needed for its rejected rows beside it."""
+    if out and any(str(p) == "-" for p in out):
+        raise typer.BadParameter("'-' (standard output) is not a file to write: the figures go "
+                                 "to stdout already (--format json or csv); give a file name",
+                                 param_hint="--out")
 
 
 def config_input(config: Path | None) -> list[tuple[Path, str]]:

@@ -45,6 +45,7 @@ from spendkit.cli.options import (
     YearOpt,
     check_rejected,
     config_input,
+    no_stdout,
     parse_max_rejected,
     settings_from_options,
 )
@@ -174,6 +175,7 @@ def _check(format: str, out: list[Path] | None) -> None:
     from spendkit.output.export import check_output
     from spendkit.output.save import OUTPUT_FORMATS
 
+    no_stdout(out)
     for path in out or []:
         check_output(path, OUTPUT_FORMATS)
 
