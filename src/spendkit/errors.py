@@ -17,6 +17,7 @@ EXIT_COLUMNS = 4
 EXIT_CONFIG = 5
 EXIT_OUTPUT = 6
 EXIT_REFERENCE = 7
+EXIT_TOO_MANY_REJECTED = 8  # --max-rejected: outputs written, but more rows rejected than allowed
 
 
 class SpendkitError(Exception):

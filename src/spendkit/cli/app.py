@@ -89,6 +89,16 @@ def console(**options: Any) -> Any:
     return PipeConsole(**options)
 
 
+PIPED_WIDTH = 1000  # wide enough that no table column (and no figure in it) is ever cut
+
+
+def figures_console() -> Any:
+    """The console the figures go to on stdout: the terminal's width in a terminal; piped or
+    redirected (where rich would assume 80 columns and cut figures to `£5,261,95…`), so wide
+    that nothing is cut or wrapped. One rule for every command."""
+    return console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
+
+
 def main() -> None:
     import contextlib
     import os

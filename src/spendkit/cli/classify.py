@@ -9,13 +9,14 @@ from typing import Annotated
 
 import typer
 
-from spendkit.cli.app import app, console, user_errors
+from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
     ColumnOpt,
     ConfigOpt,
     FormatOpt,
     GuaranteeOpt,
     Ledgers,
+    MaxRejectedOpt,
     OutOpt,
     PlaceOpt,
     PostcodesOpt,
@@ -25,7 +26,10 @@ from spendkit.cli.options import (
     SizeRuleOpt,
     SubRegionalOpt,
     SuppliersOpt,
+    check_rejected,
     config_input,
+    one_out,
+    parse_max_rejected,
     settings_from_options,
 )
 
@@ -37,7 +41,7 @@ def classify(
     sub_regional: SubRegionalOpt = None,
     regional: RegionalOpt = None,
     suppliers: SuppliersOpt = None,
-    out: OutOpt = None,
+    outs: OutOpt = None,
     format: FormatOpt = "table",
     column: ColumnOpt = None,
     sheet: SheetOpt = None,
@@ -46,6 +50,7 @@ def classify(
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
     guarantee_is_vcfse: GuaranteeOpt = None,
+    max_rejected: MaxRejectedOpt = None,
     companies: Annotated[list[Path] | None, typer.Option(
         "--companies", help="Companies House BasicCompanyData CSV or zip (repeat for parts).")] = None,
     charities: Annotated[list[Path] | None, typer.Option(
@@ -69,6 +74,8 @@ def classify(
         from spendkit import api
         from spendkit.output.export import to_json
 
+        out = one_out(outs)
+        parse_max_rejected(max_rejected)
         if format not in ("table", "json"):
             raise typer.BadParameter("use table or json", param_hint="--format")
         if engine not in ("local", "spark"):
@@ -99,16 +106,19 @@ def classify(
         else:
             from spendkit.output.render import print_classify, safe
 
-            print_classify(summary, console(), verbose=not quiet)
+            print_classify(summary, figures_console(), verbose=not quiet)
             if out is not None and not quiet:
                 wrote = str(out) if engine == "spark" else f"{out} and {api.rejected_path(out)}"
                 console(stderr=True).print(f"[dim]Wrote {safe(wrote)}[/dim]", highlight=False, emoji=False)
+        sys.stdout.flush()
+        check_rejected(max_rejected, summary["reconciliation"])
 
 
 @app.command()
 def suppliers(
     ledgers: Ledgers,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the list (.csv or .xlsx).")] = None,
+    outs: Annotated[list[Path] | None, typer.Option(
+        "--out", "-o", help="Write the list (.csv or .xlsx). Once only.")] = None,
     place: PlaceOpt = None,
     suppliers: SuppliersOpt = None,
     column: ColumnOpt = None,
@@ -123,12 +133,13 @@ def suppliers(
     with user_errors():
         from spendkit import api
 
+        out = one_out(outs)
         settings = settings_from_options(config, column=column, districts=place,
                                          suppliers=suppliers, sheet=sheet, size_rule=size_rule)
         _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
         from spendkit.output.render import print_supplier_list, safe
 
-        print_supplier_list(table, console(), top=top)
+        print_supplier_list(table, figures_console(), top=top)
         if out is not None:
             console(stderr=True).print(f"[dim]Wrote {safe(out)}: fill in the blanks, then pass it back "
                                        f"with --suppliers {safe(out)}[/dim]", highlight=False, emoji=False)

@@ -11,7 +11,8 @@ import typer
 if TYPE_CHECKING:
     from spendkit.config import Settings
 
-Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, Parquet, or a zip of them.",
+Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, Parquet, or a zip of "
+                                                    "them; - reads one from standard input.",
                                                show_default=False)]
 PlaceOpt = Annotated[list[str] | None, typer.Option(
     "--place", "-p", help="The place: district name or ONS code (repeat for several).")]
@@ -21,9 +22,9 @@ RegionalOpt = Annotated[list[str] | None, typer.Option(
     "--regional", help="Named area, region or districts for regional (default: the place's region).")]
 SuppliersOpt = Annotated[Path | None, typer.Option(
     "--suppliers", "-s", help="Supplier file (CSV/XLSX) with supplier id or name, and postcode.")]
-OutOpt = Annotated[Path | None, typer.Option(
+OutOpt = Annotated[list[Path] | None, typer.Option(
     "--out", "-o", help="Write the classified rows (.csv, .xlsx or .parquet); rejected rows go "
-                        "beside it as NAME.rejected.EXT.")]
+                        "beside it as NAME.rejected.EXT. Once only.")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
 ColumnOpt = Annotated[list[str] | None, typer.Option(
     "--column", "-c", help='Map a column: ROLE=HEADER, e.g. --column payee="Vendor Name".')]
@@ -50,6 +51,64 @@ def settings_from_options(config: Path | None, *, column: list[str] | None = Non
 
     settings, _ = load_settings(config)
     return apply_overrides(settings, columns=parse_column_options(column), **flags)
+
+
+MaxRejectedOpt = Annotated[str | None, typer.Option(
+    "--max-rejected", help="Fail (exit status 8, after writing every output) when more rows "
+                           "are rejected than N, or than P% of the rows read: for cron.")]
+
+
+def parse_max_rejected(limit: str | None) -> tuple[int | None, float | None]:
+    """--max-rejected as (rows, percent), one of them set; checked before any work."""
+    if limit is None:
+        return None, None
+    text = limit.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1])
+            if 0 <= share <= 100:
+                return None, share
+        elif text.isdigit():
+            return int(text), None
+    except ValueError:
+        pass
+    raise typer.BadParameter(f"'{limit}' is not a row count (e.g. 10) or a share of rows "
+                             "(e.g. 0.5%) between 0% and 100%", param_hint="--max-rejected")
+
+
+def check_rejected(limit: str | None, rec: dict[str, Any]) -> None:
+    """End the run with exit status 8 and one line on stderr when more rows were rejected than
+    ``limit`` allows (``rec``: the reconciliation, rows_read and rows_rejected)."""
+    rows, share = parse_max_rejected(limit)
+    read, rejected = int(rec["rows_read"]), int(rec["rows_rejected"])
+    over = (rows is not None and rejected > rows) or \
+        (share is not None and rejected * 100 > share * read)
+    if over:
+        from spendkit.errors import EXIT_TOO_MANY_REJECTED
+
+        percent = 100 * rejected / read if read else 0.0
+        typer.echo(f"spendkit: {rejected:,} of {read:,} rows rejected ({percent:.2f}%), more than "
+                   f"--max-rejected {limit} allows (outputs, if any, are written)", err=True)
+        raise typer.Exit(EXIT_TOO_MANY_REJECTED)
+
+
+def one_out(out: list[Path] | None) -> Path | None:
+    """The one --out file of a command that writes one (exit status 2 if given more than once,
+    rather than silently writing only the last)."""
+    if out and len(out) > 1:
+        raise typer.BadParameter(f"give it once (given {len(out)} times: "
+                                 f"{', '.join(str(p) for p in out)})", param_hint="--out")
+    no_stdout(out)
+    return out[0] if out else None
+
+
+def no_stdout(out: list[Path] | None) -> None:
+    """``--out -`` is refused (exit status 2): the figures already go to stdout (--format), and
+    a file's name is needed for its rejected rows beside it."""
+    if out and any(str(p) == "-" for p in out):
+        raise typer.BadParameter("'-' (standard output) is not a file to write: the figures go "
+                                 "to stdout already (--format json or csv); give a file name",
+                                 param_hint="--out")
 
 
 def config_input(config: Path | None) -> list[tuple[Path, str]]:

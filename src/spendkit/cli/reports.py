@@ -16,7 +16,7 @@ from typing import Any
 
 import typer
 
-from spendkit.cli.app import app, console, user_errors
+from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
     ByOpt,
     ColumnOpt,
@@ -26,6 +26,7 @@ from spendkit.cli.options import (
     KeepDuplicatesOpt,
     Ledgers,
     Manifest,
+    MaxRejectedOpt,
     MethodOpt,
     PlaceOpt,
     PostcodesOpt,
@@ -42,7 +43,10 @@ from spendkit.cli.options import (
     ToOpt,
     TopOpt,
     YearOpt,
+    check_rejected,
     config_input,
+    no_stdout,
+    parse_max_rejected,
     settings_from_options,
 )
 from spendkit.output.render import print_league, print_ranking, print_report
@@ -74,6 +78,7 @@ def report(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
+    max_rejected: MaxRejectedOpt = None,
 ) -> None:
     """Spend by place (and size and sector) broken down by service area, expense type, month,
     quarter or financial year, with trends, for a period; several files combine into one run."""
@@ -81,6 +86,7 @@ def report(
         from spendkit import api
 
         _check(format, out)
+        parse_max_rejected(max_rejected)
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
             regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
@@ -91,6 +97,7 @@ def report(
                               date_to=date_to, fy=fy, year=year, keep_duplicates=keep_duplicates,
                               shares_of=shares_of, respend=respend)
         _emit(rep, format, out, quiet, print_report)
+        check_rejected(max_rejected, rep.summary["reconciliation"])
 
 
 @app.command()
@@ -168,6 +175,7 @@ def _check(format: str, out: list[Path] | None) -> None:
     from spendkit.output.export import check_output
     from spendkit.output.save import OUTPUT_FORMATS
 
+    no_stdout(out)
     for path in out or []:
         check_output(path, OUTPUT_FORMATS)
 
@@ -211,9 +219,7 @@ def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer:
 
         sys.stdout.write(csv_text(thing.long()))
     else:
-        # Piped or redirected, rich would assume 80 columns; the tables need more.
-        term = console(highlight=False, width=None if sys.stdout.isatty() else 160)
-        printer(thing, term, verbose=not quiet)
+        printer(thing, figures_console(), verbose=not quiet)
     sys.stdout.flush()
     if not quiet:
         for note in getattr(thing, "notes", list)():

@@ -20,9 +20,11 @@ from typing import Any
 from spendkit.errors import InputFileError
 from spendkit.read import csvfile, csvstream, parquet, spreadsheet
 from spendkit.read.guard import (
+    CSV_EXPANSION,
     XLSX_MAX_UNCOMPRESSED,
     ZIP_ERRORS,
     check_memory,
+    check_need,
     check_path,
     unreadable,
 )
@@ -41,11 +43,46 @@ Sheets = str | Sequence[str] | None
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the OLE2 stream of an encrypted OOXML
 
 
+STDIN = "-"  # as a ledger: standard input
+STDIN_NAME = "<stdin>"  # its name in messages and source_file
+_STDIN_READ: list[tuple[Any, bytes]] = []  # (the stream, its bytes): stdin is read only once
+
+
+def stdin_bytes() -> bytes:
+    """Standard input, read whole (once per stream: a second read gets the same bytes) under the
+    memory guard: reading stops, with a clear message, once it would not fit in memory."""
+    import sys
+
+    stream = sys.stdin
+    for seen, data in _STDIN_READ:
+        if seen is stream:
+            return data
+    if stream is None or stream.isatty():
+        raise InputFileError(f"{STDIN_NAME}: '-' reads the ledger from standard input, but that is "
+                             "a terminal.", hint="Pipe the ledger in: spendkit classify - < ledger.csv")
+    source = getattr(stream, "buffer", stream)
+    parts, size = [], 0
+    try:
+        while chunk := source.read(1 << 20):
+            chunk = chunk.encode() if isinstance(chunk, str) else chunk
+            parts.append(chunk)
+            size += len(chunk)
+            check_need(STDIN_NAME, size * CSV_EXPANSION)
+    except OSError as exc:
+        raise InputFileError(f"{STDIN_NAME}: cannot read standard input ({exc.strerror or exc}).") from None
+    data = b"".join(parts)
+    _STDIN_READ[:] = [(stream, data)]
+    return data
+
+
 def read_tables(path: str | Path, *, sheet: Sheets = None, score_header: HeaderScorer | None = None,
                 every_sheet: bool = True) -> list[RawTable]:
-    """Read every table in ``path``: one for a CSV, one per ledger sheet of a workbook (with
-    ``every_sheet=False``, of its one sheet most like a ledger: a supplier file), one per
-    member of a zip; more where a header appears again part-way down."""
+    """Read every table in ``path`` (``-``: standard input): one for a CSV, one per ledger sheet
+    of a workbook (with ``every_sheet=False``, of its one sheet most like a ledger: a supplier
+    file), one per member of a zip; more where a header appears again part-way down."""
+    if str(path) == STDIN:
+        return _read_bytes(stdin_bytes(), STDIN_NAME, sheet=sheet,
+                           score_header=score_header or default_scorer, every_sheet=every_sheet)
     path = Path(path)
     check_path(path)
     try:
@@ -109,6 +146,9 @@ def iter_tables(path: str | Path, *, sheet: Sheets = None,
     """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
+    if str(path) == STDIN:
+        yield from read_tables(path, sheet=sheet, score_header=score_header)
+        return
     path = Path(path)
     check_path(path)
     source = str(path)
