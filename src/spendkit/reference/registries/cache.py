@@ -13,9 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from spendkit.reference.postcode_index import cache_dir
-from spendkit.reference.registries.common import COLUMNS, TEXT_COLUMNS, text_column
+from spendkit.reference.registries.common import COLUMNS as FRAME_COLUMNS
+from spendkit.reference.registries.common import TEXT_COLUMNS as FRAME_TEXT, text_column
 
-CACHE_FORMAT = 1  # bump when the frame read_companies_house builds changes
+# Companies House's frame keeps its rows' previous names too (for matching payees by old names).
+COLUMNS = [*FRAME_COLUMNS, "previous_names"]
+TEXT_COLUMNS = [*FRAME_TEXT, "previous_names"]
+
+CACHE_FORMAT = 2  # bump when the frame read_companies_house builds changes
 CACHE_KEEP = 3  # most recent Companies House caches kept; older ones are removed
 
 

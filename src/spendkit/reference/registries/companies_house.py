@@ -47,6 +47,7 @@ CH_FIELDS = (
     Field("sic2", "SICCode.SicText_2", required=False),
     Field("sic3", "SICCode.SicText_3", required=False),
     Field("sic4", "SICCode.SicText_4", required=False),
+    *(Field(f"previous{i}", f"PreviousName_{i}.CompanyName", required=False) for i in range(1, 11)),
 )
 
 _PART = re.compile(r"^(?P<stem>.+)-part(?P<i>\d+)_(?P<n>\d+)\.(?P<ext>zip|csv)$", re.IGNORECASE)
@@ -226,4 +227,18 @@ def _companies_house_frame(raw: pd.DataFrame) -> pd.DataFrame:
     frame = common_frame(registry="companies_house", number=number, name=raw["name"],
                          postcode=raw["postcode"], legal_form=raw["category"], status=raw["status"],
                          income=None, company_number=number, accounts=raw["accounts"], sic=sic)
+    frame["previous_names"] = previous_names(raw)
     return finish_frame(frame, "Companies House", [])
+
+
+def previous_names(raw: pd.DataFrame) -> pd.Series:
+    """PreviousName_1..10.CompanyName, tidied and joined with ';' ("" when none): a payee may
+    still be paid under a company's old name."""
+    parts = [raw[f"previous{i}"].str.replace(";", ",", regex=False).str.strip()
+             for i in range(1, 11) if f"previous{i}" in raw]
+    if not parts:
+        return pd.Series("", index=raw.index, dtype="str")
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + ";" + part
+    return joined.str.replace(r";{2,}", ";", regex=True).str.strip(";").astype("str")

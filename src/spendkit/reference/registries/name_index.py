@@ -1,0 +1,389 @@
+"""A register's names and numbers, indexed for matching payees to it at national scale.
+
+``build(frame, directory)`` runs once when a register is installed, on its common frame
+(``spendkit.reference.registries``); ``load(directory)`` memory-maps the result, so a run pays
+only for the pages it reads. ``NameIndex.from_frame`` builds the same thing in memory for a
+register file given for one run. Everything is vectorised (Arrow compute and NumPy); nothing
+loops over the register's rows.
+
+What is indexed, per register row (an *entry* per name: its current name, and each previous name
+Companies House lists):
+
+* ``normalise_names``: the name's *full* form (upper case, accents and punctuation dropped,
+  ``&``/``+`` as ``AND``, a leading or trailing ``THE`` dropped, UK legal forms written one way:
+  ``LIMITED`` -> ``LTD``, ``PUBLIC LIMITED COMPANY`` -> ``PLC``, ``COMMUNITY INTEREST COMPANY``
+  -> ``CIC``, Welsh ``CYFYNGEDIG`` -> ``LTD``...) and its *key* (the full form without the legal
+  forms at its end). ``ACME (Northern) Limited`` -> ``ACME NORTHERN LTD`` / ``ACME NORTHERN``.
+* the key, hashed (64-bit), sorted: exact lookups by binary search;
+* the full form's first ``PREFIX_BYTES`` bytes, sorted: prefix lookups for names a finance
+  system cut at its field limit;
+* the key's words (tokens), with each word's document frequency and its postings (the entries
+  holding it), sorted by word: candidates for fuzzy matching are the entries sharing a
+  payee's rarest words;
+* the identifiers (company number, charity number, org-id), hashed and sorted;
+* the rows themselves (Arrow IPC, uncompressed: read by memory map), with ``postcode_share``:
+  how many of the register's rows give the same postcode (a formation agent's address is shared
+  by thousands of companies).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spendkit.errors import ReferenceDataError
+from spendkit.reference.registries.common import (
+    CHARITY_REGISTRIES,
+    COLUMNS,
+    normalise_charity_numbers,
+    text_column,
+)
+
+INDEX_FORMAT = 1
+PREFIX_BYTES = 56
+EXTRA_COLUMNS = ["previous_names", "postcode_share"]
+
+# UK legal forms, each written one way (applied to upper-case text whose punctuation is spaces).
+_FORMS = [
+    (r"\bPUBLIC LIMITED COMPANY$", "PLC"), (r"\bP L C$", "PLC"),
+    (r"\bLIMITED LIABILITY PARTNERSHIP$", "LLP"), (r"\bL L P$", "LLP"),
+    (r"\bLIMITED PARTNERSHIP$", "LP"),
+    (r"\bCOMMUNITY INTEREST COMPANY$", "CIC"), (r"\bC I C$", "CIC"),
+    (r"\bCWMNI BUDDIANT CYMUNEDOL$", "CIC"), (r"\bCBC$", "CIC"),
+    (r"\bCHARITABLE INCORPORATED ORGANI[SZ]ATION$", "CIO"), (r"\bSCIO$", "CIO"),
+    (r"\bCYFYNGEDIG CYHOEDDUS$", "PLC"), (r"\bCCC$", "PLC"),
+    (r"\bLIMITED\b", "LTD"), (r"\bL T D\b", "LTD"), (r"\bCYFYNGEDIG\b", "LTD"), (r"\bCYF\b", "LTD"),
+    (r"\bINCORPORATED$", "INC"), (r"\bCOMPANY$", "CO"),
+]
+# the forms stripped from the end of a full name to make its key
+TRAILING_FORMS = r"(?: (?:LTD|PLC|LLP|LP|CIC|CIO|INC|CO|UNLIMITED))+$"
+
+
+# ---------------------------------------------------------------- normalising names
+
+def _arrow(texts: pd.Series | pa.Array | pa.ChunkedArray | Iterable[str]) -> pa.Array:
+    if isinstance(texts, pa.ChunkedArray):
+        return texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    if isinstance(texts, pa.Array):
+        return texts
+    if isinstance(texts, pd.Series):
+        return pa.array(text_column(texts).to_numpy(dtype=object), type=pa.string())
+    return pa.array(list(texts), type=pa.string())
+
+
+def normalise_names(texts: pd.Series | pa.Array | pa.ChunkedArray | Iterable[str]) -> tuple[pa.Array, pa.Array]:
+    """Names -> (full, key): see the module's docstring. Vectorised (Arrow compute, RE2)."""
+    a = pc.fill_null(_arrow(texts).cast(pa.string()), "")
+    if not pc.all(pc.string_is_ascii(a)).as_py():
+        a = pc.replace_substring_regex(pc.utf8_normalize(a, "NFKD"), r"[\x{0300}-\x{036f}]", "")
+    a = pc.utf8_upper(a)
+    a = pc.replace_substring_regex(a, r"['’`]", "")
+    a = pc.replace_substring_regex(a, r"[&+]", " AND ")
+    a = pc.replace_substring_regex(a, r"[^A-Z0-9]+", " ")
+    a = pc.utf8_trim_whitespace(a)
+    a = pc.replace_substring_regex(a, r"^THE ", "")
+    a = pc.replace_substring_regex(a, r" THE$", "")
+    for pattern, form in _FORMS:
+        a = pc.replace_substring_regex(a, pattern, form)
+    key = pc.replace_substring_regex(a, TRAILING_FORMS, "")
+    key = pc.if_else(pc.equal(key, ""), a, key)
+    return a, key
+
+
+def tokens_of(keys: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(position of the key each word came from, the words), for the keys' words."""
+    lists = pc.split_pattern(keys, " ")
+    parent = pc.list_parent_indices(lists).to_numpy()
+    words = pc.list_flatten(lists)
+    keep = pc.greater(pc.utf8_length(words), 0)
+    return parent[keep.to_numpy(zero_copy_only=False)], words.filter(keep)
+
+
+def hash_texts(texts: pa.Array | np.ndarray | Iterable[str]) -> np.ndarray:
+    """64-bit hashes of texts (the same text -> the same hash, in every process)."""
+    values = texts.to_numpy(zero_copy_only=False) if isinstance(texts, pa.Array | pa.ChunkedArray) \
+        else np.asarray(list(texts) if not isinstance(texts, np.ndarray) else texts, dtype=object)
+    return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False).astype(np.uint64)
+
+
+# ---------------------------------------------------------------- building
+
+def build(frame: pd.DataFrame, directory: Path) -> None:
+    """Index the register ``frame`` (the common frame, optionally with ``previous_names``:
+    ';'-joined) into ``directory``. ``index.json`` is written last: a directory without it is
+    an incomplete build, which ``load`` refuses."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    marker = directory / "index.json"
+    if marker.exists():
+        marker.unlink()
+    arrays, rows, entries, meta = _build_arrays(frame)
+    for name, arr in arrays.items():
+        np.save(directory / f"{name}.npy", arr, allow_pickle=False)
+    _write_ipc(rows, directory / "rows.arrow")
+    _write_ipc(entries, directory / "entries.arrow")
+    tmp = directory / "index.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=1))
+    os.replace(tmp, marker)
+
+
+def _write_ipc(table: pa.Table, path: Path) -> None:
+    import pyarrow.ipc as ipc
+
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=1 << 20)
+
+
+def _build_arrays(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], pa.Table, pa.Table, dict[str, object]]:
+    n = len(frame)
+    rows = _rows_table(frame)
+    # entries: current names, then previous names
+    names = rows.column("name").combine_chunks() if n else pa.array([], type=pa.string())
+    entry_row = np.arange(n, dtype=np.int32)
+    entry_kind = np.zeros(n, dtype=np.int8)
+    prev = rows.column("previous_names").combine_chunks() if n else pa.array([], type=pa.string())
+    has_prev = pc.not_equal(prev, "").to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
+    if has_prev.any():
+        lists = pc.split_pattern(prev.filter(pa.array(has_prev)), ";")
+        parent = np.flatnonzero(has_prev)[pc.list_parent_indices(lists).to_numpy()]
+        flat = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+        keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+        names = pa.concat_arrays([names, flat.filter(pa.array(keep))])
+        entry_row = np.concatenate([entry_row, parent[keep].astype(np.int32)])
+        entry_kind = np.concatenate([entry_kind, np.ones(int(keep.sum()), dtype=np.int8)])
+    full, key = normalise_names(names)
+    entries = pa.table({"full": full, "key": key, "row": pa.array(entry_row), "kind": pa.array(entry_kind)})
+
+    arrays: dict[str, np.ndarray] = {}
+    # exact keys
+    kh = hash_texts(key)
+    order = np.argsort(kh, kind="stable")
+    arrays["key_hash"], arrays["key_entry"] = kh[order], order.astype(np.int32)
+    # prefixes of the full names
+    fixed = np.asarray(pc.utf8_slice_codeunits(full, 0, PREFIX_BYTES).to_numpy(zero_copy_only=False),
+                       dtype=f"S{PREFIX_BYTES}")
+    order = np.argsort(fixed, kind="stable")
+    arrays["prefix"], arrays["prefix_entry"] = fixed[order], order.astype(np.int32)
+    # words: document frequency and postings
+    parent, words = tokens_of(key)
+    encoded = pc.dictionary_encode(words)
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    vocab = encoded.dictionary
+    vh = hash_texts(vocab)
+    vorder = np.argsort(vh, kind="stable")
+    rank = np.empty_like(vorder)
+    rank[vorder] = np.arange(len(vorder))
+    tid = rank[codes] if len(codes) else codes
+    # one posting per (word, entry)
+    pairs = np.unique(tid.astype(np.int64) * (len(entry_row) + 1) + parent.astype(np.int64))
+    ptid, pentry = pairs // (len(entry_row) + 1), pairs % (len(entry_row) + 1)
+    arrays["vocab_hash"] = vh[vorder]
+    arrays["vocab_df"] = np.bincount(ptid, minlength=len(vh)).astype(np.int32)
+    arrays["post_offsets"] = np.concatenate([[0], np.cumsum(arrays["vocab_df"], dtype=np.int64)])
+    arrays["post_entry"] = pentry.astype(np.int32)
+    # identifiers
+    ident_hash, ident_row = _identifiers(rows)
+    order = np.argsort(ident_hash, kind="stable")
+    arrays["id_hash"], arrays["id_row"] = ident_hash[order], ident_row[order]
+    registries = pd.Series(rows.column("registry").to_numpy(zero_copy_only=False)).value_counts()
+    meta: dict[str, object] = {"format": INDEX_FORMAT, "rows": n, "entries": len(entry_row),
+                               "words": len(vh), "registries": {str(k): int(v) for k, v in registries.items()}}
+    return arrays, rows, entries, meta
+
+
+def _rows_table(frame: pd.DataFrame) -> pa.Table:
+    """The common frame's columns (text as Arrow strings, income as float64), previous names, and
+    how many rows share each row's postcode."""
+    cols: dict[str, pa.Array] = {}
+    for c in COLUMNS:
+        if c == "income_pounds":
+            values = pd.to_numeric(frame[c], errors="coerce") if c in frame else pd.Series(np.nan, index=frame.index)
+            cols[c] = pa.array(values.to_numpy(dtype="float64"), type=pa.float64())
+        else:
+            cols[c] = _text_arrow(frame, c)
+    cols["previous_names"] = _text_arrow(frame, "previous_names")
+    postcode = pc.utf8_upper(pc.replace_substring(cols["postcode"], " ", ""))
+    encoded = pc.dictionary_encode(postcode)
+    codes = encoded.indices.to_numpy()
+    share = np.bincount(codes, minlength=len(encoded.dictionary))[codes].astype(np.int32) if len(codes) \
+        else np.zeros(0, np.int32)
+    share[pc.equal(postcode, "").to_numpy(zero_copy_only=False)] = 0
+    cols["postcode_share"] = pa.array(share, type=pa.int32())
+    return pa.table(cols)
+
+
+def _text_arrow(frame: pd.DataFrame, column: str) -> pa.Array:
+    if column not in frame:
+        return pa.array(np.full(len(frame), "", dtype=object), type=pa.string())
+    col = frame[column]
+    if isinstance(col.dtype, pd.ArrowDtype | pd.StringDtype):
+        try:
+            arr = pa.array(col.array, type=pa.string()) if not isinstance(col.dtype, pd.ArrowDtype) \
+                else pa.array(col.array).cast(pa.string())
+            return pc.fill_null(arr, "")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    return pa.array(text_column(col).to_numpy(dtype=object), type=pa.string())
+
+
+def id_keys(kind: str, values: np.ndarray | pd.Series) -> np.ndarray:
+    """Hashes of identifiers of a kind: 'C' company number, 'H' charity number, 'O' org-id."""
+    return hash_texts(kind + ":" + pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str))
+
+
+def _identifiers(rows: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    registry = pd.Series(rows.column("registry").to_numpy(zero_copy_only=False), dtype=object)
+    company = pd.Series(rows.column("company_number").to_numpy(zero_copy_only=False), dtype=object)
+    number = pd.Series(rows.column("number").to_numpy(zero_copy_only=False), dtype=object)
+    org = pd.Series(rows.column("org_id").to_numpy(zero_copy_only=False), dtype=object)
+    at = np.arange(len(registry), dtype=np.int32)
+    parts_h, parts_r = [], []
+    has_company = (company != "").to_numpy()
+    parts_h.append(id_keys("C", company[has_company]))
+    parts_r.append(at[has_company])
+    charity = registry.isin(CHARITY_REGISTRIES).to_numpy()
+    if charity.any():
+        key = normalise_charity_numbers(number[charity].astype("str")).to_numpy(dtype=object)
+        ok = key != ""
+        parts_h.append(id_keys("H", key[ok]))
+        parts_r.append(at[charity][ok])
+    has_org = (org != "").to_numpy()
+    parts_h.append(id_keys("O", org[has_org]))
+    parts_r.append(at[has_org])
+    return np.concatenate(parts_h).astype(np.uint64), np.concatenate(parts_r).astype(np.int32)
+
+
+# ---------------------------------------------------------------- loading and lookups
+
+def load(directory: Path) -> NameIndex:
+    """The index ``build`` wrote in ``directory``, memory-mapped."""
+    import pyarrow.ipc as ipc
+
+    directory = Path(directory)
+    marker = directory / "index.json"
+    try:
+        meta = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        raise ReferenceDataError(f"{directory}: no complete register name index here.",
+                                 hint="Install the register again (spendkit registers add).") from None
+    if meta.get("format") != INDEX_FORMAT:
+        raise ReferenceDataError(f"{directory}: the register's name index is of another format.",
+                                 hint="Install the register again (spendkit registers add).")
+    try:
+        arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False) for p in directory.glob("*.npy")}
+        tables = [ipc.open_file(pa.memory_map(str(directory / f"{n}.arrow"))).read_all()
+                  for n in ("rows", "entries")]
+    except (OSError, ValueError, pa.ArrowInvalid) as exc:
+        raise ReferenceDataError(f"{directory}: the register's name index cannot be read ({exc}).",
+                                 hint="Install the register again (spendkit registers add).") from None
+    return NameIndex(arrays, tables[0], tables[1], meta)
+
+
+@dataclass
+class NameIndex:
+    """One register's index (see the module's docstring). Row positions are the register frame's."""
+
+    arrays: dict[str, np.ndarray]
+    row_table: pa.Table
+    entry_table: pa.Table
+    meta: dict[str, object]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> NameIndex:
+        """The index of a register frame, in memory (a register file given for one run)."""
+        arrays, rows, entries, meta = _build_arrays(frame)
+        return cls(arrays, rows, entries, meta)
+
+    @property
+    def n_rows(self) -> int:
+        return self.row_table.num_rows
+
+    def rows(self, positions: np.ndarray) -> pd.DataFrame:
+        """The register rows at ``positions`` (common-frame columns, ``previous_names``,
+        ``postcode_share``), as a pandas frame with text columns as ``str``."""
+        taken = self.row_table.take(pa.array(np.asarray(positions, dtype=np.int64)))
+        out = taken.to_pandas()
+        for c in out.columns:
+            if c not in ("income_pounds", "postcode_share"):
+                out[c] = text_column(out[c])
+        return out
+
+    def entries(self, ids: np.ndarray) -> pd.DataFrame:
+        """Entries (full, key, row, kind) at ``ids``."""
+        taken = self.entry_table.take(pa.array(np.asarray(ids, dtype=np.int64)))
+        return pd.DataFrame({"full": taken.column("full").to_numpy(zero_copy_only=False),
+                             "key": taken.column("key").to_numpy(zero_copy_only=False),
+                             "row": taken.column("row").to_numpy(),
+                             "kind": taken.column("kind").to_numpy()})
+
+    def by_key(self, keys: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """(query position, entry id) for every entry whose key equals a query's key."""
+        return _ranges(self.arrays["key_hash"], self.arrays["key_entry"], hash_texts(keys))
+
+    def by_id(self, kind: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query position, row) for every row holding an identifier: ``kind`` 'C' (company
+        number), 'H' (charity number, normalised) or 'O' (org-id)."""
+        return _ranges(self.arrays["id_hash"], self.arrays["id_row"], id_keys(kind, values))
+
+    def by_prefix(self, prefixes: list[str], limit: int = 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query position, entry id) of the entries whose full form starts with a query, for
+        queries with at most ``limit`` such entries; and per query, how many there are."""
+        arr = self.arrays["prefix"]
+        q = np.asarray([p.encode()[:PREFIX_BYTES] for p in prefixes], dtype=f"S{PREFIX_BYTES}")
+        hi = np.asarray([_successor(p.encode()[:PREFIX_BYTES]) for p in prefixes], dtype=f"S{PREFIX_BYTES}")
+        lo_at, hi_at = np.searchsorted(arr, q, "left"), np.searchsorted(arr, hi, "left")
+        count = hi_at - lo_at
+        small = count <= limit
+        qs, ents = _expand(lo_at[small], hi_at[small], np.flatnonzero(small), self.arrays["prefix_entry"])
+        return qs, ents, count
+
+    def words(self, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per word: its id (-1 if the register has no such word) and document frequency (0)."""
+        vh = self.arrays["vocab_hash"]
+        h = hash_texts(words)
+        at = np.searchsorted(vh, h)
+        at_c = np.minimum(at, max(len(vh) - 1, 0))
+        found = (at < len(vh)) & (vh[at_c] == h) if len(vh) else np.zeros(len(h), bool)
+        wid = np.where(found, at_c, -1)
+        df = np.where(found, np.asarray(self.arrays["vocab_df"])[at_c] if len(vh) else 0, 0)
+        return wid.astype(np.int64), df.astype(np.int64)
+
+    def postings(self, word_ids: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(owner, entry id) for every entry holding each word id (vectorised range expansion)."""
+        off = self.arrays["post_offsets"]
+        return _expand(off[word_ids], off[word_ids + 1], owners, self.arrays["post_entry"])
+
+
+def _successor(b: bytes) -> bytes:
+    """The smallest byte string above every string starting with ``b``."""
+    if not b:
+        return b"\xff"
+    return b[:-1] + bytes([min(b[-1] + 1, 255)])
+
+
+def _ranges(sorted_hash: np.ndarray, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.searchsorted(sorted_hash, queries, "left")
+    hi = np.searchsorted(sorted_hash, queries, "right")
+    return _expand(lo, hi, np.arange(len(queries)), values)
+
+
+def _expand(lo: np.ndarray, hi: np.ndarray, owners: np.ndarray, values: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each i, ``values[lo[i]:hi[i]]`` with ``owners[i]`` beside each, concatenated."""
+    lo, hi = np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64)
+    n = np.maximum(hi - lo, 0)
+    total = int(n.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    own = np.repeat(np.asarray(owners, dtype=np.int64), n)
+    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
+    pos = starts + np.arange(total)
+    return own, np.asarray(values[pos], dtype=np.int64)
