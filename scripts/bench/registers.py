@@ -45,7 +45,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[2]
 REALDATA = ROOT / ".." / "shared" / "realdata"
@@ -242,7 +241,7 @@ def generate() -> None:
         rng.integers(0, len(FORMS_WRITTEN), len(nb_base))])
     n_fill = N_REGISTER - len(own) - len(nb)
     fill = _cat(filler(rng, n_fill, vocab, weights),
-                np.asarray(FORMS_WRITTEN + [" LLP", " CIC", " PLC"], dtype=object)[
+                np.asarray([*FORMS_WRITTEN, " LLP", " CIC", " PLC"], dtype=object)[
                     rng.integers(0, len(FORMS_WRITTEN) + 3, n_fill)])
     company_name = np.concatenate([own, nb, fill])
     # a neighbour or filler name that is a payee's own name (under any legal form) would make the

@@ -51,7 +51,7 @@ def run_inputs(ledgers: Sequence[str | Path], settings: Settings, also: Inputs =
     sector rules, the registers, and ``also`` (the config file, a re-spend file...)."""
     reg = settings.registries
     named = [(settings.suppliers, "the supplier file"), (settings.postcodes, "the postcode directory"),
-             (settings.organisations.rules, "the sector rules")]
+             (settings.organisations.rules, "the sector rules"), (reg.decisions, "the decisions file")]
     return [*((Path(p), "the ledger") for p in ledgers), *((p, what) for p, what in named if p),
             *((p, "a register") for p in (*reg.companies, *reg.charities, *reg.oscr, *reg.ccni,
                                           *reg.mutuals)),

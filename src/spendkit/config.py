@@ -62,6 +62,8 @@ class RegistrySettings(_Strict):
     oscr: list[Path] = Field(default_factory=list, description="Scottish Charity Register CSV.")
     ccni: list[Path] = Field(default_factory=list, description="Charity Commission for NI CSV.")
     mutuals: list[Path] = Field(default_factory=list, description="FCA Mutuals Public Register CSV.")
+    decisions: Path | None = Field(default=None, description="A decisions file (CSV: payee,org_id; "
+                                   "org_id an org-id or 'none'), applied before any matching.")
 
 
 Sector = Literal["public", "individual", "vcfse", "private", "unknown"]
@@ -185,6 +187,8 @@ def apply_overrides(settings: Settings, **flags: Any) -> Settings:
             data["organisations"][key] = value
         elif key in ("companies", "charities", "oscr", "ccni", "mutuals"):
             data["registries"][key] = list(value)
+        elif key == "decisions":
+            data["registries"][key] = value
         elif key == "columns":
             data["columns"] = {**data["columns"], **value}
         else:

@@ -69,7 +69,7 @@ REJECTED_COLUMNS: tuple[tuple[str, str], ...] = (
 # Helper columns: they ride between steps and never reach the counted rows.
 NORMALISE_HELPERS = ("postcode_raw",)  # normalise -> place_rows (which drops it)
 SUPPLIER_HELPERS = ("supplier_row", "supplier_match")  # join_suppliers -> place, organisation
-REGISTRY_KEPT = ("org_id", "match_method", "match_evidence", "reg_registry")
+REGISTRY_KEPT = ("org_id", "match_method", "match_evidence", "match_candidates", "reg_registry")
 REGISTRY_HELPERS = ("reg_postcode", "reg_label", "reg_legal_form", "reg_accounts_category",
                     "reg_income_pounds", "reg_status")  # registry_rows -> place, organisation
 REGISTRY_COLUMNS = (*REGISTRY_KEPT, *REGISTRY_HELPERS[2:])  # a register match's columns

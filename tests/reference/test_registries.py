@@ -70,7 +70,7 @@ def match_one(registry: pd.DataFrame, name: str, company: str = "", charity: str
 
 def test_companies_house_csv_common_frame():
     ch = R.read_companies_house(CH_CSV)
-    assert list(ch.columns) == R.COLUMNS
+    assert list(ch.columns) == [*R.COLUMNS, "previous_names"]
     assert len(ch) == 17
     assert all(isinstance(ch[c].dtype, pd.StringDtype) for c in R.TEXT_COLUMNS)
     assert ch["income_pounds"].dtype == "float64" and ch["income_pounds"].isna().all()
@@ -278,7 +278,7 @@ def test_mutuals_corrected_header_or_number_and_suffix(tmp_path):
 
 
 def test_load_registries(registry):
-    assert list(registry.columns) == R.COLUMNS
+    assert list(registry.columns) == [*R.COLUMNS, "previous_names"]  # Companies House's old names
     assert registry["org_id"].is_unique
     assert registry["registry"].value_counts().to_dict() == {
         "companies_house": 17, "charity_commission": 5, "mutuals": 4, "oscr": 2, "ccni": 2}
@@ -411,7 +411,10 @@ def test_match_by_exact_name_variants(registry):
                          registry)
     assert list(out["org_id"]) == ["GB-COH-04142000"] * 3
     assert (out["match_method"] == "name").all() and (out["match_score"] == 100.0).all()
-    assert out["match_evidence"].iloc[0] == "exact name match to 'ACME LIMITED' (Companies House GB-COH-04142000)"
+    assert (out["match_evidence"] == "name exact ('ACME LIMITED') Companies House GB-COH-04142000").all()
+    bare = match_one(registry, "The Acme")
+    assert bare["org_id"] == "GB-COH-04142000"
+    assert bare["match_evidence"] == "name without legal form ('ACME LIMITED') Companies House GB-COH-04142000"
 
 
 def test_payee_key_computed_when_missing(registry):
@@ -435,8 +438,8 @@ def test_fuzzy_match_with_score_in_evidence(registry):
     m = match_one(registry, "ACME PLUMBNG SERVICES LTD")
     assert m["org_id"] == "GB-COH-09876543" and m["match_method"] == "fuzzy name"
     assert 97 < m["match_score"] < 98
-    assert m["match_evidence"] == (f"fuzzy name match {m['match_score']:.1f} to 'ACME PLUMBING SERVICES "
-                                   "LIMITED' (Companies House GB-COH-09876543)")
+    assert m["match_evidence"].startswith(f"fuzzy {m['match_score'] / 100:.2f}, ")
+    assert m["match_evidence"].endswith("'ACME PLUMBING SERVICES LIMITED' Companies House GB-COH-09876543")
     assert m["reg_postcode"] == "WN3 4BB"
 
 
@@ -463,7 +466,8 @@ def test_generic_key_is_not_fuzzy_matched(registry):
 def test_similar_to_two_organisations_is_ambiguous(registry):
     m = match_one(registry, "HARTLEY ROOFING CONTRACTORS LTD")
     assert m["org_id"] == "" and m["match_method"] == ""
-    assert m["match_evidence"].startswith("not matched: ambiguous fuzzy name: 2 organisations: ")
+    assert m["match_evidence"].startswith("not matched: ambiguous fuzzy name: 2 organisations within 0.05: ")
+    assert "GB-COH-11333444" in m["match_candidates"] and "GB-COH-11444555" in m["match_candidates"]
     assert "GB-COH-11333444" in m["match_evidence"] and "GB-COH-11444555" in m["match_evidence"]
 
 
@@ -502,7 +506,7 @@ def test_result_shape(registry):
     assert {f"reg_{c}" for c in R.COLUMNS if c != "org_id"} <= set(out.columns)
     assert out.loc[20, "reg_name"] == "" and np.isnan(out.loc[20, "reg_income_pounds"])
     assert all(isinstance(out[c].dtype, pd.StringDtype) for c in out.columns
-               if c not in ("match_score", "reg_income_pounds"))
+               if c not in ("match_score", "reg_income_pounds", "reg_postcode_share"))
 
 
 def test_empty_inputs(registry):

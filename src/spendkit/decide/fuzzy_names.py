@@ -1,97 +1,69 @@
-"""Fuzzy matching of payees' name keys to the registers' name keys (``rapidfuzz``
-token_sort_ratio), in blocks so that millions of registry rows stay tractable."""
+"""Fuzzy names: which register entries are candidates for a payee's name, and when a close
+spelling is the same name.
+
+Candidates come from term frequencies (the idea splink uses for its term-frequency
+adjustments): a word few register names hold says much about which organisation a name is, a
+word thousands hold ('SERVICES', 'LIMITED') says nothing. A payee's candidates are the entries
+holding its rarest distinctive words, found in the name index's word postings (a join, never a
+scan of the register).
+"""
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-MAX_MATRIX_CELLS = 8_000_000  # bound on a fuzzy-matching score matrix (float32 cells)
+from spendkit.reference.registries.name_index import NameIndex
+
+SINGLE_WORD_DF = 300  # a word in at most this many names gives candidates alone (the two rarest)...
+MAX_WORD_DF = 20_000  # ...a commoner one only with the next rarest; past this a word is no candidate
+_FILLER = frozenset({"AND", "OF", "THE", "A"})
 
 
-def fuzzy_pairs(keys: np.ndarray, todo: np.ndarray, reg: pd.DataFrame, threshold: float
-                ) -> pd.DataFrame:
-    """(payee p, registry row r, score) for every key scoring >= threshold within its block.
-
-    Blocks: registry keys sharing the payee key's first three characters, and (since
-    token_sort_ratio <= 100 * (1 - |la - lb| / (la + lb))) of a length that could reach the
-    threshold. Score matrices are computed a slice at a time (at most MAX_MATRIX_CELLS)."""
-    uq = pd.Series(keys[todo], dtype="str").drop_duplicates().to_numpy(dtype=object)
-    blocks = _blocks(uq, reg)
-    hits = _score_blocks(uq, blocks, threshold) if blocks is not None else None
-    if hits is None:
-        return pd.DataFrame({"p": np.array([], dtype=np.int64), "r": np.array([], dtype=np.int64),
-                             "score": np.array([], dtype=float)})
-    payees = pd.DataFrame({"p": todo, "qkey": keys[todo]})
-    return payees.merge(hits, on="qkey")[["p", "r", "score"]]
-
-
-class _Blocks(NamedTuple):
-    """Payee keys ``uq`` and registry keys grouped by their first three characters."""
-
-    qcode: np.ndarray  # per payee key: its block
-    qlen: np.ndarray  # per payee key: its length
-    rows: np.ndarray  # registry rows in a block, block by block
-    bounds: np.ndarray  # block b is rows[bounds[b]:bounds[b + 1]]
-    cvals: np.ndarray  # per entry of rows: its name key
-    clen: np.ndarray  # and that key's length
-
-
-def _blocks(uq: np.ndarray, reg: pd.DataFrame) -> _Blocks | None:
-    """The blocks of the distinct payee keys ``uq`` (None when no registry key shares a prefix)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    qpref = pd.Series(uq, dtype="str").str.slice(0, 3)
-    prefixes = pd.unique(qpref)
-    qcode = pd.Index(prefixes).get_indexer(qpref)
-    qlen = pd.Series(uq, dtype="str").str.len().to_numpy()
-    rkeys = pa.array(reg["name_key"], type=pa.large_string())
-    rcode = pc.fill_null(pc.index_in(pc.utf8_slice_codeunits(rkeys, 0, 3),
-                                     value_set=pa.array(list(prefixes), type=pa.large_string())), -1)
-    rcode = rcode.to_numpy(zero_copy_only=False)
-    rows = np.flatnonzero(rcode >= 0)
-    if not len(rows):
-        return None
-    order = np.argsort(rcode[rows], kind="stable")
-    rows = rows[order]
-    bounds = np.searchsorted(rcode[rows], np.arange(len(prefixes) + 1))
-    picked = pc.take(rkeys, pa.array(rows))
-    cvals = picked.to_numpy(zero_copy_only=False)
-    clen = pc.utf8_length(picked).to_numpy(zero_copy_only=False)
-    return _Blocks(qcode, qlen, rows, bounds, cvals, clen)
+def word_candidates(ix: NameIndex, parent: np.ndarray, wtext: np.ndarray, wid: np.ndarray,
+                    df: np.ndarray, generic: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(query, entry id) candidates: for each query (the key ``parent`` points to), the entries
+    holding its two rarest distinctive words when those are in at most ``SINGLE_WORD_DF`` names,
+    else the entries holding both its rarest and its next rarest word (each in at most
+    ``MAX_WORD_DF`` names). Words of one letter, generic words and words the register does not
+    hold are never distinctive."""
+    text = pd.Series(wtext, dtype=object)
+    t = pd.DataFrame({"q": parent, "wid": wid, "df": df})
+    t = t[((t["df"] > 0) & (t["df"] <= MAX_WORD_DF)).to_numpy() & ~text.isin(generic).to_numpy()
+          & (text.str.len() >= 2).to_numpy()]
+    t = t.sort_values(["q", "df"]).drop_duplicates(["q", "wid"])
+    first = t.drop_duplicates("q")
+    second = t[t.duplicated("q")].drop_duplicates("q").set_index("q")
+    rare = t[t["df"] <= SINGLE_WORD_DF].groupby("q").head(2)  # the two rarest, when rare
+    q1, e1 = ix.postings(rare["wid"].to_numpy(), rare["q"].to_numpy())
+    both = first[(first["df"] > SINGLE_WORD_DF) & first["q"].isin(second.index)]
+    qa, ea = ix.postings(both["wid"].to_numpy(), both["q"].to_numpy())
+    sw = second.loc[both["q"].to_numpy(), "wid"].to_numpy()
+    qb, eb = ix.postings(sw, both["q"].to_numpy())
+    n_e = ix.n_entries + 1
+    inter = np.intersect1d(qa * n_e + ea, qb * n_e + eb)
+    q = np.concatenate([q1, inter // n_e])
+    e = np.concatenate([e1, inter % n_e])
+    return q, e
 
 
-def _score_blocks(uq: np.ndarray, b: _Blocks, threshold: float) -> pd.DataFrame | None:
-    """(qkey, registry row r, score) scoring >= threshold, block by block (None when none)."""
-    from rapidfuzz import fuzz, process
+def words_explained(a: str, b: str, unknown: set[str]) -> bool:
+    """Every word the keys ``a`` and ``b`` do not share is a typing slip or a plural 's'."""
+    wa, wb = a.split(" "), b.split(" ")
+    only_a = [w for w in wa if w not in wb and w not in _FILLER]
+    only_b = [w for w in wb if w not in wa and w not in _FILLER]
+    if not only_a and not only_b:
+        return True
+    if len(only_a) != len(only_b) or len(only_a) > 2:
+        return False
+    from rapidfuzz.distance import Levenshtein
 
-    slack = 1.0 - threshold / 100.0
-    found_q: list[np.ndarray] = []
-    found_r: list[np.ndarray] = []
-    found_s: list[np.ndarray] = []
-    for code, qidx in pd.Series(np.arange(len(uq))).groupby(b.qcode, sort=False).indices.items():
-        block = np.arange(b.bounds[code], b.bounds[code + 1])
-        if not len(block):
-            continue
-        qidx = qidx[np.argsort(b.qlen[qidx], kind="stable")]
-        step = max(1, MAX_MATRIX_CELLS // len(block))
-        for start in range(0, len(qidx), step):
-            qs = qidx[start:start + step]
-            lo = b.qlen[qs].min() * (1 - slack) / (1 + slack)
-            hi = b.qlen[qs].max() * (1 + slack) / (1 - slack) if slack < 1 else np.inf
-            cs = block[(b.clen[block] >= lo) & (b.clen[block] <= hi)]
-            if not len(cs):
-                continue
-            scores = process.cdist(list(uq[qs]), list(b.cvals[cs]), scorer=fuzz.token_sort_ratio,
-                                   score_cutoff=threshold, dtype=np.float32, workers=-1)
-            qi, ci = np.nonzero(scores >= threshold)
-            found_q.append(qs[qi])
-            found_r.append(b.rows[cs[ci]])
-            found_s.append(scores[qi, ci].astype(float))
-    if not found_q:
-        return None
-    return pd.DataFrame({"qkey": uq[np.concatenate(found_q)], "r": np.concatenate(found_r),
-                         "score": np.concatenate(found_s)})
+    for x in only_a:
+        partner = min(only_b, key=lambda y: Levenshtein.distance(x, y))
+        plural = x.rstrip("S") == partner.rstrip("S")
+        slip = x in unknown and Levenshtein.distance(x, partner) <= (1 if len(partner) < 7 else 2)
+        if not (plural or slip):
+            return False
+        only_b.remove(partner)
+    return True
+

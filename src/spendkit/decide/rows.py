@@ -7,6 +7,7 @@ The columns each step adds and drops are listed in ``spendkit.schema``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +26,9 @@ from spendkit.reference.suppliers import (
 )
 from spendkit.schema import DECIDE_HELPERS, REGISTRY_COLUMNS
 
+if TYPE_CHECKING:
+    from spendkit.decide.matching import Registers
+
 __all__ = ["Prepared", "classify_rows", "load_registries_for", "organisation_rows", "prepare",
            "registry_rows"]
 
@@ -40,6 +44,7 @@ class Prepared:
     place: Place
     supplier_file: SupplierFile | None
     rules: sectors.Rules  # plain text and flags: a Spark task can take it as it is
+    decisions: pd.DataFrame | None = None  # the decisions file (decide.matching.read_decisions)
 
 
 def prepare(settings: Settings) -> Prepared:
@@ -50,12 +55,17 @@ def prepare(settings: Settings) -> Prepared:
     place = resolve_place(settings.place.districts, districts, index,
                           settings.place.sub_regional, settings.place.regional)
     supplier_file = load_suppliers(settings.suppliers) if settings.suppliers else None
+    decisions = None
+    if settings.registries.decisions is not None:
+        from spendkit.decide.matching import read_decisions
+
+        decisions = read_decisions(settings.registries.decisions)
     return Prepared(districts, index, place, supplier_file,
-                    sectors.load_rules(settings.organisations.rules))
+                    sectors.load_rules(settings.organisations.rules), decisions)
 
 
 def classify_rows(rows: pd.DataFrame, prepared: Prepared, settings: Settings,
-                  registry: pd.DataFrame | None = None) -> pd.DataFrame:
+                  registry: Registers | None = None) -> pd.DataFrame:
     """Normalised ledger rows -> classified rows: the supplier file's join, registry matches
     (when ``registry`` is given), place, then size and sector. Both engines run exactly this
     (the Spark engine on each Arrow batch)."""
@@ -63,7 +73,7 @@ def classify_rows(rows: pd.DataFrame, prepared: Prepared, settings: Settings,
     if supplier_file is not None:
         rows = rows.join(join_suppliers(rows, supplier_file))
     if registry is not None:
-        rows = registry_rows(rows, supplier_file, registry)
+        rows = registry_rows(rows, supplier_file, registry, prepared.decisions)
     rows = place_rows(rows, prepared.index, prepared.place, prepared.districts, supplier_file)
     return organisation_rows(rows, supplier_file, settings, prepared.rules)
 
@@ -78,10 +88,11 @@ def load_registries_for(settings: Settings) -> pd.DataFrame | None:
                            oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
 
 
-def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
-                  registry: pd.DataFrame) -> pd.DataFrame:
-    """Match each distinct payee to a registry record (number, name, then fuzzy name) and add
-    its identifier, evidence and facts; its postcode becomes a candidate for placing the payee."""
+def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None, registry: Registers,
+                  decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Match each distinct payee to a register entry (``decide.matching``: the decisions file,
+    identifiers, then names) and add its identifier, evidence and facts; its postcode becomes a
+    candidate for placing the payee. ``registry``: installed name indexes, or a register frame."""
     from spendkit.decide.matching import match_payees
 
     numbers = rows[["payee", "payee_key", "company_number", "charity_number"]].rename(
@@ -92,21 +103,25 @@ def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
             numbers[col] = as_text(numbers[col]).mask(numbers[col] == "", known)
     codes, first = group_codes([numbers[c] for c in numbers.columns])
     distinct = numbers.iloc[first].astype("str").reset_index(drop=True)
-    matched = match_payees(distinct, registry)
-    shared = registry.loc[registry["registry"] == "companies_house", "postcode"].value_counts()
+    matched = match_payees(distinct, registry, decisions=decisions)
     postcode = matched["reg_postcode"].fillna("").astype("str")
-    crowd = postcode.map(shared).fillna(0).astype(int)
+    crowd = matched["reg_postcode_share"].where(matched["reg_registry"] == "companies_house", 0)
     where = matched["reg_registry"].fillna("").astype("str").str.replace("_", " ").str.title() \
         + " " + matched["org_id"].fillna("").astype("str")
     where = where.mask(crowd > FORMATION_AGENT_COMPANIES,
                        where + ", registered office shared by " + crowd.astype(str)
                        + " companies: weak evidence of place")
+    dissolved = matched["reg_status"].str.contains(_GONE, regex=True)
+    where = where.mask(dissolved, where + ", " + matched["reg_status"].str.lower() + ": the address may be old")
     out = rows.copy()
     for col in REGISTRY_COLUMNS:
         out[col] = spread(matched[col], codes, out.index) if col in matched else ""
     out["reg_postcode"] = spread(postcode, codes, out.index)
     out["reg_label"] = spread("registry: " + where, codes, out.index)
     return out
+
+
+_GONE = r"(?i)dissolved|removed|struck off|liquidation|converted|closed"
 
 
 def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,

@@ -14,7 +14,8 @@ import pandas as pd
 
 from spendkit.reference.postcode_index import cache_dir
 from spendkit.reference.registries.common import COLUMNS as FRAME_COLUMNS
-from spendkit.reference.registries.common import TEXT_COLUMNS as FRAME_TEXT, text_column
+from spendkit.reference.registries.common import TEXT_COLUMNS as FRAME_TEXT
+from spendkit.reference.registries.common import text_column
 
 # Companies House's frame keeps its rows' previous names too (for matching payees by old names).
 COLUMNS = [*FRAME_COLUMNS, "previous_names"]

@@ -226,10 +226,8 @@ def _text_arrow(frame: pd.DataFrame, column: str) -> pa.Array:
     col = frame[column]
     if isinstance(col.dtype, pd.ArrowDtype | pd.StringDtype):
         try:
-            arr = pa.array(col.array, type=pa.string()) if not isinstance(col.dtype, pd.ArrowDtype) \
-                else pa.array(col.array).cast(pa.string())
-            return pc.fill_null(arr, "")
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return pc.fill_null(_arrow(pa.array(col.array)).cast(pa.string()), "")
+        except (pa.ArrowInvalid, pa.ArrowTypeError, NotImplementedError):
             pass
     return pa.array(text_column(col).to_numpy(dtype=object), type=pa.string())
 
@@ -305,6 +303,10 @@ class NameIndex:
     @property
     def n_rows(self) -> int:
         return self.row_table.num_rows
+
+    @property
+    def n_entries(self) -> int:
+        return self.entry_table.num_rows
 
     def rows(self, positions: np.ndarray) -> pd.DataFrame:
         """The register rows at ``positions`` (common-frame columns, ``previous_names``,
