@@ -89,13 +89,14 @@ def check_outputs(outputs: Sequence[Path], inputs: Inputs, formats: tuple[str, .
 
 
 def supplier_list(ledgers: Sequence[Path], settings: Settings, *, out: Path | None = None,
-                  also: Inputs = ()) -> tuple[Result, Any]:
+                  also: Inputs = (), unresolved: bool = False) -> tuple[Result, Any]:
     """One row per payee (name variants merged), written to ``out`` if given (never over the
-    supplier file it read: write a new file, then rename it)."""
+    supplier file it read: write a new file, then rename it). ``unresolved``: only the payees
+    no register entry was found for, with the cumulative share of spend (the review list)."""
     if out is not None:
         check_outputs([out], run_inputs(ledgers, settings, also), (".csv", ".xlsx"))
     result = _classify(ledgers, settings)
-    table = build_supplier_list(result, *_supplier_file(settings.suppliers))
+    table = build_supplier_list(result, *_supplier_file(settings.suppliers), unresolved=unresolved)
     if out is not None:
         export.write_table(table, out, sheet="Suppliers")
     return result, table

@@ -33,10 +33,14 @@ INFO_PREFIX = "spendkit: "
 
 
 def supplier_list(result: Result, suppliers: SupplierFile | None = None,
-                  typed: pd.DataFrame | None = None) -> pd.DataFrame:
+                  typed: pd.DataFrame | None = None, *, unresolved: bool = False) -> pd.DataFrame:
     """Payees merged by name key ("ACME LTD", "Acme Limited." are one), biggest spend first.
     With the run's supplier file (``suppliers``, and ``typed``: its cells as written, indexed
-    by row number), what the file holds is kept (``keep_typed``).
+    by row number), what the file holds is kept (``keep_typed``). When the run matched payees
+    to registers, each payee's match (or why none) and an ambiguous payee's candidates are
+    listed; ``unresolved`` keeps only the payees with no register entry, with each one's share
+    of all the spend and the cumulative share down the list (the review list: decide the top
+    few in a decisions file and most of the spend is resolved).
 
     The per-payee figures come from several group-bys, joined by the name key; the key is
     grouped as text, not as the rows' Categorical: pandas gives a group-by of no rows (no payee
@@ -76,7 +80,15 @@ def supplier_list(result: Result, suppliers: SupplierFile | None = None,
         out[INFO_PREFIX + name] = values.reindex(out.index)
     out[INFO_PREFIX + "missing"] = _missing(first)
     pence = g["amount_pence"].sum().reindex(out.index)
+    if "org_id" in first:
+        matched = as_text(first["org_id"]) != ""
+        out[INFO_PREFIX + "register match"] = as_text(first["org_id"]).where(
+            matched, as_text(first["match_evidence"])).reindex(out.index)
+        cands = first["match_candidates"] if "match_candidates" in first else pd.Series("", index=first.index)
+        out[INFO_PREFIX + "candidates"] = as_text(cands).reindex(out.index)
     out = out.assign(_pence=pence).sort_values(["_pence", "Supplier Name"], ascending=[False, True])
+    if unresolved:
+        out = _review(out, first)
     out = out.drop(columns="_pence")
     if suppliers is not None and typed is not None:
         out = keep_typed(out, suppliers, typed)
@@ -115,6 +127,25 @@ def keep_typed(out: pd.DataFrame, suppliers: SupplierFile, typed: pd.DataFrame) 
         added[INFO_PREFIX + "rows"] = 0
         out = pd.concat([out, added])
     return out
+
+
+def _review(out: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
+    """The payees with no register entry, biggest spend first, with their share of all the spend
+    (payments net of credits, payees with a net credit counting as none) and the cumulative share."""
+    total = int(out["_pence"].clip(lower=0).sum())
+    open_ = as_text(first["org_id"]).reindex(out.index) == "" if "org_id" in first \
+        else pd.Series(True, index=out.index)
+    out = out[open_.to_numpy()].copy()
+    spend = out["_pence"].clip(lower=0).astype("int64")
+    share = spend * 10_000 // max(total, 1)  # basis points, exact integers
+    cumulative = spend.cumsum() * 10_000 // max(total, 1)
+    out[INFO_PREFIX + "share of spend"] = _percent(share)
+    out[INFO_PREFIX + "cumulative share"] = _percent(cumulative)
+    return out
+
+
+def _percent(basis_points: pd.Series) -> pd.Series:
+    return (basis_points // 100).astype(str) + "." + (basis_points % 100).astype(str).str.zfill(2) + "%"
 
 
 def _missing(first: pd.DataFrame) -> pd.Series:

@@ -13,6 +13,7 @@ from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
     ColumnOpt,
     ConfigOpt,
+    DecisionsOpt,
     FormatOpt,
     GuaranteeOpt,
     Ledgers,
@@ -59,6 +60,7 @@ def classify(
     ccni: Annotated[list[Path] | None, typer.Option("--ccni", help="Charity Commission NI CSV.")] = None,
     mutuals: Annotated[list[Path] | None, typer.Option(
         "--mutuals", help="FCA Mutuals Public Register CSV.")] = None,
+    decisions: DecisionsOpt = None,
     engine: Annotated[str, typer.Option(
         "--engine", help="local (default) or spark: classify on Apache Spark (CSV input, "
                          "--out NAME.parquet; pip install 'spendkit[spark]'; see docs/spark.md).")] = "local",
@@ -84,7 +86,7 @@ def classify(
             config, column=column, districts=place, sub_regional=sub_regional, regional=regional,
             suppliers=suppliers, postcodes=postcodes, sheet=sheet, size_rule=size_rule,
             guarantee_is_vcfse=guarantee_is_vcfse, companies=companies, charities=charities,
-            oscr=oscr, ccni=ccni, mutuals=mutuals)
+            oscr=oscr, ccni=ccni, mutuals=mutuals, decisions=decisions)
         if engine == "spark":
             from spendkit.engines.spark import classify_for_cli
 
@@ -126,20 +128,28 @@ def suppliers(
     config: ConfigOpt = None,
     size_rule: SizeRuleOpt = None,
     top: Annotated[int, typer.Option("--top", help="Rows to show in the terminal.")] = 25,
+    decisions: DecisionsOpt = None,
+    unresolved: Annotated[bool, typer.Option(
+        "--unresolved", help="Only the payees no register entry was found for (ambiguous ones "
+                             "with their candidates), biggest spend first, with the cumulative "
+                             "share of spend: the review list for a decisions file.")] = False,
 ) -> None:
     """One row per payee (name variants merged): spend, classes, evidence and missing facts.
 
-    Fill in the blanks and pass the file back with --suppliers: it wins over weaker evidence."""
+    Fill in the blanks and pass the file back with --suppliers: it wins over weaker evidence.
+    With registers (and --unresolved), the payees to review and their candidates."""
     with user_errors():
         from spendkit import api
 
         out = one_out(outs)
         settings = settings_from_options(config, column=column, districts=place,
-                                         suppliers=suppliers, sheet=sheet, size_rule=size_rule)
-        _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
+                                         suppliers=suppliers, sheet=sheet, size_rule=size_rule,
+                                         decisions=decisions)
+        _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config),
+                                           unresolved=unresolved)
         from spendkit.output.render import print_supplier_list, safe
 
-        print_supplier_list(table, figures_console(), top=top)
+        print_supplier_list(table, figures_console(), top=top, review=unresolved)
         if out is not None:
             console(stderr=True).print(f"[dim]Wrote {safe(out)}: fill in the blanks, then pass it back "
                                        f"with --suppliers {safe(out)}[/dim]", highlight=False, emoji=False)

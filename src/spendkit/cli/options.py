@@ -33,6 +33,9 @@ SheetOpt = Annotated[list[str] | None, typer.Option(
                     "a ledger).")]
 PostcodesOpt = Annotated[Path | None, typer.Option(
     "--postcodes", help="An ONSPD/NSPL download (CSV or zip) to use instead of the packaged directory.")]
+DecisionsOpt = Annotated[Path | None, typer.Option(
+    "--decisions", help="Decisions file (CSV: payee,org_id; org_id an org-id or 'none'), applied "
+                        "before any register matching (see docs/methodology.md).")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="Settings file (default: ./spendkit.toml if present).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures.")]

@@ -290,14 +290,21 @@ SUPPLIER_LIST_COLUMNS = ("Supplier Name", "spendkit: spend (£)", "spendkit: pla
                          "spendkit: size band", "spendkit: sector", "spendkit: missing")
 
 
-def print_supplier_list(table: Any, console: Any, *, top: int = 25) -> None:
-    """The supplier list's ``top`` payees by spend, with their classes and missing facts."""
+REVIEW_COLUMNS = ("Supplier Name", "spendkit: spend (£)", "spendkit: cumulative share",
+                  "spendkit: register match", "spendkit: candidates")
+
+
+def print_supplier_list(table: Any, console: Any, *, top: int = 25, review: bool = False) -> None:
+    """The supplier list's ``top`` payees by spend, with their classes and missing facts (with
+    ``review``: the unresolved payees, the cumulative share of spend and the candidates)."""
     from rich.table import Table
 
-    show = Table(title=f"Payees: {len(table):,} (top {min(top, len(table))} by spend)",
+    what = "Payees to review" if review else "Payees"
+    show = Table(title=f"{what}: {len(table):,} (top {min(top, len(table))} by spend)",
                  title_justify="left")
-    for name in SUPPLIER_LIST_COLUMNS:
-        show.add_column(name.removeprefix("spendkit: "), justify="right" if "£" in name else "left")
-    for cells in table.head(top)[list(SUPPLIER_LIST_COLUMNS)].astype(str).itertuples(index=False):
+    columns = [c for c in (REVIEW_COLUMNS if review else SUPPLIER_LIST_COLUMNS) if c in table.columns]
+    for name in columns:
+        show.add_column(name.removeprefix("spendkit: "), justify="right" if "£" in name or "share" in name else "left")
+    for cells in table.head(top)[columns].astype(str).itertuples(index=False):
         show.add_row(*map(cell, cells))
     console.print(show)

@@ -107,11 +107,31 @@ def tokens_of(keys: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return parent[keep.to_numpy(zero_copy_only=False)], words.filter(keep)
 
 
+CHUNK = 500_000  # texts turned into Python objects at a time (bounded memory on millions of rows)
+
+
 def hash_texts(texts: pa.Array | np.ndarray | Iterable[str]) -> np.ndarray:
-    """64-bit hashes of texts (the same text -> the same hash, in every process)."""
-    values = texts.to_numpy(zero_copy_only=False) if isinstance(texts, pa.Array | pa.ChunkedArray) \
-        else np.asarray(list(texts) if not isinstance(texts, np.ndarray) else texts, dtype=object)
-    return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False).astype(np.uint64)
+    """64-bit hashes of texts (the same text -> the same hash, in every process), a chunk at a
+    time so that millions of texts never become Python objects all at once."""
+    if not isinstance(texts, pa.Array | pa.ChunkedArray):
+        values = np.asarray(list(texts) if not isinstance(texts, np.ndarray) else texts, dtype=object)
+        return pd.util.hash_array(values, categorize=False).astype(np.uint64)
+    arr = _arrow(texts)
+    out = np.empty(len(arr), dtype=np.uint64)
+    for start in range(0, len(arr), CHUNK):
+        part = np.asarray(arr.slice(start, CHUNK).to_numpy(zero_copy_only=False), dtype=object)
+        out[start:start + len(part)] = pd.util.hash_array(part, categorize=False)
+    return out
+
+
+def fixed_width(texts: pa.Array, width: int) -> np.ndarray:
+    """Texts (ASCII) as a NumPy fixed-width byte array, cut at ``width`` bytes, a chunk at a time."""
+    out = np.empty(len(texts), dtype=f"S{width}")
+    cut = pc.utf8_slice_codeunits(texts, 0, width)
+    for start in range(0, len(cut), CHUNK):
+        part = cut.slice(start, CHUNK).to_numpy(zero_copy_only=False)
+        out[start:start + len(part)] = np.asarray(part, dtype=f"S{width}")
+    return out
 
 
 # ---------------------------------------------------------------- building
@@ -168,14 +188,14 @@ def _build_arrays(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], pa.Table,
     order = np.argsort(kh, kind="stable")
     arrays["key_hash"], arrays["key_entry"] = kh[order], order.astype(np.int32)
     # prefixes of the full names
-    fixed = np.asarray(pc.utf8_slice_codeunits(full, 0, PREFIX_BYTES).to_numpy(zero_copy_only=False),
-                       dtype=f"S{PREFIX_BYTES}")
+    fixed = fixed_width(full, PREFIX_BYTES)
     order = np.argsort(fixed, kind="stable")
     arrays["prefix"], arrays["prefix_entry"] = fixed[order], order.astype(np.int32)
     # words: document frequency and postings
     parent, words = tokens_of(key)
     encoded = pc.dictionary_encode(words)
-    codes = encoded.indices.to_numpy().astype(np.int64)
+    del words
+    codes = encoded.indices.to_numpy()
     vocab = encoded.dictionary
     vh = hash_texts(vocab)
     vorder = np.argsort(vh, kind="stable")
@@ -193,9 +213,10 @@ def _build_arrays(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], pa.Table,
     ident_hash, ident_row = _identifiers(rows)
     order = np.argsort(ident_hash, kind="stable")
     arrays["id_hash"], arrays["id_row"] = ident_hash[order], ident_row[order]
-    registries = pd.Series(rows.column("registry").to_numpy(zero_copy_only=False)).value_counts()
+    counts = pc.value_counts(rows.column("registry")).to_pylist() if n else []
     meta: dict[str, object] = {"format": INDEX_FORMAT, "rows": n, "entries": len(entry_row),
-                               "words": len(vh), "registries": {str(k): int(v) for k, v in registries.items()}}
+                               "words": len(vh),
+                               "registries": {str(c["values"]): int(c["counts"]) for c in counts}}
     return arrays, rows, entries, meta
 
 
@@ -232,30 +253,32 @@ def _text_arrow(frame: pd.DataFrame, column: str) -> pa.Array:
     return pa.array(text_column(col).to_numpy(dtype=object), type=pa.string())
 
 
-def id_keys(kind: str, values: np.ndarray | pd.Series) -> np.ndarray:
+def id_keys(kind: str, values: np.ndarray | pd.Series | pa.Array) -> np.ndarray:
     """Hashes of identifiers of a kind: 'C' company number, 'H' charity number, 'O' org-id."""
-    return hash_texts(kind + ":" + pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str))
+    arr = values if isinstance(values, pa.Array) else pa.array(
+        pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str).to_numpy(dtype=object),
+        type=pa.string())
+    return hash_texts(pc.binary_join_element_wise(kind, arr, ":"))
 
 
 def _identifiers(rows: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    registry = pd.Series(rows.column("registry").to_numpy(zero_copy_only=False), dtype=object)
-    company = pd.Series(rows.column("company_number").to_numpy(zero_copy_only=False), dtype=object)
-    number = pd.Series(rows.column("number").to_numpy(zero_copy_only=False), dtype=object)
-    org = pd.Series(rows.column("org_id").to_numpy(zero_copy_only=False), dtype=object)
-    at = np.arange(len(registry), dtype=np.int32)
+    """(hash, row) of every identifier a row holds: its company number, its charity number
+    (charity registers, normalised) and its org-id. Arrow compute: no Python object per row."""
+    at = np.arange(rows.num_rows, dtype=np.int32)
     parts_h, parts_r = [], []
-    has_company = (company != "").to_numpy()
-    parts_h.append(id_keys("C", company[has_company]))
-    parts_r.append(at[has_company])
-    charity = registry.isin(CHARITY_REGISTRIES).to_numpy()
-    if charity.any():
-        key = normalise_charity_numbers(number[charity].astype("str")).to_numpy(dtype=object)
+    for kind, column in (("C", "company_number"), ("O", "org_id")):
+        values = _arrow(rows.column(column))
+        has = pc.not_equal(values, "")
+        parts_h.append(id_keys(kind, values.filter(has)))
+        parts_r.append(at[has.to_numpy(zero_copy_only=False)])
+    charity = pc.is_in(_arrow(rows.column("registry")), value_set=pa.array(list(CHARITY_REGISTRIES)))
+    charity_np = charity.to_numpy(zero_copy_only=False)
+    if charity_np.any():
+        number = pd.Series(_arrow(rows.column("number")).filter(charity).to_numpy(zero_copy_only=False), dtype="str")
+        key = normalise_charity_numbers(number).to_numpy(dtype=object)
         ok = key != ""
         parts_h.append(id_keys("H", key[ok]))
-        parts_r.append(at[charity][ok])
-    has_org = (org != "").to_numpy()
-    parts_h.append(id_keys("O", org[has_org]))
-    parts_r.append(at[has_org])
+        parts_r.append(at[charity_np][ok])
     return np.concatenate(parts_h).astype(np.uint64), np.concatenate(parts_r).astype(np.int32)
 
 
