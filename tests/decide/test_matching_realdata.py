@@ -39,3 +39,24 @@ def test_grant_recipients_matched_by_name_are_the_right_charities():
     assert checked.sum() >= 35
     assert (checked & ~right).sum() <= 1
     assert out.loc[checked & ~right, "match_evidence"].str.contains("BRINK PRODUCTIONS").all()
+
+
+CH_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "companies-house" \
+    / "BasicCompanyData-sample-2021.csv"
+
+
+@pytest.mark.skipif(not CH_SAMPLE.exists(), reason="../shared/realdata/companies-house is not here")
+def test_previous_names_from_the_real_companies_house_layout(tmp_path):
+    from spendkit.reference.registries import name_index
+    from spendkit.reference.registries.companies_house import read_companies_house
+
+    frame = read_companies_house(CH_SAMPLE, use_cache=False)
+    assert frame.loc[frame["number"] == frame["number"].iloc[11], "previous_names"].iloc[0] != ""
+    name_index.build(frame, tmp_path)
+    index = name_index.load(tmp_path)
+    payees = pd.DataFrame({"name": ["Maycross Developments Ltd", "Obac Fittings Limited"],
+                           "company_number": "", "charity_number": ""})
+    out = M.match_payees(payees, [index])
+    assert (out["match_method"] == "name").all()
+    assert out["match_evidence"].str.startswith("previous name exact (now '").all()
+    assert out["reg_name"].tolist() == ['"AJA PROPERTY DEVELOPMENT LTD"', "!OBAC UK LIMITED"]
