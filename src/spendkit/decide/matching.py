@@ -200,6 +200,9 @@ def name_variants(names: pd.Series) -> pd.DataFrame:
     out["full"] = full.to_numpy(zero_copy_only=False)
     out["key"] = key.to_numpy(zero_copy_only=False)
     out = out[(out["key"] != "") | (out["how"] == "")]
+    # 'J Smith t/a ...' is a person trading under a name: only a name with a legal form before
+    # 't/a' ('Acme Ltd t/a Widgets') is a registered organisation's name
+    out = out[(out["how"] != "the name before 't/a'") | (out["full"] != out["key"])]
     return out.drop_duplicates(["p", "key"]).reset_index(drop=True)
 
 
