@@ -488,8 +488,6 @@ def run(rebuild: bool) -> None:
     if rebuild or not (index_dir / "index.json").exists():
         built = _child("_build", index_dir)
         log(f"build: {built}")
-        if rebuild:  # again, from the Parquet cache the first read left: the index build alone
-            log(f"build (register read from the cache): {_child('_build', index_dir)}")
     resolved = _child("_resolve", index_dir)
     log(f"resolve: {resolved}")
     score()

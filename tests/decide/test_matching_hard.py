@@ -211,3 +211,19 @@ def test_normalise_names():
                                               "Foo Community Interest Company", "Bar Ltd (The)", "L.T.D."]))
     assert full.to_pylist() == ["ACME AND SONS NORTH LTD", "CAFE LTD", "FOO CIC", "BAR LTD", "LTD"]
     assert key.to_pylist() == ["ACME AND SONS NORTH", "CAFE", "FOO", "BAR", "LTD"]
+
+
+def test_a_new_build_replaces_the_old_index_only_when_complete(tmp_path, monkeypatch):
+    folder = tmp_path / "companies"
+    NI.build(register(), folder)
+    before = sorted(p.name for p in folder.iterdir())
+
+    def broken(frame):
+        raise MemoryError("out of memory half-way")
+
+    monkeypatch.setattr(NI, "_build_arrays", broken)
+    with pytest.raises(MemoryError):
+        NI.build(register(), folder)
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert NI.load(folder).n_rows == len(COMPANIES)
+    assert [p.name for p in tmp_path.iterdir()] == ["companies"]  # nothing half-built left

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,22 +81,48 @@ def _arrow(texts: pd.Series | pa.Array | pa.ChunkedArray | Iterable[str]) -> pa.
 
 
 def normalise_names(texts: pd.Series | pa.Array | pa.ChunkedArray | Iterable[str]) -> tuple[pa.Array, pa.Array]:
-    """Names -> (full, key): see the module's docstring. Vectorised (Arrow compute, RE2)."""
+    """Names -> (full, key): see the module's docstring. Vectorised (Arrow compute, RE2); the
+    rarer rewrites (accents, apostrophes, the rarer legal forms) run only on the rows that need
+    them."""
     a = pc.fill_null(_arrow(texts).cast(pa.string()), "")
-    if not pc.all(pc.string_is_ascii(a)).as_py():
-        a = pc.replace_substring_regex(pc.utf8_normalize(a, "NFKD"), r"[\x{0300}-\x{036f}]", "")
+    a = _where(a, pc.invert(pc.string_is_ascii(a)), lambda t: pc.replace_substring_regex(
+        pc.utf8_normalize(t, "NFKD"), r"[\x{0300}-\x{036f}]", ""))
     a = pc.utf8_upper(a)
-    a = pc.replace_substring_regex(a, r"['’`]", "")
-    a = pc.replace_substring_regex(a, r"[&+]", " AND ")
-    a = pc.replace_substring_regex(a, r"[^A-Z0-9]+", " ")
-    a = pc.utf8_trim_whitespace(a)
-    a = pc.replace_substring_regex(a, r"^THE ", "")
-    a = pc.replace_substring_regex(a, r" THE$", "")
-    for pattern, form in _FORMS:
-        a = pc.replace_substring_regex(a, pattern, form)
+    a = _where(a, pc.match_substring_regex(a, r"['’`&+]"), lambda t: pc.replace_substring_regex(
+        pc.replace_substring_regex(t, r"['’`]", ""), r"[&+]", " AND "))
+    a = _where(a, pc.match_substring_regex(a, r"[^A-Z0-9 ]|  |^ | $"), lambda t: pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(t, r"[^A-Z0-9]+", " ")))
+    a = _where(a, pc.match_substring_regex(a, r"^THE | THE$"), lambda t: pc.replace_substring_regex(
+        pc.replace_substring_regex(t, r"^THE ", ""), r" THE$", ""))
+    a = pc.replace_substring_regex(a, r"\bLIMITED\b", "LTD")
+    a = _where(a, pc.match_substring_regex(a, _RARE_FORMS), _rare_forms)
     key = pc.replace_substring_regex(a, TRAILING_FORMS, "")
     key = pc.if_else(pc.equal(key, ""), a, key)
     return a, key
+
+
+_RARE_FORMS = "|".join(p for p, _ in _FORMS if p != r"\bLIMITED\b")
+
+
+def _rare_forms(t: pa.Array) -> pa.Array:
+    for pattern, form in _FORMS:
+        t = pc.replace_substring_regex(t, pattern, form)
+    return t
+
+
+def _where(a: pa.Array, mask: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``a`` with ``fn`` applied to the rows ``mask`` selects only (all rows when most need it)."""
+    rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return a
+    if len(rows) > len(a) // 3:
+        return fn(a)
+    changed = fn(a.take(pa.array(rows)))
+    out = np.arange(len(a))
+    # scatter: the unchanged rows, then the changed ones, put back in order by one take
+    combined = pa.concat_arrays([a, changed])
+    out[rows] = len(a) + np.arange(len(rows))
+    return combined.take(pa.array(out))
 
 
 def tokens_of(keys: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -138,21 +165,29 @@ def fixed_width(texts: pa.Array, width: int) -> np.ndarray:
 
 def build(frame: pd.DataFrame, directory: Path) -> None:
     """Index the register ``frame`` (the common frame, optionally with ``previous_names``:
-    ';'-joined) into ``directory``. ``index.json`` is written last: a directory without it is
-    an incomplete build, which ``load`` refuses."""
+    ';'-joined) into ``directory``. Built beside it and renamed into place when complete, so an
+    index already there keeps working until the new one is whole; ``index.json``, written last,
+    marks a complete build (``load`` refuses a directory without it)."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    marker = directory / "index.json"
-    if marker.exists():
-        marker.unlink()
-    arrays, rows, entries, meta = _build_arrays(frame)
-    for name, arr in arrays.items():
-        np.save(directory / f"{name}.npy", arr, allow_pickle=False)
-    _write_ipc(rows, directory / "rows.arrow")
-    _write_ipc(entries, directory / "entries.arrow")
-    tmp = directory / "index.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=1))
-    os.replace(tmp, marker)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    building = directory.with_name(f".{directory.name}.building-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir()
+    try:
+        arrays, rows, entries, meta = _build_arrays(frame)
+        for name, arr in arrays.items():
+            np.save(building / f"{name}.npy", arr, allow_pickle=False)
+        del arrays
+        _write_ipc(rows, building / "rows.arrow")
+        _write_ipc(entries, building / "entries.arrow")
+        (building / "index.json").write_text(json.dumps(meta, indent=1))
+        old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(building, directory)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
 
 
 def _write_ipc(table: pa.Table, path: Path) -> None:
@@ -188,9 +223,9 @@ def _build_arrays(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], pa.Table,
     order = np.argsort(kh, kind="stable")
     arrays["key_hash"], arrays["key_entry"] = kh[order], order.astype(np.int32)
     # prefixes of the full names
-    fixed = fixed_width(full, PREFIX_BYTES)
-    order = np.argsort(fixed, kind="stable")
-    arrays["prefix"], arrays["prefix_entry"] = fixed[order], order.astype(np.int32)
+    order = pc.sort_indices(full).to_numpy()  # Arrow's sort: full strings, so their prefixes too
+    arrays["prefix"], arrays["prefix_entry"] = fixed_width(full.take(pa.array(order)), PREFIX_BYTES), \
+        order.astype(np.int32)
     # words: document frequency and postings
     parent, words = tokens_of(key)
     encoded = pc.dictionary_encode(words)
