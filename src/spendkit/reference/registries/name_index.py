@@ -201,10 +201,10 @@ def _build_arrays(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], pa.Table,
     n = len(frame)
     rows = _rows_table(frame)
     # entries: current names, then previous names
-    names = rows.column("name").combine_chunks() if n else pa.array([], type=pa.string())
+    names = _arrow(rows.column("name")) if n else pa.array([], type=pa.string())
     entry_row = np.arange(n, dtype=np.int32)
     entry_kind = np.zeros(n, dtype=np.int8)
-    prev = rows.column("previous_names").combine_chunks() if n else pa.array([], type=pa.string())
+    prev = _arrow(rows.column("previous_names")) if n else pa.array([], type=pa.string())
     has_prev = pc.not_equal(prev, "").to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
     if has_prev.any():
         lists = pc.split_pattern(prev.filter(pa.array(has_prev)), ";")
@@ -258,7 +258,7 @@ def _build_arrays(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], pa.Table,
 def _rows_table(frame: pd.DataFrame) -> pa.Table:
     """The common frame's columns (text as Arrow strings, income as float64), previous names, and
     how many rows share each row's postcode."""
-    cols: dict[str, pa.Array] = {}
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {}
     for c in COLUMNS:
         if c == "income_pounds":
             values = pd.to_numeric(frame[c], errors="coerce") if c in frame else pd.Series(np.nan, index=frame.index)
@@ -266,7 +266,7 @@ def _rows_table(frame: pd.DataFrame) -> pa.Table:
         else:
             cols[c] = _text_arrow(frame, c)
     cols["previous_names"] = _text_arrow(frame, "previous_names")
-    postcode = pc.utf8_upper(pc.replace_substring(cols["postcode"], " ", ""))
+    postcode = _arrow(pc.utf8_upper(pc.replace_substring(cols["postcode"], " ", "")))
     encoded = pc.dictionary_encode(postcode)
     codes = encoded.indices.to_numpy()
     share = np.bincount(codes, minlength=len(encoded.dictionary))[codes].astype(np.int32) if len(codes) \
@@ -276,13 +276,17 @@ def _rows_table(frame: pd.DataFrame) -> pa.Table:
     return pa.table(cols)
 
 
-def _text_arrow(frame: pd.DataFrame, column: str) -> pa.Array:
+def _text_arrow(frame: pd.DataFrame, column: str) -> pa.Array | pa.ChunkedArray:
+    """A frame's text column as Arrow strings, without copying when it is Arrow-backed already."""
     if column not in frame:
         return pa.array(np.full(len(frame), "", dtype=object), type=pa.string())
     col = frame[column]
     if isinstance(col.dtype, pd.ArrowDtype | pd.StringDtype):
         try:
-            return pc.fill_null(_arrow(pa.array(col.array)).cast(pa.string()), "")
+            arr = pa.array(col.array)
+            if arr.type != pa.string():
+                arr = arr.cast(pa.string())
+            return pc.fill_null(arr, "") if arr.null_count else arr
         except (pa.ArrowInvalid, pa.ArrowTypeError, NotImplementedError):
             pass
     return pa.array(text_column(col).to_numpy(dtype=object), type=pa.string())
