@@ -218,7 +218,9 @@ def generate() -> None:
     real = names["base"].to_numpy(dtype=object)
     rng.shuffle(real)
     vocab_s = pd.Series(" ".join(real).split(" ")).value_counts()
-    vocab_s = vocab_s[vocab_s.index.str.fullmatch(r"[A-Z][A-Z0-9']+")]
+    vocab_s = vocab_s[vocab_s.index.str.fullmatch(r"[A-Z][A-Z0-9']+")
+                      & ~vocab_s.index.isin(["LIMITED", "LTD", "PLC", "LLP", "CIC", "CIO", "CO", "COMPANY",
+                                             "INC", "THE", "OF", "AND"])]
     vocab = vocab_s.index.to_numpy(dtype=object)
     weights = (vocab_s.to_numpy(dtype=float) ** 0.8)
     weights /= weights.sum()
@@ -239,17 +241,34 @@ def generate() -> None:
     nb_base = np.concatenate([payee, payee[rng.random(N_PAYEES) < 0.5]])
     nb = _cat(neighbours(rng, nb_base), np.asarray(FORMS_WRITTEN, dtype=object)[
         rng.integers(0, len(FORMS_WRITTEN), len(nb_base))])
-    n_fill = N_REGISTER - len(own) - len(nb)
-    fill = _cat(filler(rng, n_fill, vocab, weights),
-                np.asarray([*FORMS_WRITTEN, " LLP", " CIC", " PLC"], dtype=object)[
-                    rng.integers(0, len(FORMS_WRITTEN) + 3, n_fill)])
+    # Companies House allows one company per name (case, punctuation, '&'/'and' and the legal form
+    # ignored): neighbour and filler names are kept only when their key is new, and never a
+    # payee's (a neighbour that is another payee's name becomes "NEW <name>", still a neighbour)
+    from spendkit.reference.registries.name_index import normalise_names
+
+    def keys(names: np.ndarray) -> np.ndarray:
+        return np.asarray(normalise_names(pa.array(names, type=pa.string()))[1].to_numpy(zero_copy_only=False),
+                          dtype=object)
+
+    taken = set(keys(payee))
+    nb_keys = keys(nb)
+    clash = pd.Series(nb_keys).isin(taken).to_numpy()
+    nb[clash] = _cat("NEW ", nb[clash])
+    nb_keys[clash] = keys(nb[clash])
+    nb = nb[~pd.Series(nb_keys).duplicated().to_numpy() & ~pd.Series(nb_keys).isin(taken).to_numpy()]
+    taken |= set(keys(nb))
+    forms = np.asarray([*FORMS_WRITTEN, " LLP", " CIC", " PLC"], dtype=object)
+    fill = np.zeros(0, dtype=object)
+    while len(fill) < N_REGISTER - len(own) - len(nb):
+        need = int((N_REGISTER - len(own) - len(nb) - len(fill)) * 1.5) + 1000
+        more = _cat(filler(rng, need, vocab, weights), forms[rng.integers(0, len(forms), need)])
+        k = pd.Series(keys(more))
+        fresh = (~k.duplicated() & ~k.isin(taken)).to_numpy()
+        fill = np.concatenate([fill, more[fresh]])
+        taken |= set(k[fresh])
+        log(f"  filler: {len(fill):,}")
+    fill = fill[:N_REGISTER - len(own) - len(nb)]
     company_name = np.concatenate([own, nb, fill])
-    # a neighbour or filler name that is a payee's own name (under any legal form) would make the
-    # truth ambiguous: it becomes "NEW <name>", still a near neighbour
-    others = pd.Series(company_name[len(own):])
-    stem = others.str.replace(r" (?:LIMITED|LTD|LLP|CIC|PLC)$", "", regex=True)
-    clash = stem.isin(set(payee)).to_numpy()
-    company_name[len(own):][clash] = _cat("NEW ", others[clash].to_numpy(dtype=object))
     n = len(company_name)
     number = np.char.zfill(rng.permutation(np.arange(1, 16_000_000))[:n].astype(str), 8).astype(object)
     scot = rng.random(n) < 0.05
@@ -261,12 +280,19 @@ def generate() -> None:
     postcode = spaced(pc_ix)
     prev = np.full(n, "", dtype=object)
     has_prev = rng.random(n) < 0.08
-    prev[has_prev] = _cat(filler(rng, int(has_prev.sum()), vocab, weights), " LIMITED")
+    # previous names: never a name some company has now, nor a payee's
+    candidates = _cat(filler(rng, int(has_prev.sum()) * 2, vocab, weights), " LIMITED")
+    ck = pd.Series(keys(candidates))
+    candidates = candidates[(~ck.duplicated() & ~ck.isin(taken)).to_numpy()]
+    has_prev &= np.cumsum(has_prev) <= len(candidates)
+    prev[has_prev] = candidates[:int(has_prev.sum())]
     # registered payees whose ledger writes a previous name
     payee_row = np.full(N_PAYEES, -1)
     payee_row[registered] = np.arange(n_reg)
     writes_prev = registered & (rng.random(N_PAYEES) < 0.03)
-    prev_name = _cat(filler(rng, N_PAYEES, vocab, weights), " LIMITED")
+    prev_name = _cat(filler(rng, N_PAYEES * 2, vocab, weights), " LIMITED")
+    pk = pd.Series(keys(prev_name))
+    prev_name = prev_name[(~pk.duplicated() & ~pk.isin(taken) & ~pk.isin(set(keys(candidates)))).to_numpy()][:N_PAYEES]
     prev[payee_row[writes_prev]] = prev_name[writes_prev]
     log(f"register names: {n:,} ({len(own):,} payees', {len(nb):,} neighbours) {time.time() - t0:.0f}s")
 

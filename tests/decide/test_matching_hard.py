@@ -84,17 +84,21 @@ def test_near_neighbour_with_a_place_in_its_name_is_another_company(index):
 
 
 @pytest.mark.parametrize("written", ["Hargreaves Plumbing Ltd (Bolton)", "HARGREAVES PLUMBING LTD_(BOLTON)",
-                                     "Hargreaves Plumbing Limited - Bolton branch"])
+                                     "Hargreaves Plumbing Limited - Bolton branch",
+                                     "HARGREAVES PLUMBING LTD_(BOLT"])
 def test_branch_and_place_qualifiers(index, written):
     m = one(index, written)
     assert m["org_id"] == "GB-COH-01000001"
-    assert "without the qualifier" in m["match_evidence"] and "Bolton" in m["match_evidence"].title()
+    assert "without the qualifier" in m["match_evidence"] and "BOLT" in m["match_evidence"].upper()
 
 
 def test_trading_as(index):
-    m = one(index, "J Smith t/a Smiths Plumbing & Heating")
+    # the company trading under another name: its own name, before 't/a'
+    m = one(index, "Smiths Plumbing & Heating Ltd t/a Smiths Heating")
     assert m["org_id"] == "GB-COH-01000007"
-    assert "trading name after 't/a'" in m["match_evidence"]
+    assert m["match_evidence"].endswith("the name before 't/a'")
+    # a person trading under a name is no company, whatever company has that name
+    assert one(index, "J Smith t/a Smiths Plumbing & Heating")["org_id"] == ""
 
 
 def test_previous_name(index):
@@ -113,7 +117,17 @@ def test_truncated_name_unique_prefix(index):
 def test_truncated_name_into_the_legal_form(index):
     written = "LEYLAND SCAFFOLDING SERVICES LIMITED"[:35]  # 'LEYLAND SCAFFOLDING SERVICES LIMITE'
     assert len(written) == 35
-    assert one(index, written)["org_id"] == "GB-COH-01000017"
+    m = one(index, written)
+    assert m["org_id"] == "GB-COH-01000017" and "cut in its legal form" in m["match_evidence"]
+    # cut in its legal form, the rest must be a register name exactly: not the start of a longer
+    # one ('HARGREAVES PLUMBING (NORTH WEST) LIMITED' is no answer for 'HARGREAVES PLUMBIN... L')
+    written = "Hargreaves Plumbing Ltd"[:18] + " Consultants L"  # 32 characters, an unknown firm
+    assert len(written) == 32
+    assert one(index, written)["org_id"] == ""
+
+
+def test_word_order_is_not_forgiven(index):
+    assert one(index, "Supplies Pendle Building Ltd")["org_id"] == ""
 
 
 def test_truncated_name_shared_by_two_is_ambiguous(index):
@@ -207,10 +221,14 @@ def test_index_refuses_an_incomplete_build(tmp_path):
 
 
 def test_normalise_names():
-    full, key = NI.normalise_names(pd.Series(["The Acme & Sons (North) Limited", "Café Cyfyngedig",
-                                              "Foo Community Interest Company", "Bar Ltd (The)", "L.T.D."]))
-    assert full.to_pylist() == ["ACME AND SONS NORTH LTD", "CAFE LTD", "FOO CIC", "BAR LTD", "LTD"]
-    assert key.to_pylist() == ["ACME AND SONS NORTH", "CAFE", "FOO", "BAR", "LTD"]
+    full, key = NI.normalise_names(pd.Series([
+        "The Acme & Sons (North) Limited", "Café Cyfyngedig", "Foo Community Interest Company",
+        "Bar Ltd (The)", "L.T.D.", "Acme Public Limited Company", "Smith & Company Limited",
+        "Newitt and Limted", "O'Brien's Bakery Ltd"]))
+    assert full.to_pylist() == ["ACME AND SONS NORTH LTD", "CAFE LTD", "FOO CIC", "BAR LTD", "LTD",
+                                "ACME PLC", "SMITH AND CO LTD", "NEWITT AND LTD", "OBRIENS BAKERY LTD"]
+    assert key.to_pylist() == ["ACME AND SONS NORTH", "CAFE", "FOO", "BAR", "LTD", "ACME", "SMITH AND",
+                               "NEWITT AND", "OBRIENS BAKERY"]
 
 
 def test_a_new_build_replaces_the_old_index_only_when_complete(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import pandas as pd
 from spendkit.reference.registries.name_index import NameIndex
 
 SINGLE_WORD_DF = 300  # a word in at most this many names gives candidates alone (the two rarest)...
-MAX_WORD_DF = 20_000  # ...a commoner one only with the next rarest; past this a word is no candidate
+MAX_WORD_DF = 3_000  # ...a commoner one only with the next rarest; past this a word is no candidate
 _FILLER = frozenset({"AND", "OF", "THE", "A"})
 
 
@@ -40,10 +40,13 @@ def word_candidates(ix: NameIndex, parent: np.ndarray, wtext: np.ndarray, wid: n
     qa, ea = ix.postings(both["wid"].to_numpy(), both["q"].to_numpy())
     sw = second.loc[both["q"].to_numpy(), "wid"].to_numpy()
     qb, eb = ix.postings(sw, both["q"].to_numpy())
+    # entries holding both words: (query, entry) pairs of the first word found among the second's
     n_e = ix.n_entries + 1
-    inter = np.intersect1d(qa * n_e + ea, qb * n_e + eb)
-    q = np.concatenate([q1, inter // n_e])
-    e = np.concatenate([e1, inter % n_e])
+    ka, kb = qa * n_e + ea, np.sort(qb * n_e + eb)
+    at = np.minimum(np.searchsorted(kb, ka), max(len(kb) - 1, 0))
+    hit = kb[at] == ka if len(kb) else np.zeros(len(ka), bool)
+    q = np.concatenate([q1, qa[hit]])
+    e = np.concatenate([e1, ea[hit]])
     return q, e
 
 

@@ -93,13 +93,14 @@ def generic_key(keys: pd.Series) -> pd.Series:
 
 
 Registers: TypeAlias = "pd.DataFrame | NameIndex | Sequence[NameIndex]"
-FUZZY_THRESHOLD = 88.0  # token_sort_ratio a fuzzy match needs...
+FUZZY_THRESHOLD = 90.0  # the similarity (rapidfuzz ratio) a fuzzy match needs...
 FUZZY_MARGIN = 5.0  # ...and its lead over the next organisation's
 TRUNCATED_LENGTHS = frozenset({31, 32, 34, 35, 39, 40})  # finance systems' field limits (and a cut at a space)
-_QUALIFIER_BRACKET = r"[\s_\-]*\(([^()]*)\)\s*$"
+_QUALIFIER_BRACKET = r"[\s_\-]*\(([^()]*)\)?\s*$"  # the closing bracket may be cut off
 _QUALIFIER_DASH = r"\s+[-–]\s+((?:[A-Za-z.']+\s*){1,3})$"
 _TRADING_AS = r"(?i)\s+(?:t/a|t\\a|t/as|trading as|t\.a\.)\s+"
-_PARTIAL_FORMS = ("LIMITED", "COMPANY", "PARTNERSHIP", "INCORPORATED", "COMMUNITY", "CHARITABLE")
+_PARTIAL_FORMS = ("LIMITED", "LTD", "COMPANY", "PLC", "LLP", "PARTNERSHIP", "INCORPORATED", "COMMUNITY",
+                  "CHARITABLE")
 
 
 def match_payees(payees: pd.DataFrame, registry: Registers, *, decisions: Decisions | None = None,
@@ -194,7 +195,6 @@ def name_variants(names: pd.Series) -> pd.DataFrame:
     if has.any():
         parts = split[has]
         frames.append(pd.DataFrame({"p": p[has], "how": "the name before 't/a'", "text": parts.str[0]}))
-        frames.append(pd.DataFrame({"p": p[has], "how": "the trading name after 't/a'", "text": parts.str[1]}))
     out = pd.concat(frames, ignore_index=True)
     full, key = normalise_names(pd.Series(out["text"], dtype="str"))
     out["full"] = full.to_numpy(zero_copy_only=False)
@@ -454,8 +454,9 @@ def _by_exact_name(m: _Matches, pool: _Pool, variants: pd.DataFrame, company_onl
     pairs = pd.DataFrame({"p": v["p"].to_numpy()[q], "r": pool.r(found["gid"].to_numpy()), "score": 100.0,
                           "exact": found["efull"].to_numpy(dtype=object) == v["full"].to_numpy(dtype=object)[q],
                           "previous": found["kind"].to_numpy() == 1, "how": v["how"].to_numpy(dtype=object)[q]})
-    # of one payee's variants, the first that finds anything decides
-    pairs["vorder"] = v.index.to_numpy()[q]
+    # of one payee's variants, the first that finds anything decides; a register's current name
+    # wins over another organisation's former name (a name is free for reuse once changed)
+    pairs["vorder"] = v.index.to_numpy()[q] * 2 + pairs["previous"].to_numpy(dtype=int)
     pairs = pairs[pairs["vorder"] == pairs.groupby("p")["vorder"].transform("min")]
     pairs = pairs.sort_values(["p", "exact"], ascending=[True, False])
     pairs = _compatible(pairs, reg, company_only)
@@ -492,20 +493,27 @@ def _by_truncated_name(m: _Matches, pool: _Pool, names: pd.Series, original: pd.
         return
     full = original["full"].reindex(p).fillna("").to_numpy(dtype=object)
     words = [f.split(" ") for f in full]
-    # a last word that is the start of a legal form ("LIMI") is dropped: forms are written one way
-    query = np.array([" ".join(w[:-1]) if len(w) > 1 and any(f.startswith(w[-1]) for f in _PARTIAL_FORMS)
-                      else " ".join(w) for w in words], dtype=object)
+    # cut in its legal form ('... LIMITE', '... L'): the rest must be a register name exactly;
+    # cut elsewhere: the name must be the start of exactly one register name
+    in_form = np.array([len(w) > 1 and any(f.startswith(w[-1]) and f != w[-1] for f in _PARTIAL_FORMS)
+                        for w in words], dtype=bool)
+    query = np.array([" ".join(w[:-1]) if cut else " ".join(w) for w, cut in zip(words, in_form, strict=True)],
+                     dtype=object)
     keep = np.array([len(q) >= 12 for q in query], dtype=bool)
-    p, query = p[keep], query[keep]
+    p, query, in_form = p[keep], query[keep], in_form[keep]
     if not len(p):
         return
     qs, gs = [], []
     counts = np.zeros(len(p), np.int64)
+    stripped_keys = normalise_names(pd.Series(query[in_form], dtype="str"))[1]
     for i, ix in enumerate(pool.indexes):
         q, e, count = ix.by_prefix(list(query))
-        counts += count
-        qs.append(q)
-        gs.append(pool.gid(i, ix.entries(e)["row"].to_numpy()))
+        q, e = q[~in_form[q]], e[~in_form[q]]
+        counts += np.where(in_form, 0, count)
+        qk, ek = ix.by_key(stripped_keys)
+        qs += [q, np.flatnonzero(in_form)[qk]]
+        gs += [pool.gid(i, ix.entries(e, ("row",))["row"].to_numpy()),
+               pool.gid(i, ix.entries(ek, ("row",))["row"].to_numpy())]
     found = _pairs(qs, gs)
     crowded = counts > 20
     if crowded.any():
@@ -520,9 +528,11 @@ def _by_truncated_name(m: _Matches, pool: _Pool, names: pd.Series, original: pd.
     pairs = _compatible(pairs.drop_duplicates(["p", "r"]), reg, company_only)
     matched, amb, cands = _resolve(pairs, reg, fuzzy=False, what="ambiguous truncated name")
     mp, mr = matched["p"].to_numpy(), matched["r"].to_numpy()
+    cut = in_form[pd.Index(p).get_indexer(mp)]
+    how = np.where(cut, " characters, cut in its legal form) is exactly '",
+                   " characters) is the start of one register name only, '")
     ev = ("prefix of a truncated name: '" + names.to_numpy(dtype=object)[mp] + "' (" + lengths[mp].astype(str)
-          + " characters) is the start of one register name only, '" + _at(reg, "name", mr) + "' "
-          + _at(reg, "_label", mr) + " " + _at(reg, "org_id", mr))
+          + how + _at(reg, "name", mr) + "' " + _at(reg, "_label", mr) + " " + _at(reg, "org_id", mr))
     m.take(mp, mr, "truncated name", 100.0, ev, matched["also"].to_numpy())
     _set_ambiguous(m, amb, cands)
 
@@ -536,7 +546,7 @@ def _by_fuzzy_name(m: _Matches, pool: _Pool, variants: pd.DataFrame, company_onl
     Candidates share the payee's rarest distinctive word (term-frequency: a word in at most
     ``SINGLE_WORD_DF`` register names alone, a commoner one with the next rarest too; generic
     words and words in more than ``MAX_WORD_DF`` names never). A candidate is accepted when its
-    token_sort_ratio reaches ``threshold`` *and* every word the two names do not share is
+    similarity (rapidfuzz ``ratio``: edits, word order counting) reaches ``threshold`` *and* every word the two names do not share is
     explained: the payee's word is in no register name at all (a typing slip) and is close to
     the candidate's word, or the two differ only by a plural 's'. Two names that differ by a
     real word ('ACME BUILDING' and 'ACME BUILDERS', 'ACME NORTH' and 'ACME SOUTH') are different
@@ -571,7 +581,7 @@ def _by_fuzzy_name(m: _Matches, pool: _Pool, variants: pd.DataFrame, company_onl
     gid = np.concatenate(found_g)
     ckey = np.concatenate(found_key)
     qkey = v["key"].to_numpy(dtype=object)[q]
-    score = process.cpdist(list(qkey), list(ckey), scorer=fuzz.token_sort_ratio, workers=-1)
+    score = process.cpdist(list(qkey), list(ckey), scorer=fuzz.ratio, workers=-1)
     near = score >= threshold - 20
     q, gid, ckey, score = q[near], gid[near], ckey[near], np.asarray(score)[near].astype(float)
     if not len(q):

@@ -62,7 +62,8 @@ _FORMS = [
     (r"\bCHARITABLE INCORPORATED ORGANI[SZ]ATION$", "CIO"), (r"\bSCIO$", "CIO"),
     (r"\bCYFYNGEDIG CYHOEDDUS$", "PLC"), (r"\bCCC$", "PLC"),
     (r"\bLIMITED\b", "LTD"), (r"\bL T D\b", "LTD"), (r"\bCYFYNGEDIG\b", "LTD"), (r"\bCYF\b", "LTD"),
-    (r"\bINCORPORATED$", "INC"), (r"\bCOMPANY$", "CO"),
+    (r"\bINCORPORATED$", "INC"), (r"\bCOMPANY$", "CO"), (r"\bCOMPANY (LTD|LIMITED|PLC|LLP|UNLIMITED)$", r"CO \1"),
+    (r"\b(?:LIMTED|LIMITD|LMITED|LIMITIED|LIMTIED|LIMIED|LIMITTED)$", "LTD"),
 ]
 # the forms stripped from the end of a full name to make its key
 TRAILING_FORMS = r"(?: (?:LTD|PLC|LLP|LP|CIC|CIO|INC|CO|UNLIMITED))+$"
@@ -94,8 +95,8 @@ def normalise_names(texts: pd.Series | pa.Array | pa.ChunkedArray | Iterable[str
         pc.replace_substring_regex(t, r"[^A-Z0-9]+", " ")))
     a = _where(a, pc.match_substring_regex(a, r"^THE | THE$"), lambda t: pc.replace_substring_regex(
         pc.replace_substring_regex(t, r"^THE ", ""), r" THE$", ""))
-    a = pc.replace_substring_regex(a, r"\bLIMITED\b", "LTD")
     a = _where(a, pc.match_substring_regex(a, _RARE_FORMS), _rare_forms)
+    a = pc.replace_substring_regex(a, r"\bLIMITED\b", "LTD")
     key = pc.replace_substring_regex(a, TRAILING_FORMS, "")
     key = pc.if_else(pc.equal(key, ""), a, key)
     return a, key
@@ -106,7 +107,8 @@ _RARE_FORMS = "|".join(p for p, _ in _FORMS if p != r"\bLIMITED\b")
 
 def _rare_forms(t: pa.Array) -> pa.Array:
     for pattern, form in _FORMS:
-        t = pc.replace_substring_regex(t, pattern, form)
+        if pattern != r"\bLIMITED\b":
+            t = pc.replace_substring_regex(t, pattern, form)
     return t
 
 
@@ -380,13 +382,11 @@ class NameIndex:
                 out[c] = text_column(out[c])
         return out
 
-    def entries(self, ids: np.ndarray) -> pd.DataFrame:
-        """Entries (full, key, row, kind) at ``ids``."""
-        taken = self.entry_table.take(pa.array(np.asarray(ids, dtype=np.int64)))
-        return pd.DataFrame({"full": taken.column("full").to_numpy(zero_copy_only=False),
-                             "key": taken.column("key").to_numpy(zero_copy_only=False),
-                             "row": taken.column("row").to_numpy(),
-                             "kind": taken.column("kind").to_numpy()})
+    def entries(self, ids: np.ndarray, columns: tuple[str, ...] = ("full", "key", "row", "kind")
+                ) -> pd.DataFrame:
+        """Entries (full, key, row, kind: 0 current name, 1 previous name) at ``ids``."""
+        taken = self.entry_table.select(list(columns)).take(pa.array(np.asarray(ids, dtype=np.int64)))
+        return pd.DataFrame({c: taken.column(c).to_numpy(zero_copy_only=False) for c in columns})
 
     def by_key(self, keys: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """(query position, entry id) for every entry whose key equals a query's key."""
