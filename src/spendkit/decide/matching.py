@@ -115,8 +115,8 @@ def match_payees(payees: pd.DataFrame, registry: Registers, *, decisions: Decisi
 
     Order: the decisions file -> company number -> charity number -> the name exactly (current
     or previous name; with or without its legal form) -> the name without a branch or place
-    qualifier, or either side of 't/a' -> the unique register name a truncated name is the start
-    of -> a fuzzy name (see ``_by_fuzzy_name``). Each step takes only payees no earlier step
+    qualifier, or the company's own name before 't/a' -> the unique register name a truncated name
+    is the start of -> a fuzzy name (see ``_by_fuzzy_name``). Each step takes only payees no earlier step
     decided; a step that finds several organisations leaves the payee ambiguous (unknown, the
     candidates kept) and no later step tries it. Redacted and individual-looking payees are never
     matched, public bodies never by name. Columns: org_id, match_method ("decisions file" |
@@ -176,7 +176,8 @@ def as_indexes(registry: pd.DataFrame | NameIndex | Sequence[NameIndex]) -> list
 def name_variants(names: pd.Series) -> pd.DataFrame:
     """Each payee's name as written (``how`` "") and the other names it may be registered under:
     without a trailing branch or place qualifier (``(Manchester)``, ``_(GLASGOW)``,
-    ``- Leeds branch``) and either side of ``t/a`` / ``trading as``. Columns p, how, text, full, key."""
+    ``- Leeds branch``) and, when it has a legal form, the name before ``t/a`` / ``trading as``
+    (a trading name is never a registered name). Columns p, how, text, full, key."""
     names = names.reset_index(drop=True)
     p = np.arange(len(names))
     frames = [pd.DataFrame({"p": p, "how": "", "text": names.to_numpy(dtype=object)})]
