@@ -67,7 +67,7 @@ def test_round_trip(cache_dir: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["k1.parquet"]  # no temporary file left
     back = read_cache(path, "k1")
     assert back is not None
-    assert list(back.columns) == COLUMNS
+    assert list(back.columns) == [*COLUMNS, "previous_names"]  # Companies House keeps its old names
     assert back["org_id"].tolist() == ["GB-COH-00000001", "GB-COH-SC000002"]
     assert back["income_pounds"].iloc[0] == 1.5 and pd.isna(back["income_pounds"].iloc[1])
     assert back.attrs["notes"] == ["a note"]

@@ -76,6 +76,8 @@ def write_cache(path: Path, key: str, frame: pd.DataFrame) -> bool:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if "previous_names" not in frame:
+            frame = frame.assign(previous_names=pd.Series("", index=frame.index, dtype="str"))
         table = pa.Table.from_pandas(frame[COLUMNS], preserve_index=False)
         meta = dict(table.schema.metadata or {})
         meta[b"spendkit"] = json.dumps({"format": CACHE_FORMAT, "key": key, "rows": len(frame),
