@@ -12,10 +12,11 @@ from tests.helpers import run
 
 REGISTRIES = Path(__file__).parents[1] / "data" / "registries"
 CH = REGISTRIES / "BasicCompanyData-2024-05-01.csv"
+MUTUALS = REGISTRIES / "SocietyList.csv"
 
 
 def ledger(tmp_path: Path) -> Path:
-    rows = [("Hartley Roofing Contractors Ltd", "5000.00"),  # two near neighbours: ambiguous
+    rows = [("Zenith Supplies Ltd", "5000.00"),  # a company and an unrelated co-operative: ambiguous
             ("Acme Ltd", "3000.00"),  # exact
             ("Nobody Known Ltd", "1500.00"),  # in no register
             ("Acme Plumbng Services", "500.00")]  # a slip: fuzzy
@@ -30,7 +31,8 @@ def ledger(tmp_path: Path) -> Path:
 
 def config(tmp_path: Path, decisions: Path | None = None) -> Path:
     path = tmp_path / "spendkit.toml"
-    text = f'[place]\ndistricts = ["Wigan"]\n\n[registries]\ncompanies = ["{CH.as_posix()}"]\n'
+    text = (f'[place]\ndistricts = ["Wigan"]\n\n[registries]\ncompanies = ["{CH.as_posix()}"]\n'
+            f'mutuals = ["{MUTUALS.as_posix()}"]\n')
     if decisions is not None:
         text += f'decisions = "{decisions.as_posix()}"\n'
     path.write_text(text)
@@ -43,18 +45,18 @@ def test_unresolved_payees_ranked_with_cumulative_share_and_candidates(tmp_path)
     assert result.exit_code == 0, result.output
     with open(out, encoding="utf-8-sig", newline="") as f:
         table = list(csv.DictReader(f))
-    assert [r["Supplier Name"] for r in table] == ["Hartley Roofing Contractors Ltd", "Nobody Known Ltd"]
+    assert [r["Supplier Name"] for r in table] == ["Zenith Supplies Ltd", "Nobody Known Ltd"]
     assert [r["spendkit: share of spend"] for r in table] == ["50.00%", "15.00%"]
     assert [r["spendkit: cumulative share"] for r in table] == ["50.00%", "65.00%"]
-    assert "GB-COH-11333444" in table[0]["spendkit: candidates"]
-    assert "GB-COH-11444555" in table[0]["spendkit: candidates"]
+    assert "GB-COH-11555666" in table[0]["spendkit: candidates"]
+    assert "GB-MPR-34567R" in table[0]["spendkit: candidates"]
     assert "ambiguous" in table[0]["spendkit: register match"]
     assert "Payees to review: 2" in result.stdout
 
 
 def test_decisions_file_resolves_the_review_list(tmp_path):
     decisions = tmp_path / "decisions.csv"
-    decisions.write_text("payee,org_id\nHartley Roofing Contractors Ltd,GB-COH-11444555\n"
+    decisions.write_text("payee,org_id\nZenith Supplies Ltd,GB-COH-11555666\n"
                          "Nobody Known Ltd,none\nAcme Plumbng Services,none\n")
     out = tmp_path / "review.csv"
     result = run("suppliers", ledger(tmp_path), "--config", config(tmp_path), "--unresolved",

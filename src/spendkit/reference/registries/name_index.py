@@ -33,6 +33,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,7 @@ _FORMS = [
     (r"\bCYFYNGEDIG CYHOEDDUS$", "PLC"), (r"\bCCC$", "PLC"),
     (r"\bLIMITED\b", "LTD"), (r"\bL T D\b", "LTD"), (r"\bCYFYNGEDIG\b", "LTD"), (r"\bCYF\b", "LTD"),
     (r"\bINCORPORATED$", "INC"), (r"\bCOMPANY$", "CO"), (r"\bCOMPANY (LTD|LIMITED|PLC|LLP|UNLIMITED)$", r"CO \1"),
-    (r"\b(?:LIMTED|LIMITD|LMITED|LIMITIED|LIMTIED|LIMIED|LIMITTED)$", "LTD"),
+    (r"\b(?:LIMTED|LIMITD|LMITED|LIMITIED|LIMTIED|LIMIED|LIMITTED|LIITED|LIMIITED|LIMITEED|LIMITEDD|LIMTD)$", "LTD"),
 ]
 # the forms stripped from the end of a full name to make its key
 TRAILING_FORMS = r"(?: (?:LTD|PLC|LLP|LP|CIC|CIO|INC|CO|UNLIMITED))+$"
@@ -372,11 +373,15 @@ class NameIndex:
     def n_entries(self) -> int:
         return self.entry_table.num_rows
 
+    @cached_property
+    def key_lengths(self) -> np.ndarray:
+        """Per entry, its key's length in bytes (read from the offsets alone: no text is touched)."""
+        return np.asarray(pc.binary_length(self.entry_table.column("key")).to_numpy(), dtype=np.int32)
+
     def rows(self, positions: np.ndarray) -> pd.DataFrame:
         """The register rows at ``positions`` (common-frame columns, ``previous_names``,
         ``postcode_share``), as a pandas frame with text columns as ``str``."""
-        taken = self.row_table.take(pa.array(np.asarray(positions, dtype=np.int64)))
-        out = taken.to_pandas()
+        out = _take(self.row_table, positions).to_pandas()
         for c in out.columns:
             if c not in ("income_pounds", "postcode_share"):
                 out[c] = text_column(out[c])
@@ -385,7 +390,7 @@ class NameIndex:
     def entries(self, ids: np.ndarray, columns: tuple[str, ...] = ("full", "key", "row", "kind")
                 ) -> pd.DataFrame:
         """Entries (full, key, row, kind: 0 current name, 1 previous name) at ``ids``."""
-        taken = self.entry_table.select(list(columns)).take(pa.array(np.asarray(ids, dtype=np.int64)))
+        taken = _take(self.entry_table.select(list(columns)), ids)
         return pd.DataFrame({c: taken.column(c).to_numpy(zero_copy_only=False) for c in columns})
 
     def by_key(self, keys: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -424,6 +429,26 @@ class NameIndex:
         """(owner, entry id) for every entry holding each word id (vectorised range expansion)."""
         off = self.arrays["post_offsets"]
         return _expand(off[word_ids], off[word_ids + 1], owners, self.arrays["post_entry"])
+
+
+def _take(table: pa.Table, positions: np.ndarray) -> pa.Table:
+    """``table.take(positions)``, a record batch at a time: Arrow's take on a chunked table joins
+    the chunks first, which on a memory-mapped register copies every row it holds."""
+    positions = np.asarray(positions, dtype=np.int64)
+    batches = table.to_batches()
+    if len(batches) <= 1:
+        return table.take(pa.array(positions))
+    starts = np.cumsum([0, *(b.num_rows for b in batches)])
+    which = np.searchsorted(starts, positions, "right") - 1
+    order = np.argsort(which, kind="stable")
+    parts = []
+    for b in np.unique(which):
+        at = order[which[order] == b]
+        parts.append(batches[b].take(pa.array(positions[at] - starts[b])))
+    taken = pa.Table.from_batches(parts, schema=table.schema) if parts else table.slice(0, 0)
+    back = np.empty(len(positions), dtype=np.int64)
+    back[order] = np.arange(len(positions))
+    return taken.take(pa.array(back))
 
 
 def _successor(b: bytes) -> bytes:
