@@ -410,10 +410,12 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def rss_now_mb() -> float:
+def rss_now_mb(what: str = "VmRSS") -> float:
+    """The process's resident memory now (VmRSS), or its anonymous part (RssAnon: not the pages
+    of memory-mapped files, which the kernel can drop and read again)."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(what + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -452,7 +454,7 @@ def _resolve(index_dir: str) -> None:
         .rename(columns={"Supplier Name": "name", "Company Number": "company_number"}).reset_index(drop=True)
     payees["charity_number"] = ""
     payees["payee_key"] = ""
-    before = rss_now_mb()
+    before, anon_before = rss_now_mb(), rss_now_mb("RssAnon")
     t0, c0 = time.time(), cpu_s()
     index = name_index.load(Path(index_dir))
     t1 = time.time()
@@ -462,7 +464,9 @@ def _resolve(index_dir: str) -> None:
     out.to_parquet(OUT / "resolved.parquet")
     print(json.dumps({"payees": len(payees), "load_s": round(t1 - t0, 2), "match_s": round(t2 - t1, 2),
                       "cpu_s": round(c2 - c0, 2), "rss_before_mb": round(before),
-                      "peak_rss_mb": round(rss_mb()), "rss_added_mb": round(rss_mb() - before)}))
+                      "peak_rss_mb": round(rss_mb()), "rss_added_mb": round(rss_mb() - before),
+                      "anon_after_mb": round(rss_now_mb("RssAnon")),
+                      "anon_added_mb": round(rss_now_mb("RssAnon") - anon_before)}))
 
 
 def score() -> dict[str, float]:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from spendkit.decide.fuzzy_names import slips, word_candidates, words_explained
+from spendkit.decide.fuzzy_names import ALONE_WORD_DF, slips, word_candidates, words_explained
 from spendkit.errors import ColumnError
 from spendkit.normalise.values import clean_text
 from spendkit.reference.registries import (
@@ -581,9 +581,11 @@ def _by_fuzzy_name(m: _Matches, pool: _Pool, variants: pd.DataFrame, company_onl
     for i, ix in enumerate(pool.indexes):
         wid, df = per_index[i]
         ewid, edf = ix.words(extra_w) if len(extra_w) else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-        hit = edf > 0
-        q, e = word_candidates(ix, np.concatenate([parent, extra_q[hit]]), np.concatenate([wtext, extra_w[hit]]),
-                               np.concatenate([wid, ewid[hit]]), np.concatenate([df, edf[hit]]), GENERIC_WORDS)
+        q, e = word_candidates(ix, parent, wtext, wid, df, GENERIC_WORDS)
+        # every known word a slip away (in at most ALONE_WORD_DF names) gives its entries too
+        hit = (edf > 0) & (edf <= ALONE_WORD_DF) & ~pd.Series(extra_w, dtype=object).isin(GENERIC_WORDS).to_numpy()
+        qs, es = ix.postings(ewid[hit], extra_q[hit])
+        q, e = np.concatenate([q, qs]), np.concatenate([e, es])
         # a similarity of r needs |a - b| <= (1 - r)(a + b): lengths that cannot come near are dropped
         # before any name is read (near: within 10 points of the threshold, for the runner-up)
         la, lb = qlen[q], ix.key_lengths[e]
