@@ -120,6 +120,8 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tup
     reg = settings.registries
     for name in ("companies", "charities", "oscr", "ccni", "mutuals"):
         setattr(reg, name, [p if p.is_absolute() else base / p for p in getattr(reg, name)])
+    if reg.decisions is not None and not reg.decisions.is_absolute():
+        reg.decisions = base / reg.decisions
     return settings, path
 
 
