@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -104,5 +105,9 @@ def _prune_cache(keep: Path) -> None:
                         key=lambda p: p.stat().st_mtime, reverse=True)
         for old in caches[CACHE_KEEP - 1:]:
             old.unlink(missing_ok=True)
+        # a cached register's name index goes with its cache
+        for index in keep.parent.glob("*.index"):
+            if not index.with_suffix(".parquet").exists():
+                shutil.rmtree(index, ignore_errors=True)
     except OSError:
         pass

@@ -70,6 +70,7 @@ def read_companies_house(path: Paths, *, use_cache: bool = True) -> pd.DataFrame
     if use_cache:
         frame = read_cache(cached, key)
         if frame is not None:
+            frame.attrs["name_index"] = str(cached.with_suffix(".index"))
             return frame
     frames, notes = [], []
     for source, opener in _companies_house_members(files):
@@ -79,8 +80,8 @@ def read_companies_house(path: Paths, *, use_cache: bool = True) -> pd.DataFrame
     raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     frame = _companies_house_frame(raw)
     frame.attrs["notes"] = notes
-    if use_cache:
-        write_cache(cached, key, frame)
+    if use_cache and write_cache(cached, key, frame):
+        frame.attrs["name_index"] = str(cached.with_suffix(".index"))
     return frame
 
 
