@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spendkit.aggregate.records import RECORD_KEY, run_record
 from spendkit.distinct import as_text
 from spendkit.errors import OutputError, UsageError
 from spendkit.money import pounds
@@ -392,7 +393,6 @@ def _insert_amount(out: pd.DataFrame, values: Any) -> pd.DataFrame:
     return out
 
 
-RECORD_KEY = "spendkit"  # the Parquet footer key holding the run's record (JSON)
 _DAY_NS = 86_400 * 10**9
 
 
@@ -471,18 +471,6 @@ def _portable(table: Any, frame: pd.DataFrame) -> Any:
                                     else pa.timestamp("us", tz=field.type.tz))
         fields.append(field)
     return table.cast(pa.schema(fields, metadata=table.schema.metadata))
-
-
-def run_record(document: dict[str, Any]) -> dict[str, Any]:
-    """The classify document as a file's record: input files by name as given, an absolute
-    path (which would tell where the run was) cut to its file name."""
-    def named(entry: Any) -> Any:
-        if isinstance(entry, dict) and isinstance(entry.get("file"), str) and Path(entry["file"]).is_absolute():
-            return {**entry, "file": Path(entry["file"]).name}
-        return entry
-
-    return {**document, "inputs": [named(e) for e in document.get("inputs", [])],
-            "supplier_file": named(document.get("supplier_file"))}
 
 
 def _mostly_distinct(frame: pd.DataFrame, sample: int = 20_000) -> set[str]:
