@@ -161,4 +161,4 @@ def test_report_prints(browser, pages) -> None:
     (ARTIFACTS / "report.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF")
     pages_printed = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert 1 <= pages_printed <= 12, pages_printed
+    assert 1 <= pages_printed <= 8, pages_printed  # 6 on Letter paper in Chromium 156

@@ -71,7 +71,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .tchart svg{display:block;overflow:visible}
 .tchart .plot{flex:1 1 auto;min-width:0}
 .tchart text{font:12px system-ui,Arial,sans-serif;fill:#333}
-.tchart .w{display:none}
+.tchart .w{display:none}.tchart .n{display:inline}
 .status-bad{color:#b00020;font-weight:700}
 i.sw{display:inline-block;width:12px;height:12px;vertical-align:-1px;margin-right:4px}
 @media (min-width:700px){
@@ -82,7 +82,7 @@ h1{font-size:26px}h2{font-size:19px}
 section{padding:8px 18px 16px;margin-top:16px}
 .bar-row{grid-template-columns:minmax(120px,180px) 1fr minmax(200px,max-content);grid-template-areas:"lab track fig"}
 .bar-row .fig{text-align:left}
-.tchart .w{display:inline}
+.tchart .w{display:inline}.tchart .n{display:none}
 }
 @media print{
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -95,7 +95,7 @@ h2,h3{break-after:avoid}
 .scroll{overflow:visible}
 th{cursor:auto;background:#eef1f5}
 thead{display:table-header-group}
-.tchart .w{display:inline}
+.tchart .w{display:inline}.tchart .n{display:none}
 }
 """
 SCRIPT = """
@@ -204,22 +204,29 @@ def stacked_months(table: Any, classes: tuple[str, ...]) -> str:
             plot.append(f'<rect x="{x:.3f}%" y="{y:.1f}" width="{bar:.3f}%" height="{h:.1f}" '
                         f'fill="{COLOURS.get(c, "#888")}"><title>{e(r["group"])} '
                         f'{e(LABELS.get(c, c))}: {e(money(int(r[f"{c}_pence"])))}</title></rect>')
-        if i % every_wide == 0:
-            month, year = _month_label(str(r["group"]))
-            cls = "" if i % every_narrow == 0 else ' class="w"'  # only on a wide screen
-            first = i == 0 or month == "Jan" or (i >= every_wide and year != _month_label(
-                str(records[i - every_wide]["group"]))[1])
-            plot.append(f'<text{cls} x="{x + bar / 2:.3f}%" y="{height - bottom + 15}" text-anchor="middle">'
-                        f'{e(month)}</text>')
-            if first and year:
-                plot.append(f'<text{cls} x="{x + bar / 2:.3f}%" y="{height - bottom + 30}" '
-                            f'text-anchor="middle">{e(year)}</text>')
+        wide, narrow = i % every_wide == 0, i % every_narrow == 0
+        if not (wide or narrow):
+            continue
+        month, year = _month_label(str(r["group"]))
+        centre = f'x="{x + bar / 2:.3f}%" text-anchor="middle"'
+        plot.append(f'<text{_shown(wide, narrow)} {centre} y="{height - bottom + 15}">{e(month)}</text>')
+        # the year under the first month named, and wherever it changes, at each width
+        new_wide = wide and (i == 0 or year != _month_label(str(records[i - every_wide]["group"]))[1])
+        new_narrow = narrow and (i == 0 or year != _month_label(str(records[i - every_narrow]["group"]))[1])
+        if year and (new_wide or new_narrow):
+            plot.append(f'<text{_shown(new_wide, new_narrow)} {centre} y="{height - bottom + 30}">'
+                        f'{e(year)}</text>')
     chart = "".join([*axis, "</svg>", *plot, "</svg>"])
     legend = "".join(f'<span><i style="background:{COLOURS.get(c, "#888")}"></i>'
                      f'{e(LABELS.get(c, c))}</span>' for c in classes)
     label = f"Spend by month from {records[0]['group']} to {records[-1]['group']}, by class"
     return (f'<div class="tchart" role="img" aria-label="{e(label)}">{chart}</div>'
             f'<div class="legend">{legend}</div>')
+
+
+def _shown(wide: bool, narrow: bool) -> str:
+    """A chart label's class: shown at both widths (none), only wide ("w") or only narrow ("n")."""
+    return "" if wide and narrow else ' class="w"' if wide else ' class="n"'
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
