@@ -85,3 +85,50 @@ def test_the_spark_engines_parquet_has_dates_and_the_runs_record(spark, tmp_path
     typed = con.execute("SELECT typeof(payment_date), sum(amount_pence) FROM read_parquet(?) "
                         "WHERE rejected_reason IS NULL GROUP BY 1", [glob]).fetchall()
     assert typed == [("DATE", 1250 - 301)]
+
+
+def test_stamp_parquet_rewrites_every_part_file_whole(tmp_path: Path) -> None:
+    """Without Spark: a partitioned folder of part files (several row groups each) gets the
+    record in every footer; rows, types, other metadata and row groups are kept; a part's
+    stale Hadoop checksum is removed; hidden and _-files are left alone."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from spendkit.engines.spark.driver import stamp_parquet
+
+    folder = tmp_path / "classified.parquet"
+    parts = []
+    for n, key in enumerate(("a", "b")):
+        sub = folder / f"geography={key}"
+        sub.mkdir(parents=True)
+        table = pa.table({"amount_pence": pa.array(range(n * 10, n * 10 + 10), pa.int64()),
+                          "payment_date": pa.array([19814 + i for i in range(10)], pa.date32())}
+                         ).replace_schema_metadata({"org.apache.spark.version": "4.0.0"})
+        part = sub / f"part-0000{n}.snappy.parquet"
+        pq.write_table(table, part, row_group_size=4)
+        (sub / f".{part.name}.crc").write_bytes(b"stale")
+        parts.append((part, table))
+    (folder / "_SUCCESS").write_bytes(b"")
+    (folder / ".hidden.parquet").write_bytes(b"not parquet")
+
+    assert stamp_parquet(str(folder), {"spendkit_version": "x", "pence": 1}) == 2
+    for part, table in parts:
+        meta = pq.read_metadata(part)
+        assert json.loads(meta.metadata[b"spendkit"]) == {"spendkit_version": "x", "pence": 1}
+        assert meta.metadata[b"org.apache.spark.version"] == b"4.0.0"
+        assert meta.num_row_groups == 3
+        assert pq.read_table(part).equals(table)
+        assert not (part.parent / f".{part.name}.crc").exists()
+        assert not list(part.parent.glob("*.spendkit-tmp"))
+    assert (folder / ".hidden.parquet").read_bytes() == b"not parquet"
+
+
+def test_a_store_pyarrow_cannot_open_is_refused_before_any_change() -> None:
+    import pyarrow as pa
+
+    from spendkit.engines.spark.driver import stamp_parquet
+
+    with pytest.raises((pa.ArrowException, ValueError, OSError)):
+        stamp_parquet("nosuchscheme://bucket/classified.parquet", {})
