@@ -162,3 +162,17 @@ def test_report_prints(browser, pages) -> None:
     assert pdf.startswith(b"%PDF")
     pages_printed = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages_printed <= 8, pages_printed  # 6 on Letter paper in Chromium 156
+
+
+def test_months_chart_keeps_time_on_its_axis() -> None:
+    """A month without payments is an empty column, not skipped (up to ten years of months)."""
+    from spendkit.output.dashboard import _every_month
+
+    got = _every_month([{"group": "2024-11", "local_pence": 5}, {"group": "2025-02", "local_pence": 7}],
+                       ("local",))
+    assert [(r["group"], r["local_pence"]) for r in got] == [
+        ("2024-11", 5), ("2024-12", 0), ("2025-01", 0), ("2025-02", 7)]
+    quarters = [{"group": "2024 Q1", "local_pence": 1}, {"group": "2024 Q3", "local_pence": 1}]
+    assert _every_month(quarters, ("local",)) == quarters
+    apart = [{"group": "1999-01", "local_pence": 1}, {"group": "2024-01", "local_pence": 1}]
+    assert _every_month(apart, ("local",)) == apart

@@ -179,7 +179,7 @@ def stacked_months(table: Any, classes: tuple[str, ...]) -> str:
     if not len(table):
         return '<p class="note">No dated payments.</p>'
     height, bottom, top_pad, axis_w = 240, 36, 10, 58
-    records = table.to_dict("records")
+    records = _every_month(table.to_dict("records"), classes)
     tops = [sum(max(0, int(r[f"{c}_pence"])) for c in classes) for r in records]
     tick = _nice(max(max(tops), 1) / 4)
     scale = (height - bottom - top_pad) / (tick * 4)
@@ -222,6 +222,24 @@ def stacked_months(table: Any, classes: tuple[str, ...]) -> str:
     label = f"Spend by month from {records[0]['group']} to {records[-1]['group']}, by class"
     return (f'<div class="tchart" role="img" aria-label="{e(label)}">{chart}</div>'
             f'<div class="legend">{legend}</div>')
+
+
+def _every_month(records: list[dict[str, Any]], classes: tuple[str, ...], most: int = 120
+                 ) -> list[dict[str, Any]]:
+    """The months from the first to the last, a month without payments as an empty column, so
+    that the axis is time (up to ``most`` months; beyond, or for groups that are not months,
+    the groups as they are)."""
+    months = []
+    for r in records:
+        year, _, month = str(r["group"]).partition("-")
+        if not (len(year) == 4 and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+            return records
+        months.append(int(year) * 12 + int(month) - 1)
+    if not months or max(months) - min(months) + 1 > most:
+        return records
+    have = dict(zip(months, records, strict=True))
+    return [have.get(m) or {"group": f"{m // 12:04d}-{m % 12 + 1:02d}", **{f"{c}_pence": 0 for c in classes}}
+            for m in range(min(months), max(months) + 1)]
 
 
 def _shown(wide: bool, narrow: bool) -> str:
