@@ -67,6 +67,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:13px;margin-top:6px}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px}
 .note{color:#555;font-size:13px}
+code{font-size:13px;overflow-wrap:anywhere}
 .tchart{display:flex;align-items:stretch;margin-top:4px}
 .tchart svg{display:block;overflow:visible}
 .tchart .plot{flex:1 1 auto;min-width:0}
@@ -339,7 +340,9 @@ def rejected_section(rec: dict[str, Any], top: int = 5) -> str:
     text = (f'<p id="rejected-summary"><b>{rows:,}</b> row(s) rejected, '
             f"<b>{e(money(pence))}</b>")
     text += (f" (and {unreadable:,} whose amount could not be read, so its pence are unknown)"
-             if unreadable else "") + "; each is listed with its reason in the rejected rows' file.</p>"
+             if unreadable else "") + ("; each is listed with its reason in the report workbook's "
+                                       "Rejected rows sheet and in the rejected rows' file "
+                                       "<code>spendkit classify --out</code> writes.</p>")
     if not rows:
         return '<section id="rejected"><h2>Rejected rows</h2><p id="rejected-summary">No row rejected.</p></section>'
     table = table_html([("reason", "Reason", False), ("rows", "Rows", True)],
