@@ -130,7 +130,8 @@ class SparkResult:
         """Write every row (counted, rejected, blank) to Parquet at ``path`` (a folder), as
         the local engine writes its Parquet: ``payment_date`` and ``period_end`` as ``DATE``
         and, with ``record`` (the default), the run's record (the classify document,
-        ``aggregate.records.run_record``) under the footer key ``spendkit`` of every part file.
+        ``aggregate.records.run_record``) under the footer key ``spendkit`` of every part file
+        (not with ``mode="append"``: the folder then holds other runs' rows too).
 
         With ``reuse`` (the default) the result then reads its rows from that Parquet, so a
         later ``summary()`` aggregates the written files instead of classifying again (the
@@ -146,7 +147,7 @@ class SparkResult:
         spark = self.frame.sparkSession
         if reuse:
             self.frame = spark.read.parquet(str(path))
-        if record:
+        if record and mode != "append":  # appended, the folder holds other runs' rows too
             import pyarrow as pa
 
             try:
