@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from spendkit.aggregate.coverage import suppliers_command
 from spendkit.aggregate.dimensions import (
     DIMENSION_TITLES,
     FAMILIES,
@@ -43,7 +44,7 @@ from spendkit.money import money
 if TYPE_CHECKING:
     from spendkit.aggregate.result import Result
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 UNKNOWN_WARNING = 0.05  # an unknown share above this is pointed out
 
 
@@ -117,7 +118,9 @@ class Report:
 
     @cached_property
     def headline(self) -> dict[str, Any]:
-        return headline(self.rows, self.shares_of)
+        place = [d["name"] for d in self.summary["place"]["local"]]
+        return headline(self.rows, self.shares_of, self.result.settings.headline.min_coverage,
+                        suppliers_command([i["file"] for i in self.result.inputs], place))
 
     def class_totals(self) -> dict[str, dict[str, dict[str, Any]]]:
         return {f: class_breakdown(self.rows, FAMILIES[f], classes(self.rows, f))

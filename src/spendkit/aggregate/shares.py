@@ -15,8 +15,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spendkit.aggregate.coverage import (
+    families_of,
+    family_figure,
+    fine_table,
+    measure,
+    next_step,
+    payees_carrying,
+    unknown_payees,
+)
 from spendkit.aggregate.periods import count_rows, periods
-from spendkit.config import check_share
+from spendkit.config import MIN_COVERAGE, check_share
 from spendkit.errors import ConfigError
 from spendkit.schema import LABELS
 
@@ -64,15 +73,26 @@ def base_rows(rows: pd.DataFrame, denominator: str) -> pd.DataFrame:
     return rows[rows["influenceable"].astype(bool)] if denominator == "influenceable" else rows
 
 
-def headline(rows: pd.DataFrame, denominator: str) -> dict[str, Any]:
-    """The headline shares of the rows' spend, of the ``denominator``'s spend."""
+def headline(rows: pd.DataFrame, denominator: str, min_coverage: float = MIN_COVERAGE,
+             command: str = "spendkit suppliers LEDGER") -> dict[str, Any]:
+    """The headline shares of the rows' spend, of the ``denominator``'s spend, each with its
+    coverage and bounds (``coverage.measure``: null below ``min_coverage``), and per family
+    (place, size, sector) what is known and, where too little is, the next step."""
     base = base_rows(rows, denominator)
     total = int(base["amount_pence"].sum())
     out: dict[str, Any] = {"shares_of": denominator, "shares_of_text": denominator_text(rows, denominator),
-                           "denominator_pence": total, "pence": int(rows["amount_pence"].sum())}
-    for name, mask in headline_masks(base).items():
-        p = int(base.loc[mask, "amount_pence"].sum())
-        out[name] = {"pence": p, "share": round(p / total, 6) if total else None}
+                           "denominator_pence": total, "pence": int(rows["amount_pence"].sum()),
+                           "min_coverage": min_coverage}
+    fine = fine_table(base)
+    for name in headline_masks(base):
+        out[name] = measure(fine, name, total, min_coverage)
+    out["coverage"] = {}
+    for family in families_of(fine):
+        fig = family_figure(fine, family, total, min_coverage)
+        carrying = payees_carrying(unknown_payees(base, family))
+        out["coverage"][family] = {**fig, "payees_carrying_unknown": carrying,
+                                   "next_step": None if fig["enough_evidence"] or not total else
+                                   next_step(family, fig, carrying, command, "the spend the shares are of")}
     return out
 
 
