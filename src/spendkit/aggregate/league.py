@@ -457,7 +457,7 @@ def _entry(org: Organisation, rows: pd.DataFrame, base: pd.DataFrame, how: Metho
     if how.local == "region":
         shares["sub_regional"] = None
     not_ranked = {m: (f"{FAMILY[m]} known for {f['coverage']:.1%} of its spend, below "
-                      f"{min_coverage:.0%}: not enough evidence")
+                      f"{min_coverage:.0%}")
                   for m, f in figures.items() if not f["enough_evidence"] and f["coverage"] is not None}
     return {"name": org.name, "source": "ledgers", "place": org.place,
             "pence": int(rows["amount_pence"].sum()), "denominator_pence": total,

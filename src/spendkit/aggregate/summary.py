@@ -166,7 +166,6 @@ def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: di
         "reconciliation": reconcile(counts, inputs),
         **{family: class_figures(counts.classes[by], classes, counts.pence_counted)
            for family, by, classes in FAMILIES},
-        "bases": BASES,
         "headline": headline(counts, settings, command=suppliers_command(
             [i["file"] for i in inputs], [d["name"] for d in place.to_dict(districts)["local"]])),
         "cross": {
@@ -175,6 +174,7 @@ def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: di
             "geography_by_sector": crosstab(counts.fine, "geography", GEOGRAPHY_CLASSES,
                                             "sector", SECTOR_CLASSES),
         },
+        "bases": BASES,
     }
 
 

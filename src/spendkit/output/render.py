@@ -83,6 +83,13 @@ MEASURE_NAMES = (("local", "Local"), ("local_or_sub_regional", "local + sub-regi
 FAMILY_OF = {"local": "place", "local_or_sub_regional": "place", "sme": "size", "vcfse": "sector"}
 
 
+def span(fig: dict[str, Any]) -> str:
+    """A share's bounds, '16.1–17.1%' (every unknown out – every unknown in)."""
+    if fig.get("low") is None:
+        return "–"
+    return f"{fig['low'] * 100:.1f}–{share(fig['high'])}"
+
+
 def _share_or_not(fig: dict[str, Any] | None, value: float | None) -> str:
     """A headline share, or 'not enough evidence' when its family is known for too little."""
     if fig is not None and not fig["enough_evidence"] and fig["coverage"] is not None:
@@ -106,8 +113,7 @@ def headline_lines(head: dict[str, Any]) -> list[str]:
     cover = head.get("coverage")
     if cover and head["influenceable_pence"]:
         known = ", ".join(f"{fam} {share(f['coverage'])}" for fam, f in cover.items())
-        bounds = "  ·  ".join(f"{label} {share(measures[m]['low'])}–{share(measures[m]['high'])}"
-                              for m, label in MEASURE_NAMES if m in measures)
+        bounds = "  ·  ".join(f"{label} {span(measures[m])}" for m, label in MEASURE_NAMES if m in measures)
         lines.append(f"  Known for: {known} of it (a share is stated at {share(head['min_coverage'])} "
                      f"or more). If every unknown were out – in: {bounds}")
     lines.append(f"  Unknown: place {share(head['unknown_place_share'])}, size "
@@ -125,8 +131,7 @@ def coverage_lines(head: dict[str, Any]) -> list[str]:
     if not cover or not head.get("denominator_pence"):
         return []
     known = ", ".join(f"{fam} {share(f['coverage'])}" for fam, f in cover.items())
-    bounds = "  ·  ".join(f"{label} {share(head[m]['low'])}–{share(head[m]['high'])}"
-                          for m, label in MEASURE_NAMES if m in head)
+    bounds = "  ·  ".join(f"{label} {span(head[m])}" for m, label in MEASURE_NAMES if m in head)
     lines = [f"  Known for: {known} of it (a share is stated at {share(head['min_coverage'])} or "
              f"more). If every unknown were out – in: {bounds}"]
     return lines + [f"  [yellow]{safe(f['next_step'])}[/yellow]" for f in cover.values() if f.get("next_step")]
@@ -325,7 +330,7 @@ def print_league(table: Any, console: Any, *, verbose: bool = True) -> None:
             low, high = e.get("bounds", {}).get(m) or (None, None)
             figure = _pct(e["shares"].get(m)) if m not in e.get("not_ranked", {}) else "not enough evidence"
             if known is not None:
-                figure += f" ({_pct(known)} known; {_pct(low)}-{_pct(high)})"
+                figure += f" ({_pct(known)} known; {span({'low': low, 'high': high})})"
             place = ("not ranked" if m in e.get("not_ranked", {}) else "–") if not r else (
                 f"{ordinal(r['rank'])} of {r['of']}" + ("" if r["best"] == r["worst"] else
                                                         f" ({ordinal(r['best'])}-{ordinal(r['worst'])})"))
