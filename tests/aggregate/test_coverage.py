@@ -222,6 +222,7 @@ def test_a_real_ledger_with_no_postcodes_states_no_place_share() -> None:
     carrying = place["payees_carrying_unknown"]
     assert 0 < carrying["payees"] < carrying["of"] == head["influenceable_payees"]
     assert f"{carrying['payees']:,} of {carrying['of']:,} payees carry 80%" in place["next_step"]
+    assert doc["list_payees"] == f"spendkit suppliers {ledger} --place Manchester --out suppliers.csv"
     # the carrying count, checked by hand from the rows
     import spendkit
 

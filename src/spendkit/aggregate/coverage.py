@@ -129,15 +129,16 @@ def payees_carrying(unknown: UnknownPayees, target: float = TARGET) -> dict[str,
             "at_least": k > len(cum)}  # the kept payees (TOP_UNKNOWN) do not reach the target
 
 
-def next_step(family: str, figure: dict[str, Any], carrying: dict[str, Any] | None, command: str,
-              base: str) -> str:
-    """One line: what to supply to know more about ``family``, and which payees matter most."""
+def next_step(family: str, figure: dict[str, Any], carrying: dict[str, Any] | None, base: str) -> str:
+    """One line: what to supply to know more about ``family``, and how many payees matter most
+    (the command that lists them, ``suppliers_command``, names the inputs: the document
+    gives it once, as ``list_payees``)."""
     text = (f"Not enough evidence on {family}: {1 - (figure['coverage'] or 0):.1%} of {base} "
             f"({money(figure['unknown_pence'])}) has no known {family}. Next: {REMEDY[family]}")
     if carrying and carrying["payees"]:
         many = f"{'at least ' if carrying['at_least'] else ''}{carrying['payees']:,}"
         text += (f"; {many} of {carrying['of']:,} payees carry {carrying['target']:.0%} of the "
-                 f"unknown spend: list them, largest first, with `{command}`")
+                 "unknown spend: list them, largest first, with spendkit suppliers")
     return text + "."
 
 

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from spendkit.aggregate.coverage import suppliers_command
 from spendkit.aggregate.dimensions import (
     DIMENSION_TITLES,
     FAMILIES,
@@ -118,9 +117,7 @@ class Report:
 
     @cached_property
     def headline(self) -> dict[str, Any]:
-        place = [d["name"] for d in self.summary["place"]["local"]]
-        return headline(self.rows, self.shares_of, self.result.settings.headline.min_coverage,
-                        suppliers_command([i["file"] for i in self.result.inputs], place))
+        return headline(self.rows, self.shares_of, self.result.settings.headline.min_coverage)
 
     def class_totals(self) -> dict[str, dict[str, dict[str, Any]]]:
         return {f: class_breakdown(self.rows, FAMILIES[f], classes(self.rows, f))

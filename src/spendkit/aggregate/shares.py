@@ -73,8 +73,8 @@ def base_rows(rows: pd.DataFrame, denominator: str) -> pd.DataFrame:
     return rows[rows["influenceable"].astype(bool)] if denominator == "influenceable" else rows
 
 
-def headline(rows: pd.DataFrame, denominator: str, min_coverage: float = MIN_COVERAGE,
-             command: str = "spendkit suppliers LEDGER") -> dict[str, Any]:
+def headline(rows: pd.DataFrame, denominator: str, min_coverage: float = MIN_COVERAGE
+             ) -> dict[str, Any]:
     """The headline shares of the rows' spend, of the ``denominator``'s spend, each with its
     coverage and bounds (``coverage.measure``: null below ``min_coverage``), and per family
     (place, size, sector) what is known and, where too little is, the next step."""
@@ -92,7 +92,7 @@ def headline(rows: pd.DataFrame, denominator: str, min_coverage: float = MIN_COV
         carrying = payees_carrying(unknown_payees(base, family))
         out["coverage"][family] = {**fig, "payees_carrying_unknown": carrying,
                                    "next_step": None if fig["enough_evidence"] or not total else
-                                   next_step(family, fig, carrying, command, "the spend the shares are of")}
+                                   next_step(family, fig, carrying, "the spend the shares are of")}
     return out
 
 

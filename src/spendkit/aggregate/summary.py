@@ -166,8 +166,7 @@ def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: di
         "reconciliation": reconcile(counts, inputs),
         **{family: class_figures(counts.classes[by], classes, counts.pence_counted)
            for family, by, classes in FAMILIES},
-        "headline": headline(counts, settings, command=suppliers_command(
-            [i["file"] for i in inputs], [d["name"] for d in place.to_dict(districts)["local"]])),
+        "headline": headline(counts, settings),
         "cross": {
             "geography_by_size": crosstab(counts.fine, "geography", GEOGRAPHY_CLASSES,
                                           "size_band", SIZE_CLASSES),
@@ -175,6 +174,8 @@ def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: di
                                             "sector", SECTOR_CLASSES),
         },
         "bases": BASES,
+        "list_payees": suppliers_command([i["file"] for i in inputs],
+                                         [d["name"] for d in place.to_dict(districts)["local"]]),
     }
 
 
@@ -265,12 +266,11 @@ BASES = {
 HEADLINE_MEASURES = ("local", "sub_regional", "local_or_sub_regional", "sme", "vcfse")
 
 
-def headline(counts: ClassCounts, settings: Settings, command: str = "spendkit suppliers LEDGER"
-             ) -> dict[str, Any]:
+def headline(counts: ClassCounts, settings: Settings) -> dict[str, Any]:
     """The committee's figures: shares of influenceable spend that are local, SME, VCFSE, each
     with its coverage and bounds (``coverage.measure``); a share whose family is known for less
     than ``headline.min_coverage`` of the spend is null, and ``coverage`` says what to supply
-    (``next_step``; ``command`` lists the payees)."""
+    (``next_step``; the document's ``list_payees`` is the command that lists the payees)."""
     fine = counts.fine
     influenceable = fine["influenceable"].fillna(False).astype(bool)
     inf = fine[influenceable]
@@ -290,7 +290,7 @@ def headline(counts: ClassCounts, settings: Settings, command: str = "spendkit s
         carrying = payees_carrying(unknown) if unknown is not None else None
         families[family] = {**fig, "payees_carrying_unknown": carrying,
                             "next_step": None if fig["enough_evidence"] or not total else
-                            next_step(family, fig, carrying, command, "influenceable spend")}
+                            next_step(family, fig, carrying, "influenceable spend")}
     return {
         "influenceable_pence": total,
         "influenceable_payees": counts.influenceable_payees,

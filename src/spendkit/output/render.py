@@ -97,7 +97,7 @@ def _share_or_not(fig: dict[str, Any] | None, value: float | None) -> str:
     return share(value)
 
 
-def headline_lines(head: dict[str, Any]) -> list[str]:
+def headline_lines(head: dict[str, Any], list_payees: str | None = None) -> list[str]:
     """The committee's lines: influenceable spend, the shares of it (or 'not enough evidence'),
     what each is known for and its bounds, and the next step where evidence is short."""
     excluded = ", ".join(LABELS.get(s, s).lower() for s in head["excluded_sectors"]) or "nothing"
@@ -119,13 +119,19 @@ def headline_lines(head: dict[str, Any]) -> list[str]:
     lines.append(f"  Unknown: place {share(head['unknown_place_share'])}, size "
                  f"{share(head['unknown_size_share'])}, sector {share(head['unknown_sector_share'])}"
                  f"  [dim](size rule: {head['size_rule']['name']})[/dim]")
-    for fam in (cover or {}).values():
-        if fam.get("next_step"):
-            lines.append(f"  [yellow]{safe(fam['next_step'])}[/yellow]")
+    return lines + next_step_lines(cover or {}, list_payees)
+
+
+def next_step_lines(cover: dict[str, Any], list_payees: str | None) -> list[str]:
+    """Each family's next step where evidence is short, then the command listing the payees."""
+    lines = [f"  [yellow]{safe(f['next_step'])}[/yellow]" for f in cover.values() if f.get("next_step")]
+    if lines and list_payees:
+        lines.append(f"  List the payees, largest spend first, with the facts each lacks (fill them "
+                     f"in, pass the file back with --suppliers): {safe(list_payees)}")
     return lines
 
 
-def coverage_lines(head: dict[str, Any]) -> list[str]:
+def coverage_lines(head: dict[str, Any], list_payees: str | None = None) -> list[str]:
     """A report headline's coverage and bounds, and the next step where evidence is short."""
     cover = head.get("coverage") or {}
     if not cover or not head.get("denominator_pence"):
@@ -134,7 +140,7 @@ def coverage_lines(head: dict[str, Any]) -> list[str]:
     bounds = "  ·  ".join(f"{label} {span(head[m])}" for m, label in MEASURE_NAMES if m in head)
     lines = [f"  Known for: {known} of it (a share is stated at {share(head['min_coverage'])} or "
              f"more). If every unknown were out – in: {bounds}"]
-    return lines + [f"  [yellow]{safe(f['next_step'])}[/yellow]" for f in cover.values() if f.get("next_step")]
+    return lines + next_step_lines(cover, list_payees)
 
 
 def cross_table(title: str, cross: dict[str, dict[str, int]]) -> Table:
@@ -152,7 +158,7 @@ def print_classify(summary: dict[str, Any], console: Console, *, verbose: bool =
     place = summary["place"]
     local = ", ".join(d["name"] for d in place["local"])
     subs = ", ".join(d["name"] for d in place["sub_regional"]) or "none"
-    for line in headline_lines(summary["headline"]):
+    for line in headline_lines(summary["headline"], summary.get("list_payees")):
         console.print(line, highlight=False, emoji=False)
     of_all = " (shares of all counted spend)"
     console.print(class_table(cell(f"Spend by place: {local}{of_all}"), summary["geography"], LABELS))
@@ -200,7 +206,7 @@ def print_report(rep: Any, console: Any, *, verbose: bool = True) -> None:
              if k in head]
     console.print(f"  Shares of {safe(head['shares_of_text'])} ({money(head['denominator_pence'])}): "
                   + "  ·  ".join(parts), emoji=False)
-    for line in coverage_lines(head):
+    for line in coverage_lines(head, rep.summary.get("list_payees")):
         console.print(line, emoji=False, highlight=False)
     titles = {"geography": f"Spend by place: {place}", "size": "Spend by size",
               "sector": "Spend by sector"}
