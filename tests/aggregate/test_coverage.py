@@ -238,9 +238,14 @@ def test_a_report_on_a_real_ledger_says_not_enough_evidence() -> None:
     assert out.exit_code == 0, out.output
     head = json.loads(out.stdout)["headline"]
     assert head["local"]["share"] is None and head["local"]["coverage"] == 0.0
+    assert head["vcfse"]["share"] is not None and head["vcfse"]["coverage"] >= 0.5
     assert head["coverage"]["place"]["next_step"].startswith("Not enough evidence on place")
+    doc = json.loads(out.stdout)
+    for period in doc["trends"]["monthly"]:  # no month states a local share on 0% coverage
+        assert period["local_share"] is None and period["local_coverage"] == 0.0
     table = run("report", ODILEEDS / "darlington_2022-09.csv", "--place", "Darlington")
     assert "Local not enough evidence" in table.stdout
+    assert "(shares of all reported spend)" in table.stdout and "n/e: not enough evidence" in table.stdout
 
 
 REAL_LEAGUE = {"Manchester": ("Manchester", "manchester_2010-12.csv"),

@@ -113,7 +113,7 @@ class Report:
 
     @cached_property
     def trends(self) -> dict[str, Any]:
-        return trends(self.rows, self.shares_of)
+        return trends(self.rows, self.shares_of, self.result.settings.headline.min_coverage)
 
     @cached_property
     def headline(self) -> dict[str, Any]:

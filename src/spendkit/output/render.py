@@ -208,8 +208,9 @@ def print_report(rep: Any, console: Any, *, verbose: bool = True) -> None:
                   + "  ·  ".join(parts), emoji=False)
     for line in coverage_lines(head, rep.summary.get("list_payees")):
         console.print(line, emoji=False, highlight=False)
-    titles = {"geography": f"Spend by place: {place}", "size": "Spend by size",
-              "sector": "Spend by sector"}
+    of_all = " (shares of all reported spend)"
+    titles = {"geography": f"Spend by place: {place}{of_all}", "size": f"Spend by size{of_all}",
+              "sector": f"Spend by sector{of_all}"}
     for fam, section in rep.class_totals().items():
         if verbose or fam == "geography":
             console.print(class_table(cell(titles[fam]), section, LABELS))
@@ -261,11 +262,19 @@ def _print_trends(trends: dict[str, Any], console: Any) -> None:
         for m in measures:
             t.add_column(labels[m], justify="right")
             t.add_column("±", justify="right")
+        withheld = False
         for rec in frame.to_dict("records"):
-            t.add_row(rec["period"], money(rec["pence"]),
-                      *(x for m in measures for x in (_pct(rec[f"{m}_share"]),
-                                                       _pp(rec[f"{m}_change_pp"]))))
+            cells = []
+            for m in measures:
+                short = rec[f"{m}_share"] != rec[f"{m}_share"] and rec.get(f"{m}_coverage") == rec.get(f"{m}_coverage")
+                withheld = withheld or short
+                cells += ["n/e" if short else _pct(rec[f"{m}_share"]), _pp(rec[f"{m}_change_pp"])]
+            t.add_row(rec["period"], money(rec["pence"]), *cells)
         console.print(t)
+        if withheld:
+            console.print(f"[dim]n/e: not enough evidence (the measure's place, size or sector known for "
+                          f"less than {share(trends.get('min_coverage'))} of that period's spend; "
+                          "the JSON and CSV give each period's coverage).[/dim]", highlight=False)
 
 
 def _supplier_table(title: str, frame: Any, console: Any) -> None:
