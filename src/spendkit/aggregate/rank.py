@@ -200,8 +200,7 @@ class Ranking:
         within a class (local suppliers, say) is read with how much spend has no known class."""
         fine = fine_table(self.rows)
         total = int(self.rows["amount_pence"].sum())
-        return {f: {k: v for k, v in family_figure(fine, f, total, self.min_coverage).items()}
-                for f in families_of(fine)}
+        return {f: family_figure(fine, f, total, self.min_coverage) for f in families_of(fine)}
 
     def long(self) -> pd.DataFrame:
         """Every ranking in one tidy table (the CSV and Parquet layout)."""
