@@ -286,3 +286,14 @@ def test_a_league_of_real_ledgers_from_several_publishers(tmp_path: Path) -> Non
     with open(tmp_path / "league.csv", encoding="utf-8-sig", newline="") as f:
         header = next(csv.reader(f))
     assert {"vcfse_coverage", "vcfse_rank_best", "vcfse_rank_worst", "local_not_ranked"} <= set(header)
+
+
+def test_a_files_record_names_inputs_in_the_command_as_in_the_inputs(result) -> None:
+    """The Parquet record cuts an absolute input path to its file name: the command too."""
+    from spendkit.output.export import run_record
+
+    doc = result.summary()
+    assert Path(doc["inputs"][0]["file"]).is_absolute()
+    record = run_record(doc)
+    assert record["list_payees"] == "spendkit suppliers ledger.csv --place Wigan --out suppliers.csv"
+    assert str(Path(doc["inputs"][0]["file"]).parent) not in json.dumps(record)

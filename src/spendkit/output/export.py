@@ -481,8 +481,14 @@ def run_record(document: dict[str, Any]) -> dict[str, Any]:
             return {**entry, "file": Path(entry["file"]).name}
         return entry
 
-    return {**document, "inputs": [named(e) for e in document.get("inputs", [])],
-            "supplier_file": named(document.get("supplier_file"))}
+    out = {**document, "inputs": [named(e) for e in document.get("inputs", [])],
+           "supplier_file": named(document.get("supplier_file"))}
+    if "list_payees" in document:  # the command names the inputs: by the same names
+        from spendkit.aggregate.coverage import suppliers_command
+
+        out["list_payees"] = suppliers_command([e["file"] for e in out["inputs"]],
+                                               [d["name"] for d in document["place"]["local"]])
+    return out
 
 
 def _mostly_distinct(frame: pd.DataFrame, sample: int = 20_000) -> set[str]:
