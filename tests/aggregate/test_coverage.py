@@ -272,6 +272,9 @@ def test_a_league_of_real_ledgers_from_several_publishers(tmp_path: Path) -> Non
         assert "local" in o["not_ranked"]
     ranked = {n: o for n, o in orgs.items() if "vcfse" in o["ranks"]}
     assert len(ranked) >= 3  # their sectors are mostly known from names
+    # nobody ranked on local spend: listed by VCFSE rank, the unranked last
+    order = [o["name"] for o in doc["organisations"]]
+    assert order[:len(ranked)] == sorted(ranked, key=lambda n: (ranked[n]["ranks"]["vcfse"]["rank"], n))
     for n, o in orgs.items():
         r = o["ranks"].get("vcfse")
         if r is None:

@@ -324,8 +324,10 @@ class LeagueTable:
                                            for e in self.entries)]
 
     def ordered(self) -> list[dict[str, Any]]:
-        """By local rank (unranked last), then name."""
-        return sorted(self.entries, key=lambda e: (e["ranks"].get("local", {}).get("rank", 10**9),
+        """By local rank (unranked last), then name; when nobody is ranked on local spend (no
+        postcodes anywhere, say), by the first measure someone is ranked on."""
+        by = next((m for m in MEASURES if any(m in e["ranks"] for e in self.entries)), "local")
+        return sorted(self.entries, key=lambda e: (e["ranks"].get(by, {}).get("rank", 10**9),
                                                    e["name"]))
 
     def sentences(self) -> list[str]:
