@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spendkit.aggregate.coverage import suppliers_command
+
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame -> JSON-safe records: ints stay ints, NaN becomes null, dates ISO."""
@@ -44,8 +46,12 @@ def run_record(document: dict[str, Any]) -> dict[str, Any]:
             return {**entry, "file": entry["file"].rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]}
         return entry
 
-    return {**document, "inputs": [named(e) for e in document.get("inputs", [])],
-            "supplier_file": named(document.get("supplier_file"))}
+    out = {**document, "inputs": [named(e) for e in document.get("inputs", [])],
+           "supplier_file": named(document.get("supplier_file"))}
+    if "list_payees" in document:  # the command names the inputs: by the same names
+        out["list_payees"] = suppliers_command([e["file"] for e in out["inputs"]],
+                                               [d["name"] for d in document["place"]["local"]])
+    return out
 
 
 def _located(file: str) -> bool:

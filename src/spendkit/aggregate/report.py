@@ -43,7 +43,7 @@ from spendkit.money import money
 if TYPE_CHECKING:
     from spendkit.aggregate.result import Result
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 UNKNOWN_WARNING = 0.05  # an unknown share above this is pointed out
 
 
@@ -113,11 +113,11 @@ class Report:
 
     @cached_property
     def trends(self) -> dict[str, Any]:
-        return trends(self.rows, self.shares_of)
+        return trends(self.rows, self.shares_of, self.result.settings.headline.min_coverage)
 
     @cached_property
     def headline(self) -> dict[str, Any]:
-        return headline(self.rows, self.shares_of)
+        return headline(self.rows, self.shares_of, self.result.settings.headline.min_coverage)
 
     def class_totals(self) -> dict[str, dict[str, dict[str, Any]]]:
         return {f: class_breakdown(self.rows, FAMILIES[f], classes(self.rows, f))

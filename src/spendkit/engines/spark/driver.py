@@ -39,7 +39,13 @@ from spendkit.engines.spark.executor import (
     run_partition,
     spark_schema,
 )
-from spendkit.engines.spark.grouping import class_counts, date_spans, file_counts, group
+from spendkit.engines.spark.grouping import (
+    class_counts,
+    date_spans,
+    file_counts,
+    group,
+    unknown_payees,
+)
 from spendkit.engines.spark.session import require_pyspark, session
 from spendkit.errors import ConfigError, InputFileError, OutputError
 from spendkit.normalise.columns import ColumnMap, detect_columns
@@ -102,7 +108,8 @@ class SparkResult:
         if self._summary is None:
             parts = group(self.frame)
             inputs = [self._input(got) for got in file_counts(parts, DATAFRAME_SOURCE)]
-            self._summary = document(class_counts(parts, date_spans(self.frame)), inputs=inputs, suppliers=self.suppliers,
+            self._summary = document(class_counts(parts, date_spans(self.frame), unknown_payees(self.frame)),
+                                     inputs=inputs, suppliers=self.suppliers,
                                      directory=self.directory, place=self.place,
                                      districts=self.districts, settings=self.settings)
         return self._summary
