@@ -10,6 +10,7 @@ Screenshots of every page at both widths (and the report printed to PDF) are kep
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -31,8 +32,9 @@ WIDTHS = (390, 1400)
 @pytest.fixture(scope="module")
 def pages(result, samples: Path, tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("dash")
-    out = {name: folder / f"{name}.html" for name in ("report", "ranking", "league")}
+    out = {name: folder / f"{name}.html" for name in ("report", "ranking", "league", "unsure")}
     write_report(R.build_report(result, by=["month"]), out["report"])
+    write_report(R.build_report(unsure(result), by=["month"]), out["unsure"])
     write_ranking(rank_result(result), out["ranking"])
     (folder / "peers.csv").write_text(PEERS, encoding="utf-8")
     manifest = folder / "league.toml"
@@ -43,6 +45,27 @@ def pages(result, samples: Path, tmp_path_factory) -> dict[str, Path]:
         encoding="utf-8")
     write_league(league(manifest, fy="2024/25"), out["league"])
     return out
+
+
+def unsure(result):
+    """The sample's result under a threshold no figure reaches: every share lacks evidence."""
+    settings = result.settings.model_copy(deep=True)
+    settings.headline.min_coverage = 1.0
+    return dataclasses.replace(result, settings=settings)
+
+
+def test_headline_cards_say_how_much_is_known(pages, result) -> None:
+    """A share's card says the share of spend it is known for; below the threshold the card
+    says 'not enough evidence' and the bounds, never a share as if known."""
+    head = R.build_report(result, by=["month"]).headline
+    card = re.search(r'id="local-share">([^<]*)</div><div class="l">([^<]*)<', text(pages["report"]))
+    assert card.group(1) == f"{head['local']['share'] * 100:.1f}%"
+    assert f"known for {head['local']['coverage'] * 100:.1f}% of spend" in card.group(2)
+    page = text(pages["unsure"])
+    for key in ("local", "local-or-sub-regional", "sme", "vcfse"):
+        card = re.search(rf'id="{key}-share">([^<]*)</div><div class="l">([^<]*)<', page)
+        assert card.group(1) == "not enough evidence", key
+        assert "between " in card.group(2), key
 
 
 def text(path: Path) -> str:
@@ -116,7 +139,7 @@ def browser(tmp_path_factory):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["report", "ranking", "league"])
+@pytest.mark.parametrize("name", ["report", "ranking", "league", "unsure"])
 def test_renders_at_phone_and_wide_widths(browser, pages, name: str, width: int) -> None:
     page = browser.open(pages[name].as_uri(), width, mobile=width < 700)
     got = page.evaluate(MEASURE)
@@ -133,7 +156,7 @@ def test_renders_at_phone_and_wide_widths(browser, pages, name: str, width: int)
     assert got["minPx"] >= 11
     for box in got["boxes"]:  # every table in its own scrolling box, inside the page
         assert box["overflow"] == "auto" and box["right"] <= width
-    if name == "report":
+    if name in ("report", "unsure"):
         assert got["svgTexts"] > 10  # the months chart's labels were measured too
     if name == "ranking" and width == 390:
         assert any(b["scrolls"] for b in got["boxes"])  # a wide table scrolls, not squeezed

@@ -387,6 +387,18 @@ def report_meta(s: dict[str, Any], period: str, method: dict[str, Any]) -> list[
 
 # ---------------------------------------------------------------- pages
 
+def headline_card(m: dict[str, Any], label: str) -> tuple[str, str]:
+    """A headline share's card: the share and how much of the spend it is known for, or 'not
+    enough evidence' with its bounds when too little is known (a share on little evidence is
+    never shown as if known)."""
+    if m.get("coverage") is None:
+        return pct(m.get("share")), label
+    known = f"known for {pct(m['coverage'])} of spend"
+    if m["share"] is None:
+        return "not enough evidence", f"{label}: {known}; between {pct(m['low'])} and {pct(m['high'])}"
+    return pct(m["share"]), f"{label} ({known})"
+
+
 def report_html(report: Report, ranking: Ranking | None = None) -> str:
     from spendkit.aggregate.rank import Ranking
 
@@ -401,7 +413,7 @@ def report_html(report: Report, ranking: Ranking | None = None) -> str:
     for key, label in (("local", "local"), ("local_or_sub_regional", "local + sub-regional"),
                        ("sme", "with SMEs"), ("vcfse", "with VCFSE organisations")):
         if key in head:
-            items.append((f"{key.replace('_', '-')}-share", pct(head[key]["share"]), label))
+            items.append((f"{key.replace('_', '-')}-share", *headline_card(head[key], label)))
     items.append(("unknown-share", pct(geo["unknown"]["share"]), "place unknown (of all spend)"))
     body = [cards(items),
             f'<p class="note">Shares are of {e(head["shares_of_text"])}: '
