@@ -339,7 +339,7 @@ def measure(truth: Truth) -> list[str]:
     lines = [f"### {truth.name}", "", truth.about, ""]
     if truth.classes:
         lines += ["Sector: " + coverage(rows, "got_sector") + ".", ""]
-        lines += score_table(rows, truth.classes, "sector", "got_sector") + [""]
+        lines += [*score_table(rows, truth.classes, "sector", "got_sector"), ""]
         for label, mask in truth.subsets.items():
             sub = rows[mask.to_numpy()]
             s = scores(sub["sector"], sub["got_sector"], sub["pence"], truth.classes[0])
@@ -349,12 +349,12 @@ def measure(truth: Truth) -> list[str]:
         if truth.subsets:
             lines.append("")
         lines += ["Costliest sector errors:", ""]
-        lines += costliest(rows, truth.classes, "sector", "got_sector", "got_evidence") + [""]
+        lines += [*costliest(rows, truth.classes, "sector", "got_sector", "got_evidence"), ""]
     if truth.sizes:
         lines += ["Size (SME or not): " + coverage(rows, "got_size") + ".", ""]
-        lines += score_table(rows, ("sme", "large"), "size", "got_size") + [""]
+        lines += [*score_table(rows, ("sme", "large"), "size", "got_size"), ""]
         lines += ["Costliest size errors:", ""]
-        lines += costliest(rows, ("sme", "large"), "size", "got_size", "got_size_evidence") + [""]
+        lines += [*costliest(rows, ("sme", "large"), "size", "got_size", "got_size_evidence"), ""]
     return lines
 
 
@@ -362,7 +362,7 @@ def section(truths: list[Truth], absent: list[str]) -> list[str]:
     lines: list[str] = []
     for truth in truths:
         lines += measure(truth)
-    lines += ["### Registration numbers printed in payee names", ""] + numbers_in_names() + [""]
+    lines += ["### Registration numbers printed in payee names", "", *numbers_in_names(), ""]
     if absent:
         lines += ["Not measured (file absent): " + ", ".join(absent) + ".", ""]
     return lines
