@@ -123,3 +123,25 @@ def test_end_to_end_charity_column_and_flag(tmp_path: Path) -> None:
     assert rows.loc["HOPE CARE LTD", "sector"] == "vcfse"
     assert "VCSE flag 'Yes'" in rows.loc["HOPE CARE LTD", "sector_evidence"]
     assert rows.loc["RINGTONS LTD (387786)", "sector"] == "private"
+
+
+def test_an_org_id_column_gives_the_charity_number(tmp_path: Path) -> None:
+    ledger = tmp_path / "grants.csv"
+    ledger.write_text(
+        "Recipient Org:Name,Amount Awarded,Award Date,Recipient Org:Identifier\n"
+        "STOP HATE UK LTD,1000.00,2024-05-01,GB-CHC-1062692\n"
+        "ACME TRADING LTD,500.00,2024-05-01,GB-COH-01234567\n"
+        "Tree Things Trafford,200.00,2024-05-01,360G-trafford-tree_things\n", encoding="utf-8")
+    result = spendkit.classify(ledger, place="Trafford")
+    rows = result.rows.set_index("payee")
+    assert rows.loc["STOP HATE UK LTD", "sector"] == "vcfse"
+    assert "registered charity 1062692" in rows.loc["STOP HATE UK LTD", "sector_evidence"]
+    assert rows.loc["ACME TRADING LTD", "sector"] == "private"
+    assert rows.loc["Tree Things Trafford", "sector"] == "unknown"
+    assert len(result.rows) == 3  # the other org-ids are not charity numbers, and their payments count
+
+
+def test_an_org_id_column_without_charities_is_not_a_charity_number() -> None:
+    frame = pd.DataFrame({"Supplier Name": ["A Ltd", "B Ltd"], "Amount": ["1", "2"],
+                          "Org ID": ["GB-COH-01234567", "GB-COH-07654321"]})
+    assert detect_columns(frame, "x.csv").get("charity_number") is None
