@@ -142,12 +142,19 @@ _NUMBER_IN_NAME = (r"(?:\bGB-?(?:CHC|SC|NIC)-?|\bCHARITY(?:\s*(?:REG(?:ISTRATION
 def charity_numbers_in_names(names: pd.Series) -> pd.Series:
     """A charity number printed in each payee name, in the register's form ("" where none or
     where the number is no register's shape: ``charity_register``)."""
-    key = _text(names).str.upper()
-    out = pd.Series("", index=key.index, dtype="str")
-    maybe = key.str.contains(r"CHARIT|CIO|GB-?(?:CHC|SC|NIC)", regex=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _text(names)
+    out = pd.Series("", index=text.index, dtype="str")
+    # The few names that may hold one are found in RE2 over the whole column; only those are
+    # read in full.
+    maybe = pc.match_substring_regex(pa.array(text.astype("str"), type=pa.large_string()),
+                                     r"CHARIT|\bS?CIO\b|GB-?(?:CHC|SC|NIC)", ignore_case=True)
+    maybe = maybe.to_numpy(zero_copy_only=False)
     if not maybe.any():
         return out
-    found = key[maybe].str.extract(_NUMBER_IN_NAME, expand=False).fillna("")
+    found = text[maybe].str.upper().str.extract(_NUMBER_IN_NAME, expand=False).fillna("")
     number = normalise_charity_numbers(found.str.replace(r"^NIC?", "", regex=True))
     number = number.where(charity_register(number) != "", "")
     out[maybe] = number.to_numpy()
