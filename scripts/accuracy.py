@@ -313,17 +313,37 @@ def numbers_in_names() -> list[str]:
                     ctx.setdefault(name, f.relative_to(REALDATA).as_posix())
                 elif trailing.search(name):
                     bare.setdefault(name, f.relative_to(REALDATA).as_posix())
+    registered = _registered_charity_numbers()
+
+    def in_register(names: dict[str, str]) -> str:
+        if registered is None:
+            return ""
+        hits = [n for n in names if (m := trailing.search(n) or context.search(n))
+                and m.group(1).lstrip("0") in registered]
+        return (f" Checked against the Charity Commission's register of numbers "
+                f"(`charity-lookups/charity_scale.csv`, {len(registered):,} numbers): {len(hits)} of "
+                f"{len(names)} are numbers it has issued" + (" (" + ", ".join(f"`{n}`" for n in hits) + ")"
+                                                            if hits else "") + ".")
+
     lines = [f"- Names ending in a bare 6-7 digit number: **{len(bare)}** distinct, e.g. "
-             + ", ".join(f"`{n}`" for n in list(bare)[:8]) + ". Read by hand, none is a charity "
-             "number: they are the publisher's supplier or store references (`RINGTONS LTD (387786)`, "
-             "`CO-OP GROUP 190294`, `VODAFONE LIMITED (345559)`). Precision of a 'number at the end of "
-             f"the name' rule: 0 of {len(bare)}; spendkit does not use one.",
+             + ", ".join(f"`{n}`" for n in list(bare)[:8]) + ". Read by hand, none is the payee's "
+             "charity number: they are the publisher's supplier or store references (`RINGTONS LTD "
+             "(387786)`, `CO-OP GROUP 190294`, `VODAFONE LIMITED (345559)`)." + in_register(bare)
+             + " A number the register has issued is not the payee's for that (the register gave "
+             "them to other charities). Precision of a 'number at the end of the name' rule: 0 of "
+             f"{len(bare)}; spendkit does not use one.",
              f"- Names with a number after 'charity' ('REG.CHARITY 1062692', 'CHARITY NUMBER 1151677'): "
-             f"**{len(ctx)}** distinct: " + ", ".join(f"`{n}`" for n in ctx) + ". spendkit reads these "
-             "as the charity number (precision on these: "
-             f"{len(ctx)} of {len(ctx)}).",
+             f"**{len(ctx)}** distinct: " + ", ".join(f"`{n}`" for n in ctx) + "." + in_register(ctx)
+             + " spendkit reads these as the charity number.",
              "- The charity numbers of the Wakefield ledger are in their own column, never in the name."]
     return lines
+
+
+def _registered_charity_numbers() -> set[str] | None:
+    path = REALDATA / "charity-lookups" / "charity_scale.csv"
+    if not path.is_file():
+        return None
+    return set(pd.read_csv(path, dtype="str", keep_default_na=False)["reg_number"].str.strip().str.lstrip("0"))
 
 
 TRUTHS: list[Callable[[], Truth | None]] = [labelled_names, wakefield_charities, trafford_grants,
