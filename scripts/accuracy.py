@@ -432,6 +432,11 @@ Targets: VCFSE recall at least 90% by £ where a charity number or VCSE flag is 
 recall at least 90% by £ on the labelled names (`tests/decide/test_accuracy.py` checks both on
 every test run).
 
+Size is measured on what a bare ledger gives: with no supplier file and no register, spendkit
+decides size only for public limited companies (not SMEs) and leaves the rest unknown, so the
+size figures below are coverage figures more than accuracy ones; the supplier file (staff,
+turnover) and the Companies House register (accounts category, a weak proxy) are what raise them.
+
 Not found in the real data: a county's own creditor-type coding, and a VCSE flag column with
 answers (Wakefield's `VCSE Grant` column reads "Not yet available" on every row).
 
