@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import spendkit
 from spendkit.decide.organisations import OrganisationSettings, decide
@@ -145,3 +147,27 @@ def test_an_org_id_column_without_charities_is_not_a_charity_number() -> None:
     frame = pd.DataFrame({"Supplier Name": ["A Ltd", "B Ltd"], "Amount": ["1", "2"],
                           "Org ID": ["GB-COH-01234567", "GB-COH-07654321"]})
     assert detect_columns(frame, "x.csv").get("charity_number") is None
+
+NAME_WORDS = st.sampled_from(["ACME", "HOPE", "TRUST", "LTD", "(", ")", "UK", "GROUP", "SERVICES", "CARE", "&"])
+
+
+@given(st.lists(NAME_WORDS, min_size=1, max_size=5), st.integers(100000, 1299999))
+def test_a_bare_number_after_any_name_is_never_read(words: list[str], number: int) -> None:
+    name = " ".join(words) + f" {number}"
+    assert charity_numbers_in_names(pd.Series([name])).tolist() == [""]
+
+
+@given(st.lists(NAME_WORDS, max_size=4), st.sampled_from(["CHARITY", "Reg. Charity No", "charity number",
+                                                         "Registered Charity No:", "CIO"]),
+       st.integers(200000, 1299999))
+def test_a_number_after_a_charity_word_is_read_as_written(words: list[str], context: str, number: int) -> None:
+    name = " ".join([*words, context, str(number)])
+    got = charity_numbers_in_names(pd.Series([name])).iloc[0]
+    assert got == str(number)
+    assert charity_register(pd.Series([got])).iloc[0] == "England and Wales"
+
+
+@given(st.text(max_size=60))
+def test_any_text_gives_a_register_number_or_nothing(text: str) -> None:
+    got = charity_numbers_in_names(pd.Series([text])).iloc[0]
+    assert got == "" or charity_register(pd.Series([got])).iloc[0] != ""
