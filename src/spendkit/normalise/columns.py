@@ -205,7 +205,8 @@ def _roles_from_values(frame: pd.DataFrame, cmap: ColumnMap, kind: str) -> None:
         if kind_of and kind_of[0] not in cmap.roles:
             cmap.assign(kind_of[0], header, kind_of[1].why)
             taken.add(header)
-    if "charity_number" not in cmap.roles:
+    # (A file with no amount is a list of organisations, refused as such with its org-id columns.)
+    if "charity_number" not in cmap.roles and (kind != "ledger" or "amount" in cmap.roles):
         _charity_org_ids(frame, cmap, taken)
 
 
