@@ -34,7 +34,7 @@ from spendkit.cli.options import (
 )
 
 
-@app.command()
+@app.command(short_help="Place, size and sector every payee, reconciled to the penny.")
 def classify(
     ledgers: Ledgers,
     place: PlaceOpt = None,
@@ -52,19 +52,23 @@ def classify(
     guarantee_is_vcfse: GuaranteeOpt = None,
     max_rejected: MaxRejectedOpt = None,
     companies: Annotated[list[Path] | None, typer.Option(
-        "--companies", help="Companies House BasicCompanyData CSV or zip (repeat for parts).")] = None,
+        "--companies", metavar="FILE",
+        help="Companies House BasicCompanyData CSV or zip (repeat for parts).")] = None,
     charities: Annotated[list[Path] | None, typer.Option(
-        "--charities", help="Charity Commission register extract (publicextract.charity.txt/zip).")] = None,
-    oscr: Annotated[list[Path] | None, typer.Option("--oscr", help="Scottish Charity Register CSV.")] = None,
-    ccni: Annotated[list[Path] | None, typer.Option("--ccni", help="Charity Commission NI CSV.")] = None,
+        "--charities", metavar="FILE",
+        help="Charity Commission register extract (publicextract.charity.txt/zip).")] = None,
+    oscr: Annotated[list[Path] | None, typer.Option(
+        "--oscr", metavar="FILE", help="Scottish Charity Register CSV.")] = None,
+    ccni: Annotated[list[Path] | None, typer.Option(
+        "--ccni", metavar="FILE", help="Charity Commission NI CSV.")] = None,
     mutuals: Annotated[list[Path] | None, typer.Option(
-        "--mutuals", help="FCA Mutuals Public Register CSV.")] = None,
+        "--mutuals", metavar="FILE", help="FCA Mutuals Public Register CSV.")] = None,
     engine: Annotated[str, typer.Option(
-        "--engine", help="local (default) or spark: classify on Apache Spark (CSV input, "
-                         "--out NAME.parquet; pip install 'spendkit[spark]'; see docs/spark.md).")] = "local",
+        "--engine", metavar="ENGINE",
+        help="local (default) or spark (pip install 'spendkit[spark]'; docs/spark.md).")] = "local",
     encoding: Annotated[str, typer.Option(
-        "--encoding", help="With --engine spark: the CSV files' encoding (default UTF-8, "
-                           "e.g. windows-1252).")] = "UTF-8",
+        "--encoding", metavar="NAME",
+        help="With --engine spark: the CSV files' encoding (default UTF-8).")] = "UTF-8",
 ) -> None:
     """Place, size and sector every payee; show the headline shares and spend per class,
     reconciled to the penny."""
@@ -114,18 +118,18 @@ def classify(
         check_rejected(max_rejected, summary["reconciliation"])
 
 
-@app.command()
+@app.command(short_help="One row per payee: spend, classes, evidence, missing facts.")
 def suppliers(
     ledgers: Ledgers,
     outs: Annotated[list[Path] | None, typer.Option(
-        "--out", "-o", help="Write the list (.csv or .xlsx). Once only.")] = None,
+        "--out", "-o", metavar="FILE", help="Write the list (.csv or .xlsx). Once only.")] = None,
     place: PlaceOpt = None,
     suppliers: SuppliersOpt = None,
     column: ColumnOpt = None,
     sheet: SheetOpt = None,
     config: ConfigOpt = None,
     size_rule: SizeRuleOpt = None,
-    top: Annotated[int, typer.Option("--top", help="Rows to show in the terminal.")] = 25,
+    top: Annotated[int, typer.Option("--top", metavar="N", help="Rows to show in the terminal.")] = 25,
 ) -> None:
     """One row per payee (name variants merged): spend, classes, evidence and missing facts.
 
@@ -149,10 +153,10 @@ config_app = typer.Typer(help="Settings files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("init")
+@config_app.command("init", short_help="Write a commented spendkit.toml and the sector rules.")
 def config_init(
-    folder: Annotated[Path, typer.Argument(help="Where to write spendkit.toml and spendkit-rules.toml.")
-                      ] = Path("."),
+    folder: Annotated[Path, typer.Argument(help="Where to write spendkit.toml and spendkit-rules.toml.",
+                                           metavar="[FOLDER]")] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a commented spendkit.toml and a copy of the sector rules to edit."""

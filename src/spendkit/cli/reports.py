@@ -55,7 +55,7 @@ DEFAULT_BY = ["department", "month"]
 FORMATS = ("table", "json", "csv")
 
 
-@app.command()
+@app.command(short_help="Spend per class by service area, month or year, with trends.")
 def report(
     ledgers: Ledgers,
     place: PlaceOpt = None,
@@ -100,7 +100,7 @@ def report(
         check_rejected(max_rejected, rep.summary["reconciliation"])
 
 
-@app.command()
+@app.command(short_help="Top suppliers overall and per class; concentration, leakage.")
 def rank(
     ledgers: Ledgers,
     place: PlaceOpt = None,
@@ -139,7 +139,7 @@ def rank(
         _emit(ranking, format, out, quiet, print_ranking)
 
 
-@app.command()
+@app.command(short_help="Organisations ranked by local, sub-regional, SME, VCFSE share.")
 def league(
     manifest: Manifest,
     method: MethodOpt = "spendkit",
