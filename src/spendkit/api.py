@@ -23,6 +23,7 @@ from spendkit.aggregate.result import Result
 from spendkit.aggregate.supplier_list import supplier_list as build_supplier_list
 from spendkit.config import PlaceSettings, Settings
 from spendkit.engines.local import classify as _classify
+from spendkit.errors import ConfigError
 from spendkit.output import export
 from spendkit.output.save import OUTPUT_FORMATS, save_output
 
@@ -178,3 +179,14 @@ def save(thing: Report | Ranking | LeagueTable, path: str | Path) -> None:
     export.check_output(path, OUTPUT_FORMATS)
     with export.atomic_path(path) as tmp:
         save_output(thing, tmp, suffix=path.suffix)
+
+
+def json_schema(command: str) -> dict[str, Any]:
+    """The JSON Schema of the document ``command`` prints with --format json: ``classify``,
+    ``report``, ``rank`` or ``league`` (docs/json-schema.md)."""
+    from spendkit.aggregate.documents import DOCUMENTS, schema
+
+    if command not in DOCUMENTS:
+        raise ConfigError(f"no JSON document named '{command}'.",
+                          hint=f"Use one of {', '.join(DOCUMENTS)}.")
+    return schema(command)

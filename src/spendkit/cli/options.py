@@ -22,7 +22,7 @@ def _plain_arguments() -> None:
         name = name if self.metavar or self.nargs == 1 else f"{name}..."
         return name if self.required or name.startswith("[") else f"[{name}]"
 
-    TyperArgument._usage_display_name = usage  # type: ignore[attr-defined]
+    TyperArgument._usage_display_name = usage  # type: ignore[attr-defined,method-assign]
     TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign,assignment]
 
 
