@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
+from spendkit.aggregate.display import Display, Displayed, league_display
 from spendkit.aggregate.periods import check_options, period_notes, prepare
 from spendkit.aggregate.shares import (
     DENOMINATORS,
@@ -47,6 +48,7 @@ from spendkit.read.guard import check_path, unreadable
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from spendkit.aggregate.documents import LeagueDocument
     from spendkit.aggregate.result import Result
     from spendkit.config import Settings
     from spendkit.reference.districts import Districts
@@ -269,8 +271,11 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-@dataclass
-class LeagueTable:
+@dataclass(repr=False)
+class LeagueTable(Displayed):
+    """What ``spendkit.make_league`` returns: organisations ranked by their shares:
+    ``ordered()``, ``sentences()``, ``to_dict()`` (the JSON document), ``document()`` (typed)."""
+
     entries: list[dict[str, Any]]
     method: dict[str, Any]
 
@@ -324,6 +329,15 @@ class LeagueTable:
 
     def notes(self) -> list[str]:
         return [n for e in self.entries for n in e.get("notes", [])]
+
+    def document(self) -> LeagueDocument:
+        """The league document, typed: ``table.document().organisations[0].ranks.local``."""
+        from spendkit.aggregate.documents import validate
+
+        return validate("league", self.to_dict())  # type: ignore[return-value]
+
+    def _display(self) -> Display:
+        return league_display({"organisations": self.ordered(), "method": self.method})
 
 
 def make_league(manifest_path: Path, settings: Settings, *,
