@@ -80,10 +80,14 @@ def classify(
 
         out = one_out(outs)
         parse_max_rejected(max_rejected)
-        if format not in ("table", "json"):
-            raise typer.BadParameter("use table or json", param_hint="--format")
+        if format not in ("table", "json", "csv", "jsonl"):
+            raise typer.BadParameter("use table or json (the figures), csv or jsonl (the rows)",
+                                     param_hint="--format")
         if engine not in ("local", "spark"):
             raise typer.BadParameter("use local or spark", param_hint="--engine")
+        if engine == "spark" and format in ("csv", "jsonl"):
+            raise typer.BadParameter("the rows of a Spark run are written by Spark: give --out "
+                                     "NAME.parquet (and --format table or json)", param_hint="--format")
         settings = settings_from_options(
             config, column=column, districts=place, sub_regional=sub_regional, regional=regional,
             suppliers=suppliers, postcodes=postcodes, sheet=sheet, size_rule=size_rule,
@@ -105,7 +109,15 @@ def classify(
 
             for note in notes:
                 console(stderr=True).print(f"[dim]{safe(note)}[/dim]", highlight=False, emoji=False)
-        if format == "json":
+        if format in ("csv", "jsonl"):  # the rows on stdout; the figures' one line on stderr
+            from spendkit.output.export import stream_rows
+            from spendkit.output.render import counted_line
+
+            stream_rows(result.rows, sys.stdout, format)
+            sys.stdout.flush()  # (a reader gone stops here, quietly: no line on stderr)
+            if not quiet:
+                typer.echo(counted_line(summary["reconciliation"], out is not None), err=True)
+        elif format == "json":
             sys.stdout.write(to_json(summary))
         else:
             from spendkit.output.render import print_classify, safe

@@ -52,7 +52,7 @@ from spendkit.cli.options import (
 from spendkit.output.render import print_league, print_ranking, print_report
 
 DEFAULT_BY = ["department", "month"]
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "jsonl")
 
 
 @app.command(short_help="Spend per class by service area, month or year, with trends.")
@@ -218,6 +218,10 @@ def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer:
         from spendkit.output.save import csv_text
 
         sys.stdout.write(csv_text(thing.long()))
+    elif format == "jsonl":
+        from spendkit.output.export import jsonl_text
+
+        sys.stdout.write(jsonl_text(thing.long()))
     else:
         printer(thing, figures_console(), verbose=not quiet)
     sys.stdout.flush()
