@@ -32,6 +32,7 @@ from spendkit.engines.local import classify as _engine_classify
 from spendkit.errors import ConfigError
 from spendkit.output import export
 from spendkit.output.save import OUTPUT_FORMATS, save_output
+from spendkit.progress import step
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -238,6 +239,7 @@ def supplier_list(ledgers: Sequence[Path], settings: Settings, *, out: Path | No
     result = _engine_classify(ledgers, settings)
     table = build_supplier_list(result, *_supplier_file(settings.suppliers))
     if out is not None:
+        step(f"Writing {out.name}")
         export.write_table(table, out, sheet="Suppliers")
     return result, table
 
@@ -271,6 +273,7 @@ def classify_and_export(ledgers: Sequence[Path], settings: Settings, *, out: Pat
     # files are written (by pyarrow, mostly without Python's lock) while the summary is counted;
     # if counting is stopped (Ctrl-C, SIGTERM) the writing puts nothing in place.
     # A Parquet file's footer carries the summary, which the writer waits for after the rows.
+    step(f"Writing {out.name} and {rejected_path(out).name}")
     cancel = threading.Event()
     counted: Future[dict[str, Any]] = Future()
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -32,6 +32,7 @@ from spendkit.cli.options import (
     parse_max_rejected,
     settings_from_options,
 )
+from spendkit.cli.watch import progress
 
 
 @app.command(short_help="Place, size and sector every payee, reconciled to the penny.")
@@ -102,7 +103,9 @@ def classify(
             summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)[1]
             notes: list[str] = []
         else:
-            result, summary = api.classify_and_export(ledgers, settings, out=out, also=config_input(config))
+            with progress(quiet):
+                result, summary = api.classify_and_export(ledgers, settings, out=out,
+                                                          also=config_input(config))
             notes = result.notes  # what reading the registers found (rows skipped)
         if notes and not quiet:
             from spendkit.output.render import safe
@@ -152,7 +155,8 @@ def suppliers(
         out = one_out(outs)
         settings = settings_from_options(config, column=column, districts=place,
                                          suppliers=suppliers, sheet=sheet, size_rule=size_rule)
-        _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
+        with progress(False):
+            _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
         from spendkit.output.render import print_supplier_list, safe
 
         print_supplier_list(table, figures_console(), top=top)
