@@ -139,3 +139,10 @@ def test_real_ledger_documents_match_their_schema(tmp_path: Path) -> None:
     check("report", output("report", *base, "--by", "expense_type", "--by", "quarter"))
     check("rank", output("rank", *base))
     check("league", output("league", manifest(tmp_path, REAL_LEDGER, "Oxford")))
+
+
+def test_every_document_is_served() -> None:
+    from spendkit.aggregate.documents import DOCUMENTS
+    from spendkit.cli.schema import Document
+
+    assert [d.value for d in Document] == list(DOCUMENTS) == list(NAMES)

@@ -39,20 +39,8 @@ __all__ = [
     "save",
 ]
 
-_FROM = {
-    "classify": ("spendkit.api", "classify"),
-    "make_report": ("spendkit.api", "report"),
-    "make_ranking": ("spendkit.api", "rank"),
-    "make_league": ("spendkit.api", "league"),
-    "save": ("spendkit.api", "save"),
-    "json_schema": ("spendkit.api", "json_schema"),
-    "Settings": ("spendkit.config", "Settings"),
-    "Result": ("spendkit.aggregate.result", "Result"),
-    "Report": ("spendkit.aggregate.report", "Report"),
-    "Ranking": ("spendkit.aggregate.rank", "Ranking"),
-    "LeagueTable": ("spendkit.aggregate.league", "LeagueTable"),
-    "SpendkitError": ("spendkit.errors", "SpendkitError"),
-}
+_API = {"classify": "classify", "make_report": "report", "make_ranking": "rank",
+        "make_league": "league", "save": "save", "json_schema": "json_schema"}
 
 
 def __getattr__(name: str) -> Any:
@@ -63,11 +51,34 @@ def __getattr__(name: str) -> Any:
             return version("spendkit")
         except PackageNotFoundError:  # run from a source tree that was never installed
             return "0+unknown"
-    if name in _FROM:
-        import importlib
+    if name in _API:
+        from spendkit import api
 
-        module, attr = _FROM[name]
-        return getattr(importlib.import_module(module), attr)
+        return getattr(api, _API[name])
+    if name == "Settings":
+        from spendkit.config import Settings
+
+        return Settings
+    if name == "SpendkitError":
+        from spendkit.errors import SpendkitError
+
+        return SpendkitError
+    if name == "Result":
+        from spendkit.aggregate.result import Result
+
+        return Result
+    if name == "Report":
+        from spendkit.aggregate.report import Report
+
+        return Report
+    if name == "Ranking":
+        from spendkit.aggregate.rank import Ranking
+
+        return Ranking
+    if name == "LeagueTable":
+        from spendkit.aggregate.league import LeagueTable
+
+        return LeagueTable
     raise AttributeError(f"module 'spendkit' has no attribute {name!r}")
 
 

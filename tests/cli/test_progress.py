@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import spendkit
+from spendkit.cli.watch import progress, watched
 from spendkit.progress import listening, step
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,27 +34,26 @@ def _spendkit(*args: str | Path, terminal: bool) -> tuple[int, str, str]:
     import tempfile
 
     master, slave = pty.openpty()
-    stdout = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would block the run
-    proc = subprocess.Popen(command, stdout=stdout, stderr=slave, env=env, cwd=ROOT)
-    os.close(slave)
-    chunks = []
-    while True:  # read the terminal as the run writes to it (else a full pty blocks the run)
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the run closed its end
+    with tempfile.TemporaryFile() as stdout:  # a file, not a pipe: a full pipe would block the run
+        proc = subprocess.Popen(command, stdout=stdout, stderr=slave, env=env, cwd=ROOT)
+        os.close(slave)
+        chunks = []
+        while True:  # read the terminal as the run writes to it (else a full pty blocks the run)
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # the run closed its end
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif proc.poll() is not None:
                 break
-            if not data:
-                break
-            chunks.append(data)
-        elif proc.poll() is not None:
-            break
-    proc.wait(timeout=300)
-    os.close(master)
-    stdout.seek(0)
-    out = stdout.read().decode()
-    stdout.close()
+        proc.wait(timeout=300)
+        os.close(master)
+        stdout.seek(0)
+        out = stdout.read().decode()
     return proc.returncode, out, b"".join(chunks).decode(errors="replace")
 
 
@@ -114,3 +114,12 @@ def test_steps_from_the_library(samples: Path, tmp_path: Path) -> None:
     assert heard == ["Reading the postcode directory", "Reading ledger.csv (1 of 2)",
                      "Reading second.csv (2 of 2)", "Classifying 2,995 rows"]
     step("nobody listens")  # no listener: nothing happens, nothing fails
+
+
+def test_the_cli_listens_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the test runner stderr is no terminal: progress() sets no listener."""
+    heard: list[str] = []
+    assert not watched()
+    with listening(heard.append), progress(quiet=False):
+        step("inside")
+    assert heard == ["inside"]  # the caller's listener, untouched: progress() added none
