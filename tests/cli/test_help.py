@@ -113,3 +113,21 @@ def test_completion_completes_commands_and_options() -> None:
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.stdout.split() == ["--size-rule"], (proc.stdout, proc.stderr)
+
+
+def test_completion_offers_an_options_values() -> None:
+    import os
+    import subprocess
+    import sys
+    from typing import get_args
+
+    from spendkit.cli.options import SIZE_RULES
+    from spendkit.config import OrganisationRules
+
+    assert get_args(OrganisationRules.model_fields["size_rule"].annotation) == SIZE_RULES
+    env = {**os.environ, "_SPENDKIT_COMPLETE": "complete_bash",
+           "COMP_WORDS": "spendkit classify --size-rule comp", "COMP_CWORD": "3"}
+    code = "import sys; sys.argv[0] = 'spendkit'; from spendkit.cli import main; main()"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.stdout.split() == ["companies-act-2006", "companies-act-2006-2025"], proc.stderr

@@ -27,6 +27,7 @@ from spendkit.cli.options import (
     SubRegionalOpt,
     SuppliersOpt,
     check_rejected,
+    choices,
     config_input,
     one_out,
     parse_max_rejected,
@@ -65,7 +66,7 @@ def classify(
     mutuals: Annotated[list[Path] | None, typer.Option(
         "--mutuals", metavar="FILE", help="FCA Mutuals Public Register CSV.")] = None,
     engine: Annotated[str, typer.Option(
-        "--engine", metavar="ENGINE",
+        "--engine", metavar="ENGINE", autocompletion=choices("local", "spark"),
         help="local (default) or spark (pip install 'spendkit[spark]'; docs/spark.md).")] = "local",
     encoding: Annotated[str, typer.Option(
         "--encoding", metavar="NAME",

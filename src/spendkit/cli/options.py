@@ -12,6 +12,17 @@ if TYPE_CHECKING:
     from spendkit.config import Settings
 
 
+def choices(*values: str) -> Any:
+    """Shell completion of an option's values: those starting with what is typed."""
+    def complete(incomplete: str) -> list[str]:
+        return [v for v in values if v.startswith(incomplete)]
+    return complete
+
+
+SIZE_RULES = ("procurement-act-2023", "eu-2003-361", "companies-act-2006", "companies-act-2006-2025",
+              "islington-2020")
+
+
 def _plain_arguments() -> None:
     """Arguments shown as a person writes them: `LEDGER...` and `[FOLDER]` (their metavar),
     not Typer's `{LEDGER}...` and `LEDGER <list[Path]>`: the help text says what they are."""
@@ -48,7 +59,7 @@ OutOpt = Annotated[list[Path] | None, typer.Option(
     help="Write the classified rows (.csv, .xlsx or .parquet), and the rejected rows beside "
          "them as FILE.rejected.EXT. Once only.")]
 FormatOpt = Annotated[str, typer.Option(
-    "--format", "-f", metavar="FORMAT",
+    "--format", "-f", metavar="FORMAT", autocompletion=choices("table", "json", "csv", "jsonl"),
     help="table (default) or json: the figures; csv or jsonl: the classified rows.")]
 ColumnOpt = Annotated[list[str] | None, typer.Option(
     "--column", "-c", metavar="ROLE=HEADER",
@@ -63,7 +74,7 @@ ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", metavar="FILE", help="Settings file (default: ./spendkit.toml if present).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures.")]
 SizeRuleOpt = Annotated[str | None, typer.Option(
-    "--size-rule", metavar="RULE",
+    "--size-rule", metavar="RULE", autocompletion=choices(*SIZE_RULES),
     help="procurement-act-2023 (default), eu-2003-361, companies-act-2006, "
          "companies-act-2006-2025 or islington-2020.")]
 GuaranteeOpt = Annotated[bool | None, typer.Option(
@@ -150,6 +161,7 @@ def config_input(config: Path | None) -> list[tuple[Path, str]]:
 
 ByOpt = Annotated[list[str] | None, typer.Option(
     "--by", "-b", metavar="DIMENSION",
+    autocompletion=choices("department", "expense_type", "month", "quarter", "fy", "year"),
     help="department, expense_type, month, quarter, fy, year or any ledger column; repeat "
          "(default: department and month).")]
 FromOpt = Annotated[str | None, typer.Option(
@@ -161,7 +173,7 @@ FyOpt = Annotated[str | None, typer.Option(
 YearOpt = Annotated[int | None, typer.Option("--year", metavar="YEAR",
                                              help="Count one calendar year, e.g. 2024.")]
 ReportFormatOpt = Annotated[str, typer.Option(
-    "--format", "-f", metavar="FORMAT",
+    "--format", "-f", metavar="FORMAT", autocompletion=choices("table", "json", "csv", "jsonl"),
     help="On stdout: table (default), json (the document), csv or jsonl (the figures).")]
 ReportOutOpt = Annotated[list[Path] | None, typer.Option(
     "--out", "-o", metavar="FILE",
@@ -170,14 +182,14 @@ KeepDuplicatesOpt = Annotated[bool, typer.Option(
     "--keep-duplicates",
     help="Keep rows repeating an earlier file's row (default: dropped, and reported).")]
 SharesOfOpt = Annotated[str, typer.Option(
-    "--shares-of", metavar="WHAT",
+    "--shares-of", metavar="WHAT", autocompletion=choices("influenceable", "all", "auto"),
     help="Headline shares of influenceable spend (default when sectors are known) or all.")]
 RespendOpt = Annotated[Path | None, typer.Option(
     "--respend", metavar="FILE", help="CSV of re-spend shares: adds an LM3 estimate.")]
 TopOpt = Annotated[int, typer.Option("--top", "-n", metavar="N",
                                      help="How many suppliers in each ranking.")]
 MethodOpt = Annotated[str, typer.Option(
-    "--method", metavar="METHOD",
+    "--method", metavar="METHOD", autocompletion=choices("spendkit", "tussell"),
     help="spendkit (the place and settings as given) or tussell (Tussell's index).")]
 Manifest = Annotated[Path, typer.Argument(
     help="TOML manifest of [[organisation]] tables, or a CSV of published shares.",
