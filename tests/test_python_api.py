@@ -230,3 +230,16 @@ def test_python_api_md_runs_as_written(tmp_path: Path, monkeypatch: pytest.Monke
     assert space["report"].document().headline.local.share == 0.161008
     assert (tmp_path / "report.xlsx").is_file()
     assert space["ranking"].document().concentration.suppliers > 0
+
+
+def test_settings_sections_by_keyword(samples: Path) -> None:
+    """A spendkit.toml section as a dict merges into the settings; an option by name wins."""
+    from spendkit.api import settings_for
+
+    merged = settings_for(organisations={"guarantee_is_vcfse": True}, size_rule="eu-2003-361",
+                          dates={"unreadable": "keep"})
+    assert merged.organisations.guarantee_is_vcfse is True
+    assert merged.organisations.size_rule == "eu-2003-361"
+    assert merged.dates.unreadable == "keep"
+    named = settings_for(organisations={"size_rule": "islington-2020"}, size_rule="eu-2003-361")
+    assert named.organisations.size_rule == "eu-2003-361"

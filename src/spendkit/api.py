@@ -54,6 +54,8 @@ class SettingOptions(TypedDict, total=False):
     guarantee_is_vcfse: count companies limited by guarantee as VCFSE.
     companies, charities, oscr, ccni, mutuals: register downloads (files, or lists of them).
     config: a spendkit.toml to start from (``--config``).
+    dates, organisations, headline, registries: a section of spendkit.toml as a dict, merged
+    into the settings' own (e.g. dates={"unreadable": "keep"}).
     """
 
     place: str | Sequence[str]
@@ -72,8 +74,13 @@ class SettingOptions(TypedDict, total=False):
     ccni: str | Path | Sequence[str | Path]
     mutuals: str | Path | Sequence[str | Path]
     config: str | Path
+    dates: dict[str, Any]
+    organisations: dict[str, Any]
+    headline: dict[str, Any]
+    registries: dict[str, Any]
 
 
+_SECTIONS = ("dates", "organisations", "headline", "registries")
 _LISTS = ("place", "sub_regional", "regional", "sheet", "companies", "charities", "oscr", "ccni",
           "mutuals")
 
@@ -94,9 +101,12 @@ def settings_for(settings: Settings | None = None, *, function: str = "settings_
         settings = load_settings(Path(config))[0] if config is not None else Settings()
     elif config is not None:
         raise TypeError(f"{function}(): give settings= or config=, not both")
-    flags: dict[str, Any] = {}
+    flags: dict[str, Any] = {}  # sections first: an option given by name wins over its section
+    for key in _SECTIONS:
+        if options.get(key) is not None:
+            flags[key] = {**getattr(settings, key).model_dump(), **options[key]}
     for key, value in options.items():
-        if value is None:
+        if value is None or key in _SECTIONS:
             continue
         if key in _LISTS and isinstance(value, str | Path):
             value = [value]
