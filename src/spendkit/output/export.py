@@ -293,7 +293,7 @@ def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str,
         raise OutputError(f"{path}: unknown output format '{path.suffix}'.")
 
 
-STREAM_ROWS = 100_000  # rows written to a stream at a time (memory: one part's text, not all)
+STREAM_ROWS = 20_000  # rows written to a stream at a time (memory: one part's text, not all)
 STREAM_FORMATS = ("csv", "jsonl")
 
 
