@@ -125,3 +125,17 @@ def test_piped_tables_cut_no_figure(command: str, base: list[str]) -> None:
     assert "£40,215,717.66" in result.stdout or command == "rank"
     assert not CUT_FIGURE.search(result.stdout), result.stdout
     assert "…" not in result.stdout
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_rows_in_parts_are_the_rows_whole(format: str, base: list[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written a part at a time (here 7 rows), the stream is what one part would give: one
+    header, every row once, in order."""
+    from spendkit.output import export
+
+    whole = run("classify", *base, "--format", format, "--quiet")
+    monkeypatch.setattr(export, "STREAM_ROWS", 7)
+    parts = run("classify", *base, "--format", format, "--quiet")
+    assert parts.exit_code == whole.exit_code == 0
+    assert parts.stdout == whole.stdout
