@@ -45,6 +45,7 @@ import pandas as pd
 from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
 from spendkit.aggregate.coverage import FAMILY, fine_table, measure
+from spendkit.aggregate.display import Display, Displayed, league_display
 from spendkit.aggregate.periods import check_options, period_notes, prepare
 from spendkit.aggregate.shares import (
     DENOMINATORS,
@@ -60,6 +61,7 @@ from spendkit.read.guard import check_path, unreadable
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from spendkit.aggregate.documents import LeagueDocument
     from spendkit.aggregate.result import Result
     from spendkit.config import Settings
     from spendkit.reference.districts import Districts
@@ -301,8 +303,11 @@ def rank_text(r: dict[str, Any]) -> str:
     return f"{ordinal(r['rank'])} of {r['of']}{span}"
 
 
-@dataclass
-class LeagueTable:
+@dataclass(repr=False)
+class LeagueTable(Displayed):
+    """What ``spendkit.make_league`` returns: organisations ranked by their shares:
+    ``ordered()``, ``sentences()``, ``to_dict()`` (the JSON document), ``document()`` (typed)."""
+
     entries: list[dict[str, Any]]
     method: dict[str, Any]
 
@@ -375,6 +380,15 @@ class LeagueTable:
 
     def notes(self) -> list[str]:
         return [n for e in self.entries for n in e.get("notes", [])]
+
+    def document(self) -> LeagueDocument:
+        """The league document, typed: ``table.document().organisations[0].ranks.local``."""
+        from spendkit.aggregate.documents import validate
+
+        return validate("league", self.to_dict())  # type: ignore[return-value]
+
+    def _display(self) -> Display:
+        return league_display({"organisations": self.ordered(), "method": self.method})
 
 
 def _bounds(entry: dict[str, Any], m: str) -> tuple[float, float]:

@@ -21,12 +21,14 @@ import pandas as pd
 
 from spendkit.aggregate.coverage import families_of, family_figure, fine_table
 from spendkit.aggregate.dimensions import FAMILIES, classes, families
+from spendkit.aggregate.display import Display, Displayed, rank_display
 from spendkit.aggregate.periods import period_notes, prepare
 from spendkit.aggregate.records import records
 from spendkit.config import MIN_COVERAGE
 from spendkit.errors import ConfigError
 
 if TYPE_CHECKING:
+    from spendkit.aggregate.documents import RankDocument
     from spendkit.aggregate.result import Result
 
 ATTRIBUTES = ("geography", "district_name", "postcode", "size_band", "sme", "sector")
@@ -167,9 +169,11 @@ def cles(rows: pd.DataFrame, n: int = CLES_TOP) -> pd.DataFrame:
     return top(suppliers(rows), n)
 
 
-@dataclass
-class Ranking:
-    """Every ranking of the suppliers in ``rows`` (the rows a report counts)."""
+@dataclass(repr=False)
+class Ranking(Displayed):
+    """What ``spendkit.make_ranking`` returns: every ranking of the suppliers in ``rows`` (the
+    rows a report counts): ``overall`` (a DataFrame), ``by_class``, ``concentration``,
+    ``leakage``, ``cles``, ``to_dict()`` (the JSON document) and ``document()`` (typed)."""
 
     rows: pd.DataFrame
     n: int = 20
@@ -218,6 +222,17 @@ class Ranking:
             "leakage": {"category": self.leakage_category, "rows": records(self.leakage)},
             "cles": records(self.cles),
         }
+
+    def document(self) -> RankDocument:
+        """The rank document, typed: ``ranking.document().concentration.suppliers``."""
+        from spendkit.aggregate.documents import validate
+
+        return validate("rank", self.to_dict())  # type: ignore[return-value]
+
+    def _display(self) -> Display:
+        return rank_display({"suppliers": len(self.all_suppliers), "concentration": self.concentration,
+                             "pence": int(self.rows["amount_pence"].sum()), "period": self.period
+                             or {"label": "all dates"}}, records(self.overall.head(5)))
 
 
 def rank_result(result: Result, *, top: int = 20, keep_duplicates: bool = False, **period: Any

@@ -64,6 +64,7 @@ from spendkit.money import INT64_MAX, abs_total, money
 from spendkit.normalise import identifiers, postcodes
 from spendkit.normalise import values as normalise
 from spendkit.normalise.columns import ColumnMap, detect_columns
+from spendkit.progress import step
 from spendkit.read.files import RestartWhole, distinct_files, iter_tables, read_tables
 from spendkit.read.table import RawTable
 from spendkit.schema import (
@@ -105,7 +106,9 @@ def load_ledgers(paths: list[Path], settings: Settings) -> list[Ledger]:
     step makes; the parts of a table are then one Ledger again."""
     out: list[Ledger] = []
     files, repeated = distinct_files(paths)
-    for path in files:
+    for i, path in enumerate(files, start=1):
+        name = "standard input" if str(path) == "-" else path.name
+        step(f"Reading {name}" + (f" ({i:,} of {len(files):,})" if len(files) > 1 else ""))
         try:
             loaded = _load_file(iter_tables(path, sheet=settings.sheet, chunk_rows=CHUNK_ROWS), settings)
         except RestartWhole:  # a problem only seen part-way: read the file whole instead

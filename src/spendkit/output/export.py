@@ -294,6 +294,43 @@ def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str,
         raise OutputError(f"{path}: unknown output format '{path.suffix}'.")
 
 
+STREAM_ROWS = 20_000  # rows written to a stream at a time (memory: one part's text, not all)
+STREAM_FORMATS = ("csv", "jsonl")
+
+
+def stream_rows(frame: pd.DataFrame, stream: Any, format: str) -> None:
+    """Rows on a text stream (stdout), a part at a time: ``csv`` as the .csv file holds them
+    (formula-safe text, the exact ``amount`` beside ``amount_pence``, dates YYYY-MM-DD; CRLF
+    line ends; no BOM: a pipe is not Excel), or ``jsonl``, one JSON object per row (numbers as
+    numbers, ``amount_pence`` an integer, dates YYYY-MM-DD, missing values null, text exactly
+    as read)."""
+    frame = frame.drop(columns=[c for c in INTERNAL_COLUMNS if c in frame.columns])
+    for start in range(0, max(len(frame), 1), STREAM_ROWS):
+        part = frame.iloc[start:start + STREAM_ROWS]
+        if format == "csv":
+            _csv(part).to_csv(stream, index=False, header=start == 0, lineterminator="\r\n")
+        elif format == "jsonl":
+            if len(part):
+                stream.write(jsonl_text(part))
+        else:
+            raise ValueError(f"format {format!r}: use {' or '.join(STREAM_FORMATS)}")
+
+
+def jsonl_text(frame: pd.DataFrame) -> str:
+    """A table as JSON lines: one object per row, keys the column names, dates YYYY-MM-DD,
+    missing values null, integers exact (pence), text as it is (JSON is for programs)."""
+    out = frame.copy()
+    for c in out.columns:
+        if str(out[c].dtype).startswith("datetime"):
+            out[c] = out[c].dt.strftime("%Y-%m-%d")
+        elif isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype("str").where(out[c].notna(), None)
+    out.columns = unique_labels([str(c) for c in out.columns])
+    text = out.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    text = text.replace("\\/", "/")  # pandas escapes every '/' (valid JSON, but noisy)
+    return text if text.endswith("\n") else text + "\n"
+
+
 def safe_text(s: pd.Series) -> pd.Series:
     """Neutralise text a spreadsheet would run as a formula (numbers are left alone)."""
     risky = s.str.contains(_FORMULA_START, regex=True) & ~s.str.match(_NUMBER)

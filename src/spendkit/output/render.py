@@ -375,3 +375,15 @@ def print_supplier_list(table: Any, console: Any, *, top: int = 25) -> None:
     for cells in table.head(top)[list(SUPPLIER_LIST_COLUMNS)].astype(str).itertuples(index=False):
         show.add_row(*map(cell, cells))
     console.print(show)
+
+
+def counted_line(rec: dict[str, Any], written: bool) -> str:
+    """The one line on stderr when the rows themselves go to stdout (--format csv|jsonl): what
+    was counted, what was rejected and where the rejected rows are."""
+    money_ok = "reconciled" if rec["balanced"] else "DOES NOT RECONCILE"
+    where = ("in the .rejected file beside --out" if written else
+             "not in this output: --out FILE writes them beside the rows")
+    rejected = (f"; {rec['rows_rejected']:,} rejected ({where})" if rec["rows_rejected"]
+                else "; none rejected")
+    return (f"spendkit: {rec['rows_counted']:,} of {rec['rows_read']:,} rows counted "
+            f"({money(rec['pence_counted'])}){rejected}; {money_ok}")
