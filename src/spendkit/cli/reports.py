@@ -198,6 +198,28 @@ def _progress(quiet: bool) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def _writing(quiet: bool) -> Iterator[Any]:
+    """A progress bar on stderr per workbook written (rows written of all its tables' rows),
+    only when a person is watching (a terminal) and not --quiet; gone when done."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda path: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed:,} of {task.total:,} rows"), TimeElapsedColumn(),
+                  console=console(stderr=True), transient=True) as bar:
+        def for_file(path: Path) -> Any:
+            task = bar.add_task(f"Writing {path.name}", total=None, visible=False)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, visible=True)
+            return advance
+
+        yield for_file
+
+
 def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer: Any) -> None:
     """Write each --out file, then the figures to stdout, then notes to stderr."""
     from spendkit.output.render import safe
@@ -207,9 +229,10 @@ def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer:
         from spendkit.output.export import atomic_paths
         from spendkit.output.save import save_output
 
-        with atomic_paths(out) as temps:  # every file, or none: put in place only when all are written
+        # every file, or none: put in place only when all are written
+        with atomic_paths(out) as temps, _writing(quiet) as progress:
             for path, tmp in zip(out, temps, strict=True):
-                save_output(thing, tmp, suffix=path.suffix)
+                save_output(thing, tmp, suffix=path.suffix, progress=progress(path))
     if format == "json":
         from spendkit.output.export import to_json
 

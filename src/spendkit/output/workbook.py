@@ -21,7 +21,6 @@ written whole or not at all (``xlsx.Book.save``), fast (``spendkit.output.xlsx``
 from __future__ import annotations
 
 import json
-import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
