@@ -27,6 +27,7 @@ TABLE_SHEETS = {
     "Top by class": "TopByClass", "Leakage": "Leakage", "Classified rows": "Classified",
     "Rejected rows": "Rejected"}
 # spendkit's codes that differ from their labels: none may appear in a text cell
+REALDATA = Path(__file__).parents[2] / ".." / "shared" / "realdata"
 CODES = sorted({c for c in (*GEOGRAPHY_CLASSES, *SIZE_CLASSES, *SECTOR_CLASSES)
                 if "_" in c or c != LABELS[c].lower()} | {"True", "False", "yes", "no", "unknown"})
 
@@ -248,7 +249,9 @@ def test_no_internal_codes_and_booleans_as_booleans(book) -> None:
     sup_header, suppliers = _table(book["Suppliers"])
     assert {r[sup_header.index("SME")] for r in suppliers[:-1]} <= {"Yes", "No", "Unknown"}
     top_header, top = _table(book["Top by class"])
-    assert "Outside UK suppliers" in {r[top_header.index("Ranking")] for r in top}
+    rankings = {r[top_header.index("Ranking")] for r in top}
+    assert {"Outside UK suppliers", "Suppliers of unknown place", "Suppliers of unknown size",
+            "Public bodies"} <= rankings
 
 
 def test_no_absolute_paths(tmp_path: Path, samples: Path) -> None:
@@ -315,3 +318,23 @@ def test_xml_text_round_trips(tmp_path: Path) -> None:
     assert list(ws.tables) == ["Rows"] and ws.tables["Rows"].ref == "A1:E8"
     assert ws.cell(row=2, column=2).number_format == GBP_FORMAT
     assert _width(ws, 2) >= len("£10,000,000,000.00")
+
+
+@pytest.mark.skipif(not (REALDATA / "craven-district").is_dir(), reason="no real ledgers here")
+def test_a_real_ledger_s_workbook(tmp_path: Path) -> None:
+    """A council's published ledger: every table named and whole, every figure's column wide
+    enough, no code and no folder in any text cell, the rows' pence summing to the total."""
+    ledger = (REALDATA / "craven-district" / "payments-2017-03.csv").resolve()
+    result = spendkit.classify(ledger, place="North Yorkshire")
+    out = tmp_path / "craven.xlsx"
+    write_report(R.build_report(result, by=["department"]), out)
+    book = openpyxl.load_workbook(out)
+    _widths_fit(book)
+    header, rows = _table(book["Classified rows"])
+    assert book["Classified rows"].tables["Classified"].ref.endswith(f"{len(rows) + 1}")
+    assert sum(r[header.index("Amount (pence)")] for r in rows) == \
+        result.summary()["reconciliation"]["pence_counted"]
+    texts = [c.value for ws in book for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str)]
+    assert not [t for t in texts if str(ledger.parent) in t]
+    assert not [t for t in texts if t in CODES]

@@ -459,10 +459,22 @@ def write_league(league: LeagueTable, path: Path, progress: Progress | None = No
 
 def _ranking_sheets(book: Book, ranking: Ranking) -> None:
     table(book, "Suppliers", ranking.all_suppliers, total=True)
-    top = [t.assign(ranking=title)[["ranking", *t.columns]] for _key, title, t in ranking.by_class]
+    top = [t.assign(ranking=ranking_title(key, title))[["ranking", *t.columns]]
+           for key, title, t in ranking.by_class]
     table(book, "Top by class", pd.concat(top, ignore_index=True) if top else ranking.long())
     leak = ranking.leakage.rename(columns={"category": ranking.leakage_category})
     table(book, "Leakage", leak, labels={**LABELS, **MEASURES})
+
+
+def ranking_title(key: str, title: str) -> str:
+    """A ranking's name that says which family an unknown class is of ('Suppliers of unknown
+    place', not three rankings all called 'Unknown suppliers')."""
+    family, _, cls = key.partition("=")
+    if cls == "unknown":
+        return f"Suppliers of unknown {FAMILY_TITLES.get(family, family)}"
+    if cls in ("individual", "public"):
+        return LABELS[cls]
+    return title
 
 
 def _listed(frame: pd.DataFrame) -> list[str]:
