@@ -327,7 +327,6 @@ def write_method(book: Book, report: Report) -> None:
     m = report.method()
     place = s["place"]
     sh = Sheet(book, "Method", min_widths=(30, 60), max_widths=(48, 100))
-    sh.ws.set_column(1, 1, 100, book.fmt(wrap=True))
     sh.line(("Method", None, "title"))
     sh.line()
     for label, value in (
