@@ -338,3 +338,18 @@ def test_a_real_ledger_s_workbook(tmp_path: Path) -> None:
              if isinstance(c.value, str)]
     assert not [t for t in texts if str(ledger.parent) in t]
     assert not [t for t in texts if t in CODES]
+
+
+def test_headers_a_table_can_take(tmp_path: Path) -> None:
+    """Headers on several lines, too long, empty or the same but for case: each table column
+    named once, at most 255 characters, its header cell the same text."""
+    frame = pd.DataFrame([["a", "b", "c", "d", "e"]],
+                         columns=["Net\nAmount", "x" * 300, "", "Payee", "PAYEE"])
+    out = tmp_path / "h.xlsx"
+    export.write_table(frame, out, sheet="Rows")
+    ws = openpyxl.load_workbook(out)["Rows"]
+    names = [c.name for c in ws.tables["Rows"].tableColumns]
+    assert names == [c.value for c in ws[1]]
+    assert names[0] == "Net Amount" and len(names[1]) <= 255 and names[2] == "Column 3"
+    assert names[3:] == ["Payee", "PAYEE (2)"]
+    assert [c.value for c in ws[2]] == ["a", "b", "c", "d", "e"]

@@ -292,11 +292,12 @@ class _Writer:
 
 
 def _table_headers(names: list[str]) -> list[str]:
-    """Header texts a table takes: text, on one line, none empty, unique ignoring case."""
+    """Header texts a table takes: text, on one line, at most 255 characters (Excel's limit
+    for a table column's name), none empty, unique ignoring case."""
     out: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(names):
-        name = re.sub(r"[\r\n\t]+", " ", str(raw)).strip() or f"Column {i + 1}"
+        name = re.sub(r"[\r\n\t]+", " ", str(raw)).strip()[:240] or f"Column {i + 1}"
         label, n = name, 1
         while label.lower() in seen:
             n += 1
