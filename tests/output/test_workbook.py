@@ -353,3 +353,31 @@ def test_headers_a_table_can_take(tmp_path: Path) -> None:
     assert names[0] == "Net Amount" and len(names[1]) <= 255 and names[2] == "Column 3"
     assert names[3:] == ["Payee", "PAYEE (2)"]
     assert [c.value for c in ws[2]] == ["a", "b", "c", "d", "e"]
+
+
+def test_league_and_rank_workbooks(samples: Path, tmp_path: Path) -> None:
+    from spendkit import api
+    from spendkit.config import PlaceSettings, Settings
+    from spendkit.output.workbook import write_league, write_ranking
+    from tests.aggregate.test_league import _manifest
+
+    table = api.league(_manifest(tmp_path, samples), Settings(), fy="2024/25")
+    write_league(table, tmp_path / "league.xlsx")
+    ranking = api.rank([samples / "ledger.csv"],
+                       Settings(place=PlaceSettings(districts=["Wigan"])), top=5)
+    write_ranking(ranking, tmp_path / "rank.xlsx")
+    league = openpyxl.load_workbook(tmp_path / "league.xlsx")
+    ws = league["League"]
+    header, rows = _table(ws)
+    assert list(ws.tables) == ["League"]
+    assert header[:3] == ["Organisation", "Figures from", "Spend £"]
+    assert "Local ranked out of" in header and "Local rank" in header
+    assert {r[1] for r in rows} <= {"Ledgers", "Published shares"}
+    rank = openpyxl.load_workbook(tmp_path / "rank.xlsx")
+    assert [sorted(ws.tables) for ws in rank.worksheets] == [
+        [], ["Suppliers"], ["TopByClass"], ["Leakage"], []]
+    for book in (league, rank):
+        _widths_fit(book)
+        texts = [c.value for ws in book for row in ws.iter_rows() for c in row
+                 if isinstance(c.value, str)]
+        assert not [t for t in texts if str(samples) in t or str(tmp_path) in t]

@@ -21,6 +21,7 @@ written whole or not at all (``xlsx.Book.save``), fast (``spendkit.output.xlsx``
 from __future__ import annotations
 
 import json
+import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,7 @@ MEASURES = {"local": "Local", "local_or_sub_regional": "Local + sub-regional", "
 YES_NO = {"yes": "Yes", "no": "No", "unknown": "Unknown", "True": "Yes", "False": "No"}
 FAMILY_TITLES = {"geography": "place", "size": "size", "sector": "sector"}
 SOURCES = {"ledgers": "Ledgers", "published": "Published shares"}
+_PATH = re.compile(r"\S*[/\\]\S*\.\w{1,8}(!\S+)?")  # folders and a file: 'data/ledger.csv'
 
 
 def header(column: str, labels: dict[str, str] = LABELS) -> str:
@@ -74,7 +76,8 @@ def header(column: str, labels: dict[str, str] = LABELS) -> str:
     if column in HEADERS:
         return HEADERS[column]
     for suffix, word in (("_pence", " £"), ("_share", " share"), ("_change_pp", " change"),
-                         ("_yoy_pp", " on a year before"), ("_rank", " rank"), ("_of", " of")):
+                         ("_yoy_pp", " on a year before"), ("_rank", " rank"),
+                         ("_of", " ranked out of")):
         if column.endswith(suffix):
             stem = column[: -len(suffix)]
             return labels.get(stem, MEASURES.get(stem, stem.replace("_", " ").capitalize())) + word
@@ -379,7 +382,7 @@ def setting_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(setting_text(v) for v in value)
     if isinstance(value, str):
-        if "/" in value or "\\" in value:
+        if _PATH.fullmatch(value) or Path(value).is_absolute():
             return file_name(value)
         return LABELS.get(value, value)
     if isinstance(value, dict):
@@ -436,7 +439,7 @@ def write_ranking(ranking: Ranking, path: Path, progress: Progress | None = None
     _ranking_sheets(book, ranking)
     sh = Sheet(book, "Method", min_widths=(24, 60), max_widths=(40, 100))
     for k, v in ranking.method.items():
-        sh.line(k.replace("_", " ").capitalize(), setting_text(v) if not isinstance(v, str) else v)
+        sh.line(k.replace("_", " ").capitalize(), setting_text(v))
     sh.finish()
     book.save(path, progress)
 
@@ -451,7 +454,7 @@ def write_league(league: LeagueTable, path: Path, progress: Progress | None = No
     sh.finish()
     sh = Sheet(book, "Method", min_widths=(24, 60), max_widths=(40, 120))
     for k, v in league.method.items():
-        sh.line(k.replace("_", " ").capitalize(), setting_text(v) if not isinstance(v, str) else v)
+        sh.line(k.replace("_", " ").capitalize(), setting_text(v))
     sh.finish()
     book.save(path, progress)
 
