@@ -13,7 +13,7 @@ import pytest
 
 import spendkit
 from spendkit.aggregate import report as R
-from spendkit.output import export
+from spendkit.output import cells, export
 from spendkit.output.export import GBP_FORMAT
 from spendkit.output.workbook import write_report
 from spendkit.output.xlsx import money_text, table_name
@@ -381,3 +381,11 @@ def test_league_and_rank_workbooks(samples: Path, tmp_path: Path) -> None:
         texts = [c.value for ws in book for row in ws.iter_rows() for c in row
                  if isinstance(c.value, str)]
         assert not [t for t in texts if str(samples) in t or str(tmp_path) in t]
+
+
+def test_one_neutraliser_for_csv_and_xlsx() -> None:
+    """export's names for the neutraliser are cells' own (one implementation)."""
+    assert export.safe_strings is cells.safe_strings and export.sheet_name is cells.sheet_name
+    assert export.GBP_FORMAT == cells.GBP_FORMAT == GBP_FORMAT
+    text = pd.Series(["=1+1", "-12.50", "ok\x07", "@x"], dtype="str")
+    assert cells.safe_strings(text, xlsx=True).tolist() == ["'=1+1", "-12.50", "ok", "'@x"]

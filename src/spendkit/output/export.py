@@ -1,8 +1,9 @@
 """Write tables and documents: CSV, XLSX, Parquet, JSON, chosen by the file's extension.
 
 Every file is written whole or not at all: to a temporary file beside the
-target, then renamed over it. Every CSV and XLSX writer passes its table through
-one neutraliser, ``safe_table``: text a spreadsheet would run as a formula
+target, then renamed over it. Every CSV and XLSX writer passes its text through
+one neutraliser, ``cells.safe_strings`` (for CSV by ``safe_table``; for XLSX once per
+distinct value, ``xlsx.safe_columns``): text a spreadsheet would run as a formula
 (= + - @ first, also behind whitespace or control characters; or a tab, carriage
 return or line feed first), in cells of any text type and in headers, gets a
 leading apostrophe; for XLSX, characters XML cannot hold are dropped. Parquet and
@@ -29,18 +30,17 @@ import pandas as pd
 from spendkit.distinct import as_text
 from spendkit.errors import OutputError, UsageError
 from spendkit.money import pounds
+from spendkit.output.cells import _FORMULA_START as _FORMULA_START
+from spendkit.output.cells import _XML_ILLEGAL as _XML_ILLEGAL
+from spendkit.output.cells import GBP_FORMAT as GBP_FORMAT
+from spendkit.output.cells import XLSX_MAX_CELL as XLSX_MAX_CELL
+from spendkit.output.cells import safe_strings as safe_strings
+from spendkit.output.cells import safe_text as safe_text
+from spendkit.output.cells import sheet_name as sheet_name
 
 TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
-INTERNAL_COLUMNS = ("payee_key",)
-# A formula trigger (= + - @), possibly behind whitespace or characters a spreadsheet might
-# drop (control, zero-width); or a tab, carriage return or line feed first.
-_FORMULA_START = r"^[\s\x00-\x1f\x7f\u200b-\u200f\u2060\ufeff]*[=+\-@]|^[\t\r\n]"
-# Characters XML (so XLSX) cannot hold: control characters, U+FFFE and U+FFFF.
-_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
-XLSX_MAX_CELL = 32767  # characters in one Excel cell
 XLSX_MAX_ROWS = 1048576  # rows in one Excel sheet, the header included
-_NUMBER = r"^[+-]?[0-9,]*\.?[0-9]+$"
-GBP_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
+INTERNAL_COLUMNS = ("payee_key",)
 
 
 def sidecar(path: Path, name: str = "rejected") -> Path:
@@ -293,28 +293,11 @@ def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str,
         raise OutputError(f"{path}: unknown output format '{path.suffix}'.")
 
 
-def safe_text(s: pd.Series) -> pd.Series:
-    """Neutralise text a spreadsheet would run as a formula (numbers are left alone)."""
-    risky = s.str.contains(_FORMULA_START, regex=True) & ~s.str.match(_NUMBER)
-    return s.mask(risky, "'" + s)
-
-
 def _text_columns(frame: pd.DataFrame) -> list[Any]:
     """Every column that can hold text: object, any string dtype, categories."""
     return [c for c in frame.columns if frame[c].dtype == object
             or pd.api.types.is_string_dtype(frame[c].dtype)
             or isinstance(frame[c].dtype, pd.CategoricalDtype)]
-
-
-def safe_strings(s: pd.Series, *, xlsx: bool = False) -> pd.Series:
-    """Text as it may be written: formula-safe (``safe_text``); for XLSX also without the
-    characters XML cannot hold and cut to Excel's cell limit."""
-    if xlsx:
-        s = s.str.replace(_XML_ILLEGAL, "", regex=True)
-    s = safe_text(s)
-    if xlsx:
-        s = s.mask(s.str.len() > XLSX_MAX_CELL, s.str.slice(0, XLSX_MAX_CELL - 1) + "…")
-    return s
 
 
 def safe_table(frame: pd.DataFrame, *, xlsx: bool = False, headers: list[str] | None = None
@@ -338,14 +321,6 @@ def safe_value(value: Any, *, xlsx: bool = False) -> Any:
     if not re.search(f"{_FORMULA_START}|{_XML_ILLEGAL}", value) and len(value) <= XLSX_MAX_CELL:
         return value  # nothing to change (the common case, without building a Series)
     return safe_strings(pd.Series([value], dtype="str"), xlsx=xlsx).iloc[0]
-
-
-def sheet_name(title: str) -> str:
-    """A title Excel accepts as a sheet name: no control characters, none of []:*?/\\, no
-    apostrophe at either end, at most 31 characters (never run, so not formula-neutralised)."""
-    name = re.sub(_XML_ILLEGAL, "", title)
-    name = "".join("-" if ch in "[]:*?/\\" else ch for ch in name)[:31].strip("'")
-    return name or "Sheet"
 
 
 def per_category(fn: Callable[[pd.Series], pd.Series], s: pd.Series) -> pd.Series:
@@ -514,5 +489,4 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
                 "datetime") else None
             cols.append(Column(header, column_kind(values, fmt, money), fmt, values))
         book.table(title, cols, name=title)
-    book.book.close()
     book.write_to(path)

@@ -15,7 +15,7 @@ so no figure shows as ``###``. Labels are words, never spendkit's codes (``Outsi
 ``outside_uk``); flags are booleans; input files are named, never given as paths. Every sheet
 prints landscape, one page wide, with its header row repeated; the Summary on one page. Text
 a spreadsheet would run as a formula is neutralised (``export.safe_table``). The file is
-written whole or not at all (``xlsx.Book.save``), fast (``spendkit.output.xlsx``).
+written whole or not at all (``export.atomic_path``), fast (``spendkit.output.xlsx``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from spendkit.output.export import GBP_FORMAT, safe_value
+from spendkit.output.export import GBP_FORMAT, atomic_path, safe_value
 from spendkit.output.xlsx import (
     COUNT_FORMAT,
     DATE_FORMAT,
@@ -422,7 +422,7 @@ def write_report(report: Report, path: Path, ranking: Ranking | None = None,
     _rows_sheet(book, "Classified rows", rows, "Classified")
     _rows_sheet(book, "Rejected rows", report.result.rejected, "Rejected")
     write_method(book, report)
-    book.save(path, progress)
+    _save(book, path, progress)
 
 
 def write_ranking(ranking: Ranking, path: Path, progress: Progress | None = None) -> None:
@@ -441,7 +441,7 @@ def write_ranking(ranking: Ranking, path: Path, progress: Progress | None = None
     for k, v in ranking.method.items():
         sh.line(k.replace("_", " ").capitalize(), setting_text(v))
     sh.finish()
-    book.save(path, progress)
+    _save(book, path, progress)
 
 
 def write_league(league: LeagueTable, path: Path, progress: Progress | None = None) -> None:
@@ -456,7 +456,7 @@ def write_league(league: LeagueTable, path: Path, progress: Progress | None = No
     for k, v in league.method.items():
         sh.line(k.replace("_", " ").capitalize(), setting_text(v))
     sh.finish()
-    book.save(path, progress)
+    _save(book, path, progress)
 
 
 def _ranking_sheets(book: Book, ranking: Ranking) -> None:
@@ -466,6 +466,12 @@ def _ranking_sheets(book: Book, ranking: Ranking) -> None:
     table(book, "Top by class", pd.concat(top, ignore_index=True) if top else ranking.long())
     leak = ranking.leakage.rename(columns={"category": ranking.leakage_category})
     table(book, "Leakage", leak, labels={**LABELS, **MEASURES})
+
+
+def _save(book: Book, path: Path, progress: Progress | None) -> None:
+    """The workbook to ``path``, whole or not at all."""
+    with atomic_path(path) as tmp:
+        book.write_to(tmp, progress)
 
 
 def ranking_title(key: str, title: str) -> str:

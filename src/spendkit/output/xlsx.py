@@ -10,7 +10,7 @@ counts and shares as numbers, dates as Excel dates (dd/mm/yyyy), flags as boolea
 FALSE; empty where unknown) and text as text. An empty value writes no cell. The tables are
 named Excel tables (``Classified``, ``Suppliers``...), which Power Query and Power BI refresh
 by name; every sheet prints landscape, one page wide, with its header row on every page.
-Text is passed through ``export.safe_table`` (formula-safe, XML-safe) before it gets here;
+Text is passed through the one neutraliser (``cells.safe_strings``: formula-safe, XML-safe);
 xlsxwriter's own conversions (text to formulas, numbers or links) are switched off.
 """
 
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from spendkit.money import pounds
-from spendkit.output.export import GBP_FORMAT, atomic_path, sheet_name
+from spendkit.output.cells import GBP_FORMAT, safe_strings, sheet_name
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows in all) -> None
 
@@ -217,13 +217,10 @@ class Book:
 
     # ------------------------------------------------------------ saving
 
-    def save(self, path: Path, progress: Progress | None = None) -> None:
-        """Close the workbook and write it to ``path``, whole or not at all."""
-        self.book.close()
-        with atomic_path(path) as tmp:
-            self.write_to(tmp, progress)
-
     def write_to(self, target: Path, progress: Progress | None = None) -> None:
+        """Close the workbook and write the file to ``target`` (a temporary file the caller
+        puts in place: ``export.atomic_path``), the tables' rows spliced in."""
+        self.book.close()
         skeleton = zipfile.ZipFile(io.BytesIO(self.buffer.getvalue()))
         sheets = _sheet_files(skeleton)
         total_rows = sum(b[2] for b in self.bodies.values())
@@ -381,10 +378,8 @@ def _patch_table(xml: str, refs: dict[str, str]) -> str:
 
 def safe_categories(values: pd.Series) -> pd.Series:
     """Text as a Categorical of its distinct values, each passed once through the one
-    neutraliser (``export.safe_strings``: formula-safe, without what XML cannot hold, cut to
+    neutraliser (``cells.safe_strings``: formula-safe, without what XML cannot hold, cut to
     Excel's cell limit); missing and empty text become missing."""
-    from spendkit.output.export import safe_strings
-
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniques = values.cat.codes.to_numpy(), pd.Series(values.cat.categories)
     else:
@@ -402,8 +397,6 @@ def safe_categories(values: pd.Series) -> pd.Series:
 
 def safe_columns(frame: pd.DataFrame, headers: list[str]) -> list[tuple[str, pd.Series]]:
     """(safe header, column) pairs: text columns as ``safe_categories``, others as they are."""
-    from spendkit.output.export import safe_strings
-
     titles = safe_strings(pd.Series(headers, dtype="object").astype("str"), xlsx=True).tolist()
     out = []
     for i, title in enumerate(titles):
