@@ -104,7 +104,8 @@ def column_kind(values: pd.Series, fmt: str | None, money: bool) -> str:
 
 
 class Book:
-    """An xlsxwriter workbook built in memory whose tables' bodies are spliced in on save."""
+    """An xlsxwriter workbook built in memory (the frame: small), whose tables' body rows are
+    spliced in as the file is written (``write_to``)."""
 
     def __init__(self) -> None:
         import xlsxwriter
@@ -113,11 +114,11 @@ class Book:
         self.book = xlsxwriter.Workbook(self.buffer, {
             "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
             "strings_to_urls": False, "nan_inf_to_errors": False})
-        self.book.set_calc_mode("auto")
         self.formats: dict[tuple[Any, ...], Any] = {}
         self.sheet_names: set[str] = set()
         self.table_names: set[str] = set()
-        self.bodies: dict[str, tuple[list[Column], list[Any], int, int, int]] = {}
+        # sheet name -> (its table's columns, body rows, last column, last row with the total)
+        self.bodies: dict[str, tuple[list[Column], int, int, int]] = {}
         self.refs: dict[str, str] = {}  # table name -> its real range
 
     # ------------------------------------------------------------ formats and names
@@ -195,7 +196,7 @@ class Book:
                     ws.write(n + 1, i, value, self.fmt(fmt, bold=True))
         ws.freeze_panes(1, 0)
         ws.repeat_rows(0)
-        self.bodies[ws.name] = (columns, [], n, last_col, n + (2 if total else 1))
+        self.bodies[ws.name] = (columns, n, last_col, n + (2 if total else 1))
         return ws, name
 
     def inline_table(self, ws: Any, first_row: int, headers: list[str], rows: list[list[Any]],
@@ -223,14 +224,14 @@ class Book:
         self.book.close()
         skeleton = zipfile.ZipFile(io.BytesIO(self.buffer.getvalue()))
         sheets = _sheet_files(skeleton)
-        total_rows = sum(b[2] for b in self.bodies.values())
+        total_rows = sum(b[1] for b in self.bodies.values())
         done = 0
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
             for info in skeleton.infolist():
                 data = skeleton.read(info.filename)
                 sheet = sheets.get(info.filename)
                 if sheet in self.bodies:
-                    columns, _, n, last_col, last_row = self.bodies[sheet]
+                    columns, n, last_col, last_row = self.bodies[sheet]
                     head, tail = _split_sheet(data.decode("utf-8"), _range(0, 0, last_row - 1,
                                                                           last_col))
                     styles = [self.fmt(c.fmt).xf_index if c.fmt else None for c in columns]
