@@ -194,12 +194,12 @@ def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer:
     if out:
         from spendkit.output.export import atomic_paths
         from spendkit.output.save import save_output
-        from spendkit.progress import step
+        from spendkit.progress import counting, step
 
         with progress(quiet), atomic_paths(out) as temps:  # every file, or none: put in place
             for path, tmp in zip(out, temps, strict=True):      # only when all are written
                 step(f"Writing {path.name}")
-                save_output(thing, tmp, suffix=path.suffix)
+                save_output(thing, tmp, suffix=path.suffix, progress=counting(f"Writing {path.name}"))
     if format == "json":
         from spendkit.output.export import to_json
 
