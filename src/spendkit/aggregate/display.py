@@ -78,6 +78,16 @@ class Displayed:
         return self._display().html()
 
 
+def measured(m: dict[str, Any] | None) -> str:
+    """A headline measure: '16.1% (99.0% known)', or 'not enough evidence (0.0% known)'."""
+    if not m:
+        return "–"
+    if m.get("coverage") is None:
+        return share(m.get("share"))
+    known = f"({share(m['coverage'])} known)"
+    return f"not enough evidence {known}" if m["share"] is None else f"{share(m['share'])} {known}"
+
+
 def classify_display(doc: dict[str, Any]) -> Display:
     """A classify document: rows counted and rejected, the place, the headline shares."""
     rec, head = doc["reconciliation"], doc["headline"]
@@ -85,7 +95,7 @@ def classify_display(doc: dict[str, Any]) -> Display:
     facts = [f"{rec['rows_counted']:,} rows counted ({money(rec['pence_counted'])})",
              f"{rec['rows_rejected']:,} rejected", f"place {place}",
              "balanced" if rec["balanced"] else "NOT balanced"]
-    table = [(label, share(head.get(f"{key}_share"))) for key, label in HEADLINE]
+    table = [(label, measured(head.get("measures", {}).get(key))) for key, label in HEADLINE]
     return Display("Result", facts, table, ("Share of influenceable spend", ""),
                    "of influenceable spend", ".rows, .rejected, .headline, .reconciliation, .summary(), .document()")
 
@@ -96,7 +106,7 @@ def report_display(doc: dict[str, Any]) -> Display:
     facts = [doc["period"]["label"], f"{rec['rows_reported']:,} rows reported "
              f"({money(rec['pence_reported'])})", f"place {doc['method']['place']['local_basis']}",
              f"{len(doc['breakdowns'])} breakdown(s)"]
-    table = [(label, share(head[key]["share"])) for key, label in HEADLINE if key in head]
+    table = [(label, measured(head[key])) for key, label in HEADLINE if key in head]
     of = head["shares_of_text"].split(" (")[0]
     return Display("Report", facts, table, (f"Share of {of}", ""), f"of {of}", ".headline, .breakdowns, .trends, .to_dict(), .document(); spendkit.save(report, "
                    "'report.xlsx')")
@@ -117,6 +127,7 @@ def league_display(doc: dict[str, Any]) -> Display:
     orgs = doc["organisations"]
     facts = [f"{len(orgs):,} organisation(s)", f"method {doc['method']['name']}", doc["method"]["period"]]
     table = [(o["name"], o["ranks"]["local"]["text"] + f" ({share(o['shares'].get('local'))})"
-              if "local" in o["ranks"] else "unranked") for o in orgs]
+              if "local" in o["ranks"] else "not ranked: " + o.get("not_ranked", {}).get("local", "no share"))
+             for o in orgs]
     return Display("LeagueTable", facts, table, ("Organisation", "Local spend"), "",
                    ".ordered(), .sentences(), .to_dict(), .document()")
