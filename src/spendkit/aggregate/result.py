@@ -26,6 +26,7 @@ class Result:
     settings: Settings = field(default_factory=Settings)
     suppliers: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)  # what reading the reference data found (registers)
+    registers: list[dict[str, Any]] = field(default_factory=list)  # the registers used, and their dates
 
     def summary(self) -> dict[str, Any]:
         return summarise(self)
