@@ -11,12 +11,18 @@ import typer
 
 from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
+    CcniOpt,
+    CharitiesOpt,
     ColumnOpt,
+    CompaniesOpt,
     ConfigOpt,
     FormatOpt,
     GuaranteeOpt,
     Ledgers,
     MaxRejectedOpt,
+    MutualsOpt,
+    NoRegistersOpt,
+    OscrOpt,
     OutOpt,
     PlaceOpt,
     PostcodesOpt,
@@ -30,6 +36,7 @@ from spendkit.cli.options import (
     config_input,
     one_out,
     parse_max_rejected,
+    register_flags,
     settings_from_options,
 )
 
@@ -51,14 +58,12 @@ def classify(
     size_rule: SizeRuleOpt = None,
     guarantee_is_vcfse: GuaranteeOpt = None,
     max_rejected: MaxRejectedOpt = None,
-    companies: Annotated[list[Path] | None, typer.Option(
-        "--companies", help="Companies House BasicCompanyData CSV or zip (repeat for parts).")] = None,
-    charities: Annotated[list[Path] | None, typer.Option(
-        "--charities", help="Charity Commission register extract (publicextract.charity.txt/zip).")] = None,
-    oscr: Annotated[list[Path] | None, typer.Option("--oscr", help="Scottish Charity Register CSV.")] = None,
-    ccni: Annotated[list[Path] | None, typer.Option("--ccni", help="Charity Commission NI CSV.")] = None,
-    mutuals: Annotated[list[Path] | None, typer.Option(
-        "--mutuals", help="FCA Mutuals Public Register CSV.")] = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
     engine: Annotated[str, typer.Option(
         "--engine", help="local (default) or spark: classify on Apache Spark (CSV input, "
                          "--out NAME.parquet; pip install 'spendkit[spark]'; see docs/spark.md).")] = "local",
@@ -83,8 +88,8 @@ def classify(
         settings = settings_from_options(
             config, column=column, districts=place, sub_regional=sub_regional, regional=regional,
             suppliers=suppliers, postcodes=postcodes, sheet=sheet, size_rule=size_rule,
-            guarantee_is_vcfse=guarantee_is_vcfse, companies=companies, charities=charities,
-            oscr=oscr, ccni=ccni, mutuals=mutuals)
+            guarantee_is_vcfse=guarantee_is_vcfse,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         if engine == "spark":
             from spendkit.engines.spark import classify_for_cli
 
@@ -126,6 +131,12 @@ def suppliers(
     config: ConfigOpt = None,
     size_rule: SizeRuleOpt = None,
     top: Annotated[int, typer.Option("--top", help="Rows to show in the terminal.")] = 25,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """One row per payee (name variants merged): spend, classes, evidence and missing facts.
 
@@ -135,7 +146,9 @@ def suppliers(
 
         out = one_out(outs)
         settings = settings_from_options(config, column=column, districts=place,
-                                         suppliers=suppliers, sheet=sheet, size_rule=size_rule)
+                                         suppliers=suppliers, sheet=sheet, size_rule=size_rule,
+                                         **register_flags(companies, charities, oscr, ccni, mutuals,
+                                                          no_registers))
         _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
         from spendkit.output.render import print_supplier_list, safe
 

@@ -150,3 +150,27 @@ Manifest = Annotated[Path, typer.Argument(
     help="TOML manifest (\\[\\[organisation]] name, place, ledgers, suppliers) or a CSV table of "
          "published shares (name,local_share,sub_regional_share,sme_share,vcfse_share).",
     show_default=False)]
+
+
+# The registers a run matches payees to: every command takes the same options, so the same
+# ledger gives the same figures in each. Installed registers are used unless --no-registers.
+CompaniesOpt = Annotated[list[Path] | None, typer.Option(
+    "--companies", help="Companies House BasicCompanyData CSV or zip (repeat for parts); replaces "
+                        "the installed Companies House for this run.")]
+CharitiesOpt = Annotated[list[Path] | None, typer.Option(
+    "--charities", help="Charity Commission register extract (publicextract.charity.txt/zip).")]
+OscrOpt = Annotated[list[Path] | None, typer.Option("--oscr", help="Scottish Charity Register CSV.")]
+CcniOpt = Annotated[list[Path] | None, typer.Option("--ccni", help="Charity Commission NI CSV.")]
+MutualsOpt = Annotated[list[Path] | None, typer.Option(
+    "--mutuals", help="FCA Mutuals Public Register CSV.")]
+NoRegistersOpt = Annotated[bool, typer.Option(
+    "--no-registers", help="Do not use the registers installed with `spendkit registers` (files "
+                           "given with --companies etc. are still used).")]
+
+
+def register_flags(companies: list[Path] | None, charities: list[Path] | None,
+                   oscr: list[Path] | None, ccni: list[Path] | None, mutuals: list[Path] | None,
+                   no_registers: bool) -> dict[str, Any]:
+    """The register options as settings overrides (for ``settings_from_options``)."""
+    return {"companies": companies, "charities": charities, "oscr": oscr, "ccni": ccni,
+            "mutuals": mutuals, "installed": False if no_registers else None}

@@ -19,6 +19,9 @@ import typer
 from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
     ByOpt,
+    CcniOpt,
+    CharitiesOpt,
+    CompaniesOpt,
     ColumnOpt,
     ConfigOpt,
     FromOpt,
@@ -28,6 +31,9 @@ from spendkit.cli.options import (
     Manifest,
     MaxRejectedOpt,
     MethodOpt,
+    MutualsOpt,
+    NoRegistersOpt,
+    OscrOpt,
     PlaceOpt,
     PostcodesOpt,
     QuietOpt,
@@ -47,6 +53,7 @@ from spendkit.cli.options import (
     config_input,
     no_stdout,
     parse_max_rejected,
+    register_flags,
     settings_from_options,
 )
 from spendkit.output.render import print_league, print_ranking, print_report
@@ -79,6 +86,12 @@ def report(
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
     max_rejected: MaxRejectedOpt = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Spend by place (and size and sector) broken down by service area, expense type, month,
     quarter or financial year, with trends, for a period; several files combine into one run."""
@@ -89,7 +102,8 @@ def report(
         parse_max_rejected(max_rejected)
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
-            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         also = config_input(config) + ([(respend, "the re-spend file")] if respend else [])
         _check_inputs(out, api.run_inputs(ledgers, settings, also))
         with _progress(quiet):
@@ -121,6 +135,12 @@ def rank(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Top suppliers overall and within each class, how many make up 80% of spend, leakage
     (the largest spend outside the place where local suppliers are also paid), and the CLES
@@ -131,7 +151,8 @@ def rank(
         _check(format, out)
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
-            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         _check_inputs(out, api.run_inputs(ledgers, settings, config_input(config)))
         with _progress(quiet):
             ranking = api.rank(ledgers, settings, top=top, date_from=date_from, date_to=date_to,
@@ -150,18 +171,26 @@ def league(
     out: ReportOutOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Several organisations ranked by local, sub-regional, SME and VCFSE share ("44th of 311"),
     from their ledgers or their published shares, with the method shown."""
     with user_errors():
         from spendkit import api
-        from spendkit.config import load_settings
 
         _check(format, out)
+        settings = settings_from_options(
+            config, **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         if out:
-            _check_inputs(out, api.league_inputs(manifest, config_input(config)))
+            _check_inputs(out, api.league_inputs(manifest, [*config_input(config),
+                                                            *api.run_inputs([], settings)]))
         with _progress(quiet):
-            table = api.league(manifest, load_settings(config)[0], method=method, fy=fy,
+            table = api.league(manifest, settings, method=method, fy=fy,
                                 year=year, shares_of=shares_of)
         _emit(table, format, out, quiet, print_league)
 

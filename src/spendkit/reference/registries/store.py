@@ -336,11 +336,36 @@ def registers_for_run(settings: Settings, today: date | None = None) -> pd.DataF
     replaces the installed one of that kind. None when there are none. ``attrs['notes']``
     names each register used and its date (and warns of old ones); ``attrs['registers']``
     lists them for the run's document."""
-    from spendkit.reference.registries import load_registries
-
     r = settings.registries
     given = {kind: list(getattr(r, opt)) for kind, opt in GIVEN.items() if getattr(r, opt)}
     items = installed(settings) if r.installed else []
+    # One process classifying several ledgers (league) reads the same registers once.
+    key = (tuple(_stamp(Path(p)) for paths in given.values() for p in paths),
+           tuple(_stamp(i.directory / FRAME) for i in items), today, repr(r.max_age_days))
+    if _LAST and _LAST[0] == key:
+        return _LAST[1]
+    frame = _registers_for_run(settings, given, items, today)
+    _LAST[:] = [key, frame]
+    return frame
+
+
+_LAST: list[Any] = []  # (key, frame) of the last registers read
+
+
+def _stamp(path: Path) -> tuple[str, int, int, int]:
+    """A file as it is now (a new install is a new file: another inode)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (str(path), 0, 0, 0)
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: list[Installed],
+                       today: date | None) -> pd.DataFrame | None:
+    from spendkit.reference.registries import load_registries
+
+    r = settings.registries
     if not items:
         if not given:
             return None
