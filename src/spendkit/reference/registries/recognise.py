@@ -145,9 +145,14 @@ def _table_kind(head: bytes, source: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         data = data.decode("utf-16", errors="replace").encode("utf-8")
     headers = {fold(h) for h in read_header(data)[0]}
-    for kind, fields in TABLE_KINDS.items():
-        if all(f.names() & headers for f in fields if f.required):
-            return kind
+    # Every kind whose needed columns are all here; the one that finds the most of its columns
+    # (then the most under their own header, not an alternative name) is the file's.
+    scores = {kind: (sum(bool(f.names() & headers) for f in fields),
+                     sum(fold(f.header) in headers for f in fields))
+              for kind, fields in TABLE_KINDS.items()
+              if all(f.names() & headers for f in fields if f.required)}
+    if scores:
+        return max(scores, key=lambda k: scores[k])
     for cols, what in NOT_REGISTERS.items():
         if cols <= headers:
             raise InputFileError(f"{source}: this is {what}, not a register of organisations.",
