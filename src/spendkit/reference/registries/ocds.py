@@ -143,13 +143,14 @@ def _suppliers(release: dict[str, Any]) -> Iterator[dict[str, str]]:
     for party in release.get("parties") or []:
         if not isinstance(party, dict) or "supplier" not in (party.get("roles") or []):
             continue
-        ident = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
+        ident: dict[str, Any] = party["identifier"] if isinstance(party.get("identifier"), dict) else {}
         ids = [ident, *[a for a in party.get("additionalIdentifiers") or [] if isinstance(a, dict)]]
         known = next(((_text(i.get("scheme")).upper(), _text(i.get("id"))) for i in ids
                       if _text(i.get("scheme")).upper() in SCHEMES and _text(i.get("id"))), None)
         scheme, number = known if known else ("", "")
-        address = party.get("address") if isinstance(party.get("address"), dict) else {}
-        details = party.get("details") if isinstance(party.get("details"), dict) else {}
+        address: dict[str, Any] = party["address"] if isinstance(party.get("address"), dict) else {}
+        details: dict[str, Any] = party["details"] if isinstance(party.get("details"), dict) else {}
+        vcse = details.get("vcse")
         yield {
             "org_id": "" if known else _text(party.get("id")),
             "number": number, "scheme": scheme,
@@ -158,8 +159,7 @@ def _suppliers(release: dict[str, Any]) -> Iterator[dict[str, str]]:
                                 ("streetAddress", "locality", "region", "postalCode")),
             "postcode": _text(address.get("postalCode")),
             "scale": _text(details.get("scale")).lower(),
-            "vcse": {True: "yes", False: "no"}.get(details.get("vcse"), "")
-            if isinstance(details.get("vcse"), bool) else "",
+            "vcse": ("yes" if vcse else "no") if isinstance(vcse, bool) else "",
             "date": date,
         }
 

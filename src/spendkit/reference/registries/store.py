@@ -12,6 +12,7 @@ nothing half-installed (the temporary directory is removed).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
@@ -19,7 +20,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +87,14 @@ class Installed:
     def rows(self) -> int:
         return int(self.manifest.get("rows", 0))
 
-    def age_days(self, today: date | None = None) -> int | None:
+    def age_days(self, today: dt.date | None = None) -> int | None:
         try:
-            day = date.fromisoformat(self.date)
+            day = dt.date.fromisoformat(self.date)
         except ValueError:
             return None
         return ((today or datetime.now(tz=UTC).date()) - day).days
 
-    def is_old(self, settings: Settings, today: date | None = None) -> bool:
+    def is_old(self, settings: Settings, today: dt.date | None = None) -> bool:
         limit = {**MAX_AGE_DAYS, **settings.registries.max_age_days}.get(self.kind, 90)
         age = self.age_days(today)
         return age is not None and age > limit
@@ -330,7 +331,7 @@ GIVEN = {"companies_house": "companies", "charity_commission": "charities", "osc
          "ccni": "ccni", "mutuals": "mutuals"}  # kind -> the setting (option) that gives files
 
 
-def registers_for_run(settings: Settings, today: date | None = None) -> pd.DataFrame | None:
+def registers_for_run(settings: Settings, today: dt.date | None = None) -> pd.DataFrame | None:
     """The registers a run uses: the files given for it (``--companies`` ...) and every
     installed register (unless ``registries.installed`` is off); a kind given for the run
     replaces the installed one of that kind. None when there are none. ``attrs['notes']``
@@ -362,7 +363,7 @@ def _stamp(path: Path) -> tuple[str, int, int, int]:
 
 
 def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: list[Installed],
-                       today: date | None) -> pd.DataFrame | None:
+                       today: dt.date | None) -> pd.DataFrame | None:
     from spendkit.reference.registries import load_registries
 
     r = settings.registries
