@@ -29,17 +29,14 @@ import pyarrow.compute as pc
 ROOT = Path(__file__).resolve().parents[2]
 HEADER_FROM = ROOT / "tests" / "data" / "registries" / "BasicCompanyData-2024-05-01.csv"
 OUT = Path(os.environ.get("SPENDKIT_BENCH_DIR", "/tmp/spendkit-bench-install"))
-WORDS = ("NORTH SOUTH EAST WEST CITY VALLEY HILL RIVER BRIDGE PARK GREEN BLUE RED OAK ASH "
-         "ELM STONE MILL FARM CROWN STAR BRIGHT SWIFT PRIME ROYAL UNITED ALPHA APEX SUMMIT "
-         "CARE BUILD HOMES FOODS ENERGY SYSTEMS DIGITAL MEDIA TRAVEL MOTORS PROPERTY HEALTH "
-         "CONSULTING SOLUTIONS ENGINEERING LOGISTICS DESIGN TRADING CLEANING SECURITY").split()
+WORDS = ["NORTH", "SOUTH", "EAST", "WEST", "CITY", "VALLEY", "HILL", "RIVER", "BRIDGE", "PARK", "GREEN", "BLUE", "RED", "OAK", "ASH", "ELM", "STONE", "MILL", "FARM", "CROWN", "STAR", "BRIGHT", "SWIFT", "PRIME", "ROYAL", "UNITED", "ALPHA", "APEX", "SUMMIT", "CARE", "BUILD", "HOMES", "FOODS", "ENERGY", "SYSTEMS", "DIGITAL", "MEDIA", "TRAVEL", "MOTORS", "PROPERTY", "HEALTH", "CONSULTING", "SOLUTIONS", "ENGINEERING", "LOGISTICS", "DESIGN", "TRADING", "CLEANING", "SECURITY"]
 FORMS = ["LIMITED", "LTD", "LIMITED", "LLP", "PLC", "CIC"]
 CATEGORY = ["Private Limited Company"] * 90 + ["Community Interest Company"] * 3 + \
     ["PRI/LBG/NSC (Private, Limited by guarantee, no share capital, use of 'Limited' exemption)"] * 4 + \
     ["Limited Liability Partnership"] * 3
 ACCOUNTS = ["MICRO ENTITY"] * 40 + ["TOTAL EXEMPTION FULL"] * 25 + ["DORMANT"] * 10 + \
     ["SMALL"] * 10 + ["NO ACCOUNTS FILED"] * 10 + ["FULL"] * 5
-AREAS = "AB B BL BS CF CH E EC G L LS M N NE NW S SE SW W WN".split()
+AREAS = ["AB", "B", "BL", "BS", "CF", "CH", "E", "EC", "G", "L", "LS", "M", "N", "NE", "NW", "S", "SE", "SW", "W", "WN"]
 CHUNK = 500_000
 
 

@@ -98,6 +98,9 @@ def classify(
                                   (out.suffix,))
             summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)[1]
             notes: list[str] = []
+            if settings.registries.installed and (kinds := api.registers_status(settings)):
+                notes = ["the installed registers (" + ", ".join(k["kind"] for k in kinds) + ") are "
+                         "not used by --engine spark: payees are not matched to them"]
         else:
             result, summary = api.classify_and_export(ledgers, settings, out=out, also=config_input(config))
             notes = result.notes  # what reading the registers found (rows skipped)

@@ -240,6 +240,11 @@ def test_the_data_folder_setting_wins_over_the_environment(home: Path, tmp_path:
 def test_a_multi_part_download_installs_as_one(home: Path) -> None:
     (item,) = add("BasicCompanyData-2024-05-01-part1_2.zip", "BasicCompanyData-2024-05-01-part2_2.zip")
     assert item.rows == 17 and len(item.manifest["files"]) == 2
+    # one part given: the other is read from beside it, and named in the manifest
+    (one,) = add("BasicCompanyData-2024-05-01-part2_2.zip")
+    assert one.rows == 17
+    assert [f["name"] for f in one.manifest["files"]] == [
+        "BasicCompanyData-2024-05-01-part1_2.zip", "BasicCompanyData-2024-05-01-part2_2.zip"]
     with zipfile.ZipFile(DATA / "BasicCompanyData-2024-05-01-part1_2.zip") as z:
         assert z.namelist()
 

@@ -151,8 +151,8 @@ def install(kind: str, files: list[Recognised], settings: Settings | None = None
         day, day_from = install_date(files, str(frame.attrs.get("date", "")))
         manifest = {
             "format": STORE_FORMAT, "kind": kind, "name": describe_kind(kind),
-            "files": [{"name": f.path.name, "bytes": f.path.stat().st_size, "sha256": sha256(f.path)}
-                      for f in files],
+            "files": [{"name": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)}
+                      for p in source_files(kind, files)],
             "date": day, "date_from": day_from,
             "rows": len(frame), "notes": [_named(n, files) for n in frame.attrs.get("notes", [])],
             "spendkit_version": version("spendkit"),
@@ -165,6 +165,16 @@ def install(kind: str, files: list[Recognised], settings: Settings | None = None
         if building is not None:
             shutil.rmtree(building, ignore_errors=True)
     return Installed(kind, root / kind, manifest)
+
+
+def source_files(kind: str, files: list[Recognised]) -> list[Path]:
+    """The files an install is read from: those given, and for Companies House every part of a
+    multi-part download (one part given, the others are read from beside it)."""
+    if kind == "companies_house":
+        from spendkit.reference.registries.companies_house import _companies_house_files
+
+        return _companies_house_files([f.path for f in files])
+    return [f.path for f in files]
 
 
 def install_date(files: list[Recognised], content_date: str) -> tuple[str, str]:
