@@ -13,6 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from spendkit.config import RegistrySettings, Settings
 from spendkit.errors import InputFileError, ReferenceDataError
@@ -286,3 +289,29 @@ def test_real_contracts_finder_notices_install(home: Path) -> None:
     assert (frame["postcode"] != "").mean() > 0.75
     marston = frame[frame["name"].str.contains("Marstons holdings", case=False)]
     assert not marston.empty and marston.iloc[0]["postcode"] == "EC3N 2LB"
+
+
+# ---------------------------------------------------------------- a download cut anywhere
+
+CH_BYTES = (DATA / "BasicCompanyData-2024-05-01.csv").read_bytes()
+CH_ROW_ENDS = [i for i, b in enumerate(CH_BYTES) if b == 0x0A][1:]  # after the header's line
+
+
+@settings_hypothesis(max_examples=40, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=CH_BYTES.index(b"\n") + 1, max_value=len(CH_BYTES)))
+def test_a_companies_house_file_cut_anywhere_is_refused_or_read_whole(tmp_path: Path, cut: int) -> None:
+    """Cut at any byte: either refused (InputFileError), or every row wholly in the file is
+    read (a row is never dropped quietly)."""
+    path = tmp_path / f"BasicCompanyData-2024-05-01-{cut}.csv"
+    path.write_bytes(CH_BYTES[:cut])
+    try:
+        frame = store.read_kind("companies_house", [recognise(path)])
+    except InputFileError as err:
+        assert str(path) in str(err)
+        return
+    whole = sum(end <= cut for end in CH_ROW_ENDS)
+    # a last row complete in every column but without its line end counts too
+    assert len(frame) in (whole, whole + 1)
+    if len(frame) == whole + 1:
+        assert not CH_BYTES[:cut].endswith(b"\n")
