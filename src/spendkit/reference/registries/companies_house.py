@@ -217,13 +217,30 @@ def _arrow_csv(opener: Opener, names: list[str], wanted: list[str], delimiter: s
 
 
 def _companies_house_frame(raw: pd.DataFrame) -> pd.DataFrame:
-    number = normalise_company_numbers(raw["number"])
+    written = raw["number"].str.strip().str.upper()
+    # Nearly every number is written in full (8 characters): only the others are normalised.
+    full = written.str.fullmatch(r"[A-Z0-9]{8}") & ~written.str.fullmatch(r"[A-Z]{0,2}0+")
+    number = written.copy()
+    if not full.all():
+        number[~full] = normalise_company_numbers(written[~full])
     # A number that is not shaped like one is kept as written (upper case), never dropped.
-    number = number.where(number != "", raw["number"].str.strip().str.upper())
-    codes = [raw[f"sic{i}"].str.extract(r"^\s*(\d{4,5})\b")[0].fillna("") for i in range(1, 5)]
+    number = number.where(number != "", written)
+    codes = [_sic_code(raw[f"sic{i}"]) for i in range(1, 5)]
     sic = (codes[0] + ";" + codes[1] + ";" + codes[2] + ";" + codes[3]) \
         .str.replace(r";{2,}", ";", regex=True).str.strip(";")
     frame = common_frame(registry="companies_house", number=number, name=raw["name"],
                          postcode=raw["postcode"], legal_form=raw["category"], status=raw["status"],
                          income=None, company_number=number, accounts=raw["accounts"], sic=sic)
     return finish_frame(frame, "Companies House", [])
+
+
+def _sic_code(text: pd.Series) -> pd.Series:
+    """'62020 - Information technology...' -> '62020' ('' when it does not start with a code);
+    vectorised (the regular expression runs in Arrow, not per row in Python)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.astype("str").to_numpy(dtype=object), pa.string())
+    found = pc.extract_regex(arr, r"^\s*(?P<code>\d{4,5})\b")
+    code = pc.fill_null(pc.struct_field(found, "code"), "")
+    return pd.Series(code.to_numpy(zero_copy_only=False), index=text.index, dtype="str")
