@@ -76,7 +76,9 @@ def read_companies_house(path: Paths, *, use_cache: bool = True) -> pd.DataFrame
         frames.append(raw)
         notes += note
     raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    del frames  # the parts are in ``raw`` now; ``raw`` itself is freed as the frame is built
     frame = _companies_house_frame(raw)
+    del raw
     frame.attrs["notes"] = notes
     if use_cache:
         write_cache(cached, key, frame)

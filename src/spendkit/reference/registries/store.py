@@ -144,9 +144,16 @@ def install(kind: str, files: list[Recognised], settings: Settings | None = None
     _remove_stale(root)
     building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
     try:
-        frame = frame[COLUMNS].sort_values("org_id", kind="stable").reset_index(drop=True)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        import pyarrow.compute as pc
+
+        attrs = dict(frame.attrs)
+        table = pa.Table.from_pandas(frame[COLUMNS], preserve_index=False)
+        del frame  # the Arrow table holds it now (memory: one copy at a time)
+        table = table.take(pc.sort_indices(table, [("org_id", "ascending")]))
         pq.write_table(table, building / FRAME, row_group_size=ROW_GROUP, compression="zstd")
+        frame = table.to_pandas()
+        del table
+        frame.attrs.update(attrs)
         name_index.build(frame, building)
         day, day_from = install_date(files, str(frame.attrs.get("date", "")))
         manifest = {
