@@ -114,10 +114,12 @@ def run(rows: int) -> dict[str, object]:
     if proc.returncode != 0:
         raise SystemExit(proc.stdout + proc.stderr)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)[1])
+    cpu = sum(float(re.search(rf"{what} time \(seconds\): ([\d.]+)", proc.stderr)[1])
+              for what in ("User", "System"))
     store = data / "registers" / "companies_house" / "organisations.parquet"
-    return {"rows": rows, "csv_mb": round(csv.stat().st_size / 1e6), "seconds": round(wall, 1),
+    return {"rows": rows, "csv_mb": round(csv.stat().st_size / 1e6), "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
             "peak_rss_mb": round(rss / 1024), "store_mb": round(store.stat().st_size / 1e6, 1),
-            "load_1m": os.getloadavg()[0]}
+            "load_1m": round(os.getloadavg()[0], 1)}
 
 
 def main() -> None:

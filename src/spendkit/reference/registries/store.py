@@ -148,11 +148,14 @@ def install(kind: str, files: list[Recognised], settings: Settings | None = None
 
         attrs = dict(frame.attrs)
         table = pa.Table.from_pandas(frame[COLUMNS], preserve_index=False)
-        del frame  # the Arrow table holds it now (memory: one copy at a time)
-        table = table.take(pc.sort_indices(table, [("org_id", "ascending")]))
-        pq.write_table(table, building / FRAME, row_group_size=ROW_GROUP, compression="zstd")
-        frame = table.to_pandas()
-        del table
+        del frame  # the Arrow table holds it now
+        # Written sorted by org_id a row group at a time, so the register is in memory once.
+        order = pc.sort_indices(table, [("org_id", "ascending")])
+        with pq.ParquetWriter(building / FRAME, table.schema, compression="zstd") as writer:
+            for start in range(0, max(len(order), 1), ROW_GROUP):
+                writer.write_table(table.take(order[start:start + ROW_GROUP]), row_group_size=ROW_GROUP)
+        del table, order
+        frame = read_frame(building / FRAME)
         frame.attrs.update(attrs)
         name_index.build(frame, building)
         day, day_from = install_date(files, str(frame.attrs.get("date", "")))
@@ -272,6 +275,17 @@ def _manifest(d: Path) -> dict[str, Any]:
                                  f"version ({exc}).",
                                  hint=f"Install it again (`spendkit registers add FILE`), or remove "
                                       f"it: `spendkit registers remove {d.name}`.") from None
+
+
+def read_frame(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A store's Parquet file as the common frame (text columns as text), memory-mapped."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(path, columns=columns, memory_map=True).to_pandas()
+    for name in frame.columns:
+        if name in TEXT_COLUMNS:
+            frame[name] = text_column(frame[name])
+    return frame
 
 
 def read_installed(item: Installed, columns: list[str] | None = None) -> pd.DataFrame:
