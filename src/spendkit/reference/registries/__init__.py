@@ -95,7 +95,8 @@ def register_given_as_ledger(path: PathLike) -> ColumnError | None:
         if all(f.names() & headers for f in fields if f.required):
             return ColumnError(f"{path}: this looks like the {describe(registry)}, not a payment ledger.",
                                hint=f"Give it with {option} {path} (it is matched to the payees of the "
-                                    "ledger you classify), and the payment ledger as the file to read.")
+                                    "ledger you classify), and the payment ledger as the file to read; "
+                                    f"or install it once for every run: spendkit registers add {path}")
     return None
 
 
