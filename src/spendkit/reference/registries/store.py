@@ -358,6 +358,9 @@ def name_priority(kind: str) -> int:
 
 # ---------------------------------------------------------------- a run's registers
 
+# The columns a run reads from an installed register: all but the SIC codes (kept in the store
+# for anyone analysing it; nothing in a run uses them).
+RUN_COLUMNS = [c for c in COLUMNS if c != "sic_codes"]
 GIVEN = {"companies_house": "companies", "charity_commission": "charities", "oscr": "oscr",
          "ccni": "ccni", "mutuals": "mutuals"}  # kind -> the setting (option) that gives files
 
@@ -414,14 +417,14 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
         run = load_registries(companies=r.companies or None, charities=r.charities or None,
                               oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
         notes += run.attrs.get("notes", [])
-        frames += [(str(k), f) for k, f in run.groupby("registry", sort=False)]
+        frames += [(str(k), f[RUN_COLUMNS]) for k, f in run.groupby("registry", sort=False)]
         used += [_given(kind, paths) for kind, paths in given.items()]
     for item in items:
         if item.kind in given:
             notes.append(f"installed {describe_kind(item.kind)} {item.date} not used: files "
                          f"given with --{GIVEN[item.kind]} replace it for this run")
             continue
-        frames.append((item.kind, read_installed(item)))
+        frames.append((item.kind, read_installed(item, RUN_COLUMNS)))
         used.append(item.to_dict())
         if item.is_old(settings, today):
             how = f"`spendkit registers fetch {item.kind}` or " if item.kind in REGISTER_URLS else ""
