@@ -3,6 +3,7 @@ in the real BasicCompanyData layout (all 55 columns quoted, the publisher's head
 
     python scripts/bench/install_registers.py generate --rows 1000000   # the CSV, once
     python scripts/bench/install_registers.py run --rows 1000000        # install it, timed
+    python scripts/bench/install_registers.py load --rows 1000000       # a run's reading of it
 
 ``run`` installs into a fresh data folder under the bench folder with ``/usr/bin/time -v``
 (wall time, peak RSS) and prints one JSON line. Files go in ``SPENDKIT_BENCH_DIR`` (default
@@ -122,15 +123,39 @@ def run(rows: int) -> dict[str, object]:
             "load_1m": round(os.getloadavg()[0], 1)}
 
 
+LOAD = ("import time; t = time.perf_counter(); "
+        "from spendkit.config import Settings; "
+        "from spendkit.reference.registries.store import registers_for_run; "
+        "f = registers_for_run(Settings()); "
+        "print(len(f), round(time.perf_counter() - t, 2))")
+
+
+def load(rows: int) -> dict[str, object]:
+    """A run's reading of the installed register (after ``run``): rows, seconds, peak RSS."""
+    data = OUT / f"data-{rows}"
+    env = {**os.environ, "SPENDKIT_DATA_DIR": str(data), "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", LOAD], env=env,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout + proc.stderr)
+    count, seconds = proc.stdout.split()
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)[1])
+    cpu = sum(float(re.search(rf"{what} time \(seconds\): ([\d.]+)", proc.stderr)[1])
+              for what in ("User", "System"))
+    return {"rows": int(count), "load_seconds": float(seconds), "process_cpu_seconds": round(cpu, 1),
+            "peak_rss_mb": round(rss / 1024),
+            "load_1m": round(os.getloadavg()[0], 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=["generate", "run"])
+    ap.add_argument("what", choices=["generate", "run", "load"])
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
     if args.what == "generate":
         print(generate(args.rows))
     else:
-        print(json.dumps(run(args.rows)))
+        print(json.dumps(run(args.rows) if args.what == "run" else load(args.rows)))
 
 
 if __name__ == "__main__":

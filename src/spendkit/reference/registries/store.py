@@ -147,6 +147,12 @@ def install(kind: str, files: list[Recognised], settings: Settings | None = None
         import pyarrow.compute as pc
 
         attrs = dict(frame.attrs)
+        if kind not in LINK_REGISTRIES:  # an install holds each organisation once
+            repeated = frame["org_id"].duplicated()
+            if repeated.any():
+                attrs["notes"] = [*attrs.get("notes", []), f"{int(repeated.sum()):,} row(s) repeating "
+                                  "an organisation already read: the first of each kept"]
+                frame = frame.loc[~repeated.to_numpy()]
         table = pa.Table.from_pandas(frame[COLUMNS], preserve_index=False)
         del frame  # the Arrow table holds it now
         # Written sorted by org_id a row group at a time, so the register is in memory once.
@@ -431,7 +437,9 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
             notes.append(f"installed {describe_kind(item.kind)} is {item.age_days(today)} days old "
                          f"({item.date}): {how}`spendkit registers add` a newer file")
     frame, more = combine(frames)
-    repeated = frame["org_id"].duplicated()
+    # each install holds an org-id once: a repeat can only come from two registers
+    several = sum(k not in LINK_REGISTRIES for k, _ in frames) > 1
+    repeated = frame["org_id"].duplicated() if several else pd.Series(False, index=frame.index)
     if repeated.any():
         more.append(f"{int(repeated.sum()):,} organisation(s) found on more than one register "
                     "under one org-id: the register read first is kept (with any SME/VCSE declaration)")
