@@ -183,3 +183,21 @@ def test_month_urls() -> None:
     assert month_urls("https://x/B-{month}.zip", date(2026, 1, 4)) == [
         "https://x/B-2026-01-01.zip", "https://x/B-2025-12-01.zip"]
     assert month_urls("https://x/plain.zip") == ["https://x/plain.zip"]
+
+
+def test_fetch_through_the_command_line(server: str, home: Path, tmp_path: Path) -> None:
+    from tests.helpers import run
+
+    body = (DATA / "ccni-charitydetails_2024_05_01_09_00_00.csv").read_bytes()
+    Handler.files["/ccni-charitydetails_2024_05_01_09_00_00.csv"] = (body, "text/csv")
+    config = tmp_path / "spendkit.toml"
+    config.write_text(f'[registries]\nurls = {{ ccni = "{server}/ccni-charitydetails_2024_05_01_09_00_00.csv" }}\n',
+                      encoding="utf-8")
+    Handler.cut_at["/ccni-charitydetails_2024_05_01_09_00_00.csv"] = 300
+    cut = run("registers", "fetch", "ccni", "--config", config)
+    assert cut.exit_code == 7 and "cut short at 300 of" in cut.stderr
+    assert "Traceback" not in cut.output
+    done = run("registers", "fetch", "ccni", "--config", config)
+    assert done.exit_code == 0, done.output
+    assert "installed ccni: Charity Commission for Northern Ireland, dated 2024-05-01" in done.stdout
+    assert Handler.requests[-1][1] == "bytes=300-"
