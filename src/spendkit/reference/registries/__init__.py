@@ -29,8 +29,12 @@ vcse_declared       "yes" / "no": the supplier's own VCSE declaration (OCDS ``de
 
 Modules: ``common`` (the frame, ``Field``, number normalising), ``files`` (a register's file
 as downloaded), ``companies_house`` (with its Parquet ``cache``), ``charities`` (Charity
-Commission, OSCR, CCNI) and ``mutuals``. Matching payees to this frame is
-``spendkit.decide.matching``.
+Commission, OSCR, CCNI), ``mutuals``, ``lookups`` (charity <-> company and CIO links, dual
+registrations) and ``ocds`` (procurement notices). ``recognise`` tells which register a file
+is by its content, and its date; ``store`` installs registers once into the user data folder
+and gives every run the registers it uses (``registers_for_run``); ``fetch`` downloads them
+from their publishers; ``name_index`` writes a register's name-matching index at install.
+Matching payees to this frame is ``spendkit.decide.matching``.
 """
 
 from __future__ import annotations
