@@ -41,9 +41,10 @@ def add(
              "each is recognised by its content.", show_default=False)],
     config: ConfigOpt = None,
 ) -> None:
-    """Install register files: each is recognised by its content (what it is, its date, its
-    rows), read, and installed; an earlier install of the same register is replaced only once
-    the new one is complete."""
+    """Install register files, each recognised by its content.
+
+    Says what each file is, its date and rows; an earlier install of the same register is
+    replaced only once the new one is complete."""
     with user_errors():
         from spendkit import api
         from spendkit.output.render import safe
