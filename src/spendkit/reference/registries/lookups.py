@@ -40,10 +40,23 @@ def read_charity_company_links(path: PathLike) -> pd.DataFrame:
     """``charity-company-numbers.csv``: one row per pair of org-ids of one organisation."""
     raw, source, notes = read_register(path, "charity_company_links", CHARITY_COMPANY_FIELDS,
                                        prefer=r"\.csv$")
-    a = raw["a"].str.strip().str.upper()
-    b = raw["b"].str.strip().str.upper()
+    a = org_ids(raw["a"])
+    b = org_ids(raw["b"])
     ok = a.str.match(_ORG_ID) & b.str.match(_ORG_ID)
     return _links(a, b, raw["name"], ok, source, notes, "charity_company_links")
+
+
+def org_ids(raw: pd.Series) -> pd.Series:
+    """org-ids written as the registers write their numbers: ``GB-COH-7000001`` ->
+    ``GB-COH-07000001``, ``GB-CHC-01234567`` -> ``GB-CHC-1234567``; others as given (upper case)."""
+    text = raw.astype("str").str.strip().str.upper()
+    coh = text.str.startswith("GB-COH-")
+    chc = text.str.match(r"^GB-(?:CHC|SC|NIC)-")
+    company = normalise_company_numbers(text.where(coh, ""))
+    charity = normalise_charity_numbers(text.where(chc, ""))
+    prefix = text.str.extract(r"^(GB-[A-Z]+-)", expand=False).fillna("")
+    out = text.where(~(coh & (company != "")), "GB-COH-" + company)
+    return out.where(~(chc & (charity != "")), prefix + charity).astype("str")
 
 
 def read_cio_links(path: PathLike) -> pd.DataFrame:
@@ -106,13 +119,13 @@ def apply_links(frame: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.DataFrame,
     joined = pairs.sort_values(["org_id", "other"]).groupby("org_id", sort=False)["other"] \
         .agg(";".join)
     out = frame.copy()
-    new = out["org_id"].map(joined).fillna("").astype("str")
+    new = out["org_id"].map(joined).astype(object).fillna("").astype("str")
     had = out["linked_ids"].astype("str")
     out["linked_ids"] = (had + ";" + new).str.strip(";").where((had != "") & (new != ""),
                                                                had.where(new == "", new))
     company = pairs[pairs["other"].str.startswith("GB-COH-")].drop_duplicates("org_id")
     company_no = out["org_id"].map(company.set_index("org_id")["other"].str.slice(7)) \
-        .fillna("").astype("str")
+        .astype(object).fillna("").astype("str")
     fill = (out["company_number"] == "") & (company_no != "")
     out["company_number"] = out["company_number"].where(~fill, company_no)
     return out, int((new != "").sum())

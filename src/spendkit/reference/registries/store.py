@@ -347,7 +347,7 @@ def _declarations(frame: pd.DataFrame) -> pd.DataFrame:
     other = frame["registry"] != "ocds"
     out = frame.copy()
     for col in ("sme_declared", "vcse_declared"):
-        found = out["org_id"].map(said[col]).fillna("").astype("str")
+        found = out["org_id"].map(said[col]).astype(object).fillna("").astype("str")
         out[col] = out[col].where(~(other & (out[col] == "") & (found != "")), found)
     return out
 
