@@ -91,6 +91,11 @@ class RegistrySettings(_Strict):
                     "day of this month, YYYY-MM-01; the month before is tried if not yet out).")
 
 
+# At least half the spend must be known: below that the unknown part is larger than the known
+# one, the share's bounds are more than 50 points apart, and the unknown alone could reverse any
+# comparison (docs/methodology.md, "Coverage").
+MIN_COVERAGE = 0.5
+
 Sector = Literal["public", "individual", "vcfse", "private", "unknown"]
 
 
@@ -98,6 +103,11 @@ class HeadlineSettings(_Strict):
     exclude: list[Sector] = Field(
         default_factory=lambda: list[Sector](["public", "individual"]),
         description="Sectors left out of 'influenceable spend', the denominator of the headline shares.")
+    min_coverage: float = Field(
+        MIN_COVERAGE, ge=0, le=1, allow_inf_nan=False,
+        description="A share is stated only when its family (place for local, size for SME, "
+                    "sector for VCFSE) is known for at least this share of the spend; below it, "
+                    "'not enough evidence' and what to supply. League tables do not rank below it.")
 
 
 class Settings(_Strict):
@@ -249,6 +259,7 @@ rules = "spendkit-rules.toml"       # your copy of the sector rules (patterns, e
 
 [headline]
 exclude = ["public", "individual"]  # left out of "influenceable spend" (the headline denominator)
+min_coverage = 0.5                  # state a share only when its place/size/sector is known for this much
 
 [dates]
 unreadable = "reject"               # or "keep": count the row undated

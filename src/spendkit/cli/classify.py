@@ -33,15 +33,17 @@ from spendkit.cli.options import (
     SubRegionalOpt,
     SuppliersOpt,
     check_rejected,
+    choices,
     config_input,
     one_out,
     parse_max_rejected,
     register_flags,
     settings_from_options,
 )
+from spendkit.cli.watch import progress
 
 
-@app.command()
+@app.command(short_help="Place, size and sector every payee, reconciled to the penny.")
 def classify(
     ledgers: Ledgers,
     place: PlaceOpt = None,
@@ -65,11 +67,11 @@ def classify(
     mutuals: MutualsOpt = None,
     no_registers: NoRegistersOpt = False,
     engine: Annotated[str, typer.Option(
-        "--engine", help="local (default) or spark: classify on Apache Spark (CSV input, "
-                         "--out NAME.parquet; pip install 'spendkit[spark]'; see docs/spark.md).")] = "local",
+        "--engine", metavar="ENGINE", autocompletion=choices("local", "spark"),
+        help="local (default) or spark (pip install 'spendkit[spark]'; docs/spark.md).")] = "local",
     encoding: Annotated[str, typer.Option(
-        "--encoding", help="With --engine spark: the CSV files' encoding (default UTF-8, "
-                           "e.g. windows-1252).")] = "UTF-8",
+        "--encoding", metavar="NAME",
+        help="With --engine spark: the CSV files' encoding (default UTF-8).")] = "UTF-8",
 ) -> None:
     """Place, size and sector every payee; show the headline shares and spend per class,
     reconciled to the penny."""
@@ -81,10 +83,14 @@ def classify(
 
         out = one_out(outs)
         parse_max_rejected(max_rejected)
-        if format not in ("table", "json"):
-            raise typer.BadParameter("use table or json", param_hint="--format")
+        if format not in ("table", "json", "csv", "jsonl"):
+            raise typer.BadParameter("use table or json (the figures), csv or jsonl (the rows)",
+                                     param_hint="--format")
         if engine not in ("local", "spark"):
             raise typer.BadParameter("use local or spark", param_hint="--engine")
+        if engine == "spark" and format in ("csv", "jsonl"):
+            raise typer.BadParameter("the rows of a Spark run are written by Spark: give --out "
+                                     "NAME.parquet (and --format table or json)", param_hint="--format")
         settings = settings_from_options(
             config, column=column, districts=place, sub_regional=sub_regional, regional=regional,
             suppliers=suppliers, postcodes=postcodes, sheet=sheet, size_rule=size_rule,
@@ -102,14 +108,24 @@ def classify(
                 notes = ["the installed registers (" + ", ".join(k["kind"] for k in kinds) + ") are "
                          "not used by --engine spark: payees are not matched to them"]
         else:
-            result, summary = api.classify_and_export(ledgers, settings, out=out, also=config_input(config))
+            with progress(quiet):
+                result, summary = api.classify_and_export(ledgers, settings, out=out,
+                                                          also=config_input(config))
             notes = result.notes  # what reading the registers found (rows skipped)
         if notes and not quiet:
             from spendkit.output.render import safe
 
             for note in notes:
                 console(stderr=True).print(f"[dim]{safe(note)}[/dim]", highlight=False, emoji=False)
-        if format == "json":
+        if format in ("csv", "jsonl"):  # the rows on stdout; the figures' one line on stderr
+            from spendkit.output.export import stream_rows
+            from spendkit.output.render import counted_line
+
+            stream_rows(result.rows, sys.stdout, format)
+            sys.stdout.flush()  # (a reader gone stops here, quietly: no line on stderr)
+            if not quiet:
+                typer.echo(counted_line(summary["reconciliation"], out is not None), err=True)
+        elif format == "json":
             sys.stdout.write(to_json(summary))
         else:
             from spendkit.output.render import print_classify, safe
@@ -122,18 +138,18 @@ def classify(
         check_rejected(max_rejected, summary["reconciliation"])
 
 
-@app.command()
+@app.command(short_help="One row per payee: spend, classes, evidence, missing facts.")
 def suppliers(
     ledgers: Ledgers,
     outs: Annotated[list[Path] | None, typer.Option(
-        "--out", "-o", help="Write the list (.csv or .xlsx). Once only.")] = None,
+        "--out", "-o", metavar="FILE", help="Write the list (.csv or .xlsx). Once only.")] = None,
     place: PlaceOpt = None,
     suppliers: SuppliersOpt = None,
     column: ColumnOpt = None,
     sheet: SheetOpt = None,
     config: ConfigOpt = None,
     size_rule: SizeRuleOpt = None,
-    top: Annotated[int, typer.Option("--top", help="Rows to show in the terminal.")] = 25,
+    top: Annotated[int, typer.Option("--top", metavar="N", help="Rows to show in the terminal.")] = 25,
     companies: CompaniesOpt = None,
     charities: CharitiesOpt = None,
     oscr: OscrOpt = None,
@@ -152,7 +168,8 @@ def suppliers(
                                          suppliers=suppliers, sheet=sheet, size_rule=size_rule,
                                          **register_flags(companies, charities, oscr, ccni, mutuals,
                                                           no_registers))
-        _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
+        with progress(False):
+            _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
         from spendkit.output.render import print_supplier_list, safe
 
         print_supplier_list(table, figures_console(), top=top)
@@ -165,10 +182,10 @@ config_app = typer.Typer(help="Settings files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("init")
+@config_app.command("init", short_help="Write a commented spendkit.toml and the sector rules.")
 def config_init(
-    folder: Annotated[Path, typer.Argument(help="Where to write spendkit.toml and spendkit-rules.toml.")
-                      ] = Path("."),
+    folder: Annotated[Path, typer.Argument(help="Where to write spendkit.toml and spendkit-rules.toml.",
+                                           metavar="[FOLDER]")] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a commented spendkit.toml and a copy of the sector rules to edit."""

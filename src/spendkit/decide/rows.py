@@ -120,7 +120,7 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
     evidence = sub[["payee", "payee_key", "company_number", "charity_number", "sme_flag",
                     "vcse_flag"]].rename(columns={"payee": "name"})
     if supplier_file is not None:
-        for fact in FACT_ROLES:
+        for fact in (*FACT_ROLES, "charity_number", "company_number"):
             evidence[f"sup_{fact}"] = supplier_facts(sub, supplier_file, fact)
     for col in REGISTRY_COLUMNS:
         if col.startswith("reg_") and col in sub:
