@@ -402,3 +402,57 @@ def json_schema(command: str) -> dict[str, Any]:
         raise ConfigError(f"no JSON document named '{command}'.",
                           hint=f"Use one of {', '.join(DOCUMENTS)}.")
     return schema(command)
+
+
+# ---------------------------------------------------------------- installed registers
+
+def recognise_registers(files: Sequence[str | Path]) -> list[Any]:
+    """What each file is (``reference.registries.recognise.Recognised``): its register, by its
+    content, and its date; an error naming the file if it is no register spendkit reads."""
+    from spendkit.reference.registries.recognise import recognise
+
+    return [recognise(Path(f)) for f in files]
+
+
+def install_registers(found: Sequence[Any], settings: Settings | None = None) -> list[Any]:
+    """Read every recognised file, then install each register kind (all files of one kind
+    together): the installs (``store.Installed``). A file that cannot be read stops everything
+    before anything is installed."""
+    from spendkit.reference.registries.store import install, read_kind
+
+    settings = settings or Settings()
+    kinds: dict[str, list[Any]] = {}
+    for f in found:
+        kinds.setdefault(f.kind, []).append(f)
+    frames = {kind: read_kind(kind, files) for kind, files in kinds.items()}
+    return [install(kind, kinds[kind], settings, frame=frames.pop(kind)) for kind in list(kinds)]
+
+
+def fetch_registers(kinds: Sequence[str], settings: Settings | None = None,
+                    progress: Any = None) -> list[Any]:
+    """Download each register kind from its publisher, check it and install it: the installs."""
+    from spendkit.reference.registries.fetch import fetch
+
+    settings = settings or Settings()
+    out = []
+    for kind in kinds:
+        found = fetch(kind, settings, progress(kind) if progress else None)
+        out += install_registers([found], settings)
+    return out
+
+
+def registers_status(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Every installed register: kind, name, date, rows, files, age in days, and whether old."""
+    from spendkit.reference.registries.store import installed
+
+    settings = settings or Settings()
+    return [{**i.to_dict(), "age_days": i.age_days(), "old": i.is_old(settings),
+             "notes": i.manifest.get("notes", []), "directory": str(i.directory)}
+            for i in installed(settings)]
+
+
+def remove_register(kind: str, settings: Settings | None = None) -> Any:
+    """Remove the installed register ``kind``."""
+    from spendkit.reference.registries.store import remove
+
+    return remove(kind, settings or Settings())

@@ -52,6 +52,21 @@ class OrganisationRules(_Strict):
     rules: Path | None = Field(None, description="Your copy of the sector rules (spendkit config init).")
 
 
+# How old (days) an installed register may be before it is called old.
+MAX_AGE_DAYS = {"companies_house": 45, "charity_commission": 45, "oscr": 45, "ccni": 45,
+                "mutuals": 90, "ocds": 45, "charity_company_links": 365, "cio_links": 365,
+                "dual_registered": 365}
+# Where `spendkit registers fetch` downloads each register from (its publisher's current file).
+REGISTER_URLS = {
+    "companies_house": "https://download.companieshouse.gov.uk/BasicCompanyDataAsOneFile-{month}.zip",
+    "charity_commission": "https://ccewuksprdoneregsadata1.blob.core.windows.net/data/txt/"
+                          "publicextract.charity.zip",
+    "oscr": "https://www.oscr.org.uk/umbraco/Surface/FormsSurface/CharityRegDownload",
+    "ccni": "https://www.charitycommissionni.org.uk/umbraco/api/charityApi/ExportSearchResultsToCsv/"
+            "?pageNumber=1&include=Linked&include=Removed",
+}
+
+
 class RegistrySettings(_Strict):
     """Registry downloads, as downloaded (each optional; several files allowed)."""
 
@@ -62,6 +77,18 @@ class RegistrySettings(_Strict):
     oscr: list[Path] = Field(default_factory=list, description="Scottish Charity Register CSV.")
     ccni: list[Path] = Field(default_factory=list, description="Charity Commission for NI CSV.")
     mutuals: list[Path] = Field(default_factory=list, description="FCA Mutuals Public Register CSV.")
+    installed: bool = Field(True, description="Use the registers installed with `spendkit registers "
+                            "add` or `fetch` (false: only the files given for the run).")
+    data_dir: Path | None = Field(None, description="Where installed registers live (default: "
+                                  "$SPENDKIT_DATA_DIR, else the user data directory).")
+    max_age_days: dict[str, int] = Field(
+        default_factory=lambda: dict(MAX_AGE_DAYS),
+        description="Register kind -> days after which `registers status` and every run warn "
+                    "that its installed data is old.")
+    urls: dict[str, str] = Field(
+        default_factory=lambda: dict(REGISTER_URLS),
+        description="Register kind -> the URL `registers fetch` downloads ({month}: the first "
+                    "day of this month, YYYY-MM-01; the month before is tried if not yet out).")
 
 
 # At least half the spend must be known: below that the unknown part is larger than the known
@@ -128,6 +155,8 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tup
     reg = settings.registries
     for name in ("companies", "charities", "oscr", "ccni", "mutuals"):
         setattr(reg, name, [p if p.is_absolute() else base / p for p in getattr(reg, name)])
+    if reg.data_dir is not None and not reg.data_dir.is_absolute():
+        reg.data_dir = base / reg.data_dir
     return settings, path
 
 
@@ -195,6 +224,8 @@ def apply_overrides(settings: Settings, **flags: Any) -> Settings:
             data["organisations"][key] = value
         elif key in ("companies", "charities", "oscr", "ccni", "mutuals"):
             data["registries"][key] = list(value)
+        elif key == "installed":
+            data["registries"]["installed"] = bool(value)
         elif key == "columns":
             data["columns"] = {**data["columns"], **value}
         else:
@@ -239,6 +270,10 @@ unreadable = "reject"               # or "keep": count the row undated
 [registries]                        # downloads, as downloaded (optional)
 # companies = ["BasicCompanyData-2026-11-01-part1_7.zip", "..."]
 # charities = ["publicextract.charity.zip"]
+# installed = true                  # use the registers installed with `spendkit registers add`
+# data_dir = "registers-store"      # where they are installed (default: the user data folder)
+# max_age_days = { companies_house = 45 }   # warn when older
+# urls = { companies_house = "https://.../BasicCompanyDataAsOneFile-{month}.zip" }
 
 # suppliers = "suppliers.xlsx"      # the supplier file used on every run
 # postcodes = "ONSPD_NOV_2025_UK.zip"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from spendkit.cli import app
 from spendkit.cli import classify as classify_commands
+from spendkit.cli import registers as register_commands
 from spendkit.cli import reports as report_commands
 from spendkit.cli import schema as schema_commands
 
@@ -34,3 +35,10 @@ def test_schema_module_registers_schema() -> None:
 def test_no_command_is_registered_twice() -> None:
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
     assert len(names) == len(set(names)) == 6
+
+
+def test_registers_module_adds_the_registers_group() -> None:
+    groups = {g.name: g.typer_instance for g in app.registered_groups}
+    assert groups["registers"] is register_commands.registers_app
+    names = {c.name for c in register_commands.registers_app.registered_commands}
+    assert names == {"add", "fetch", "status", "remove"}

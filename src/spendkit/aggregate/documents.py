@@ -124,6 +124,20 @@ class SupplierFile(Strict):
     notes: list[str]
 
 
+class RegisterUsed(Strict):
+    """A register the run matched payees to: installed (spendkit registers) or given for the run."""
+
+    kind: str = Field(description="companies_house, charity_commission, oscr, ccni, mutuals, "
+                                  "charity_company_links, cio_links, dual_registered, ocds.")
+    name: str
+    date: str = Field(description="ISO date of the register's data; '' when given for the run.")
+    date_from: str = Field(description="Where the date came from (file name, content, file modified).")
+    rows: int | None
+    files: list[str] = Field(description="File names, never paths.")
+    installed_at: str = Field(description="ISO time of the install; '' when given for the run.")
+    source: Literal["installed", "given"]
+
+
 class District(Strict):
     code: str = Field(description="ONS district code, e.g. E08000010.")
     name: str
@@ -272,6 +286,7 @@ class ClassifyDocument(Strict):
     inputs: list[Input]
     supplier_file: SupplierFile | None
     postcode_directory: str
+    registers: list[RegisterUsed]
     place: Place
     reconciliation: Reconciliation
     geography: Geography  # type: ignore[valid-type]
@@ -311,6 +326,7 @@ class ReportMethod(Strict):
     postcode_directory: str
     supplier_file: SupplierFile | None
     spendkit_version: str
+    registers: Absent[list[RegisterUsed]]
     size_rule: Absent[SizeRule]
     vcfse_includes_guarantee_companies: Absent[bool]
 
@@ -445,6 +461,7 @@ class RankMethod(Strict):
     leakage: str
     place: str
     postcode_directory: str
+    registers: Absent[list[RegisterUsed]]
 
 
 class Concentration(Strict):

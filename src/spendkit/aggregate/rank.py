@@ -250,6 +250,7 @@ def rank_result(result: Result, *, top: int = 20, keep_duplicates: bool = False,
                    + "; payees of unknown place left out",
         "place": summary["place"]["local_basis"],
         "postcode_directory": summary["postcode_directory"],
+        "registers": summary.get("registers", []),
     }
     return Ranking(rows, top, info, dups, method, keep_duplicates, list(result.notes),
                    result.settings.headline.min_coverage)

@@ -156,7 +156,8 @@ class Report(Displayed):
                "rows repeating an earlier file's row (transaction id, amount, payee) dropped; "
                "the first occurrence kept",
                "place": s["place"], "postcode_directory": s["postcode_directory"],
-               "supplier_file": s["supplier_file"], "spendkit_version": version("spendkit")}
+               "supplier_file": s["supplier_file"], "registers": s.get("registers", []),
+               "spendkit_version": version("spendkit")}
         if "headline" in s:
             out["size_rule"] = s["headline"].get("size_rule")
             out["vcfse_includes_guarantee_companies"] = s["headline"].get(

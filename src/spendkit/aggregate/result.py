@@ -34,6 +34,7 @@ class Result(Displayed):
     settings: Settings = field(default_factory=Settings)
     suppliers: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)  # what reading the reference data found (registers)
+    registers: list[dict[str, Any]] = field(default_factory=list)  # the registers used, and their dates
 
     def summary(self) -> dict[str, Any]:
         """The classify document (`spendkit classify --format json`), as a dict."""

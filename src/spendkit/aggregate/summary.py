@@ -150,11 +150,13 @@ def summarise(result: Result) -> dict[str, Any]:
     """The whole classify document of the local engine's result."""
     return document(count_rows(result.rows, result.rejected), inputs=result.inputs,
                     suppliers=result.suppliers, directory=result.directory, place=result.place,
-                    districts=result.districts, settings=result.settings)
+                    districts=result.districts, settings=result.settings,
+                    registers=result.registers)
 
 
 def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: dict[str, Any] | None,
-             directory: str, place: Place, districts: Districts, settings: Settings) -> dict[str, Any]:
+             directory: str, place: Place, districts: Districts, settings: Settings,
+             registers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The whole classify document, from any engine's counts and what it read."""
     return {
         "schema_version": SCHEMA_VERSION,
@@ -162,6 +164,7 @@ def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: di
         "inputs": inputs,
         "supplier_file": suppliers,
         "postcode_directory": directory,
+        "registers": registers or [],
         "place": place.to_dict(districts),
         "reconciliation": reconcile(counts, inputs),
         **{family: class_figures(counts.classes[by], classes, counts.pence_counted)

@@ -11,12 +11,18 @@ import typer
 
 from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
+    CcniOpt,
+    CharitiesOpt,
     ColumnOpt,
+    CompaniesOpt,
     ConfigOpt,
     FormatOpt,
     GuaranteeOpt,
     Ledgers,
     MaxRejectedOpt,
+    MutualsOpt,
+    NoRegistersOpt,
+    OscrOpt,
     OutOpt,
     PlaceOpt,
     PostcodesOpt,
@@ -31,6 +37,7 @@ from spendkit.cli.options import (
     config_input,
     one_out,
     parse_max_rejected,
+    register_flags,
     settings_from_options,
 )
 from spendkit.cli.watch import progress
@@ -53,18 +60,12 @@ def classify(
     size_rule: SizeRuleOpt = None,
     guarantee_is_vcfse: GuaranteeOpt = None,
     max_rejected: MaxRejectedOpt = None,
-    companies: Annotated[list[Path] | None, typer.Option(
-        "--companies", metavar="FILE",
-        help="Companies House BasicCompanyData CSV or zip (repeat for parts).")] = None,
-    charities: Annotated[list[Path] | None, typer.Option(
-        "--charities", metavar="FILE",
-        help="Charity Commission register extract (publicextract.charity.txt/zip).")] = None,
-    oscr: Annotated[list[Path] | None, typer.Option(
-        "--oscr", metavar="FILE", help="Scottish Charity Register CSV.")] = None,
-    ccni: Annotated[list[Path] | None, typer.Option(
-        "--ccni", metavar="FILE", help="Charity Commission NI CSV.")] = None,
-    mutuals: Annotated[list[Path] | None, typer.Option(
-        "--mutuals", metavar="FILE", help="FCA Mutuals Public Register CSV.")] = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
     engine: Annotated[str, typer.Option(
         "--engine", metavar="ENGINE", autocompletion=choices("local", "spark"),
         help="local (default) or spark (pip install 'spendkit[spark]'; docs/spark.md).")] = "local",
@@ -93,8 +94,8 @@ def classify(
         settings = settings_from_options(
             config, column=column, districts=place, sub_regional=sub_regional, regional=regional,
             suppliers=suppliers, postcodes=postcodes, sheet=sheet, size_rule=size_rule,
-            guarantee_is_vcfse=guarantee_is_vcfse, companies=companies, charities=charities,
-            oscr=oscr, ccni=ccni, mutuals=mutuals)
+            guarantee_is_vcfse=guarantee_is_vcfse,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         if engine == "spark":
             from spendkit.engines.spark import classify_for_cli
 
@@ -103,6 +104,9 @@ def classify(
                                   (out.suffix,))
             summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)[1]
             notes: list[str] = []
+            if settings.registries.installed and (kinds := api.registers_status(settings)):
+                notes = ["the installed registers (" + ", ".join(k["kind"] for k in kinds) + ") are "
+                         "not used by --engine spark: payees are not matched to them"]
         else:
             with progress(quiet):
                 result, summary = api.classify_and_export(ledgers, settings, out=out,
@@ -146,6 +150,12 @@ def suppliers(
     config: ConfigOpt = None,
     size_rule: SizeRuleOpt = None,
     top: Annotated[int, typer.Option("--top", metavar="N", help="Rows to show in the terminal.")] = 25,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """One row per payee (name variants merged): spend, classes, evidence and missing facts.
 
@@ -155,7 +165,9 @@ def suppliers(
 
         out = one_out(outs)
         settings = settings_from_options(config, column=column, districts=place,
-                                         suppliers=suppliers, sheet=sheet, size_rule=size_rule)
+                                         suppliers=suppliers, sheet=sheet, size_rule=size_rule,
+                                         **register_flags(companies, charities, oscr, ccni, mutuals,
+                                                          no_registers))
         with progress(False):
             _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config))
         from spendkit.output.render import print_supplier_list, safe

@@ -194,3 +194,29 @@ MethodOpt = Annotated[str, typer.Option(
 Manifest = Annotated[Path, typer.Argument(
     help="TOML manifest of [[organisation]] tables, or a CSV of published shares.",
     show_default=False, metavar="MANIFEST")]
+
+
+# The registers a run matches payees to: every command takes the same options, so the same
+# ledger gives the same figures in each. Installed registers are used unless --no-registers.
+CompaniesOpt = Annotated[list[Path] | None, typer.Option(
+    "--companies", metavar="FILE",
+    help="Companies House BasicCompanyData CSV or zip (repeat for parts).")]
+CharitiesOpt = Annotated[list[Path] | None, typer.Option(
+    "--charities", metavar="FILE",
+    help="Charity Commission register extract (publicextract.charity.txt/zip).")]
+OscrOpt = Annotated[list[Path] | None, typer.Option(
+    "--oscr", metavar="FILE", help="Scottish Charity Register CSV.")]
+CcniOpt = Annotated[list[Path] | None, typer.Option(
+    "--ccni", metavar="FILE", help="Charity Commission NI CSV.")]
+MutualsOpt = Annotated[list[Path] | None, typer.Option(
+    "--mutuals", metavar="FILE", help="FCA Mutuals Public Register CSV.")]
+NoRegistersOpt = Annotated[bool, typer.Option(
+    "--no-registers", help="Do not use the installed registers (spendkit registers).")]
+
+
+def register_flags(companies: list[Path] | None, charities: list[Path] | None,
+                   oscr: list[Path] | None, ccni: list[Path] | None, mutuals: list[Path] | None,
+                   no_registers: bool) -> dict[str, Any]:
+    """The register options as settings overrides (for ``settings_from_options``)."""
+    return {"companies": companies, "charities": charities, "oscr": oscr, "ccni": ccni,
+            "mutuals": mutuals, "installed": False if no_registers else None}

@@ -17,7 +17,10 @@ import typer
 from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
     ByOpt,
+    CcniOpt,
+    CharitiesOpt,
     ColumnOpt,
+    CompaniesOpt,
     ConfigOpt,
     FromOpt,
     FyOpt,
@@ -26,6 +29,9 @@ from spendkit.cli.options import (
     Manifest,
     MaxRejectedOpt,
     MethodOpt,
+    MutualsOpt,
+    NoRegistersOpt,
+    OscrOpt,
     PlaceOpt,
     PostcodesOpt,
     QuietOpt,
@@ -45,6 +51,7 @@ from spendkit.cli.options import (
     config_input,
     no_stdout,
     parse_max_rejected,
+    register_flags,
     settings_from_options,
 )
 from spendkit.cli.watch import progress
@@ -78,6 +85,12 @@ def report(
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
     max_rejected: MaxRejectedOpt = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Spend by place (and size and sector) broken down by service area, expense type, month,
     quarter or financial year, with trends, for a period; several files combine into one run."""
@@ -88,7 +101,8 @@ def report(
         parse_max_rejected(max_rejected)
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
-            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         also = config_input(config) + ([(respend, "the re-spend file")] if respend else [])
         _check_inputs(out, api.run_inputs(ledgers, settings, also))
         with progress(quiet):
@@ -120,6 +134,12 @@ def rank(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Top suppliers overall and within each class, how many make up 80% of spend, leakage
     (the largest spend outside the place where local suppliers are also paid), and the CLES
@@ -130,7 +150,8 @@ def rank(
         _check(format, out)
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
-            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         _check_inputs(out, api.run_inputs(ledgers, settings, config_input(config)))
         with progress(quiet):
             ranking = api.rank(ledgers, settings, top=top, date_from=date_from, date_to=date_to,
@@ -149,18 +170,26 @@ def league(
     out: ReportOutOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Several organisations ranked by local, sub-regional, SME and VCFSE share ("44th of 311"),
     from their ledgers or their published shares, with the method shown."""
     with user_errors():
         from spendkit import api
-        from spendkit.config import load_settings
 
         _check(format, out)
+        settings = settings_from_options(
+            config, **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         if out:
-            _check_inputs(out, api.league_inputs(manifest, config_input(config)))
+            _check_inputs(out, api.league_inputs(manifest, [*config_input(config),
+                                                            *api.run_inputs([], settings)]))
         with progress(quiet):
-            table = api.league(manifest, load_settings(config)[0], method=method, fy=fy,
+            table = api.league(manifest, settings, method=method, fy=fy,
                                 year=year, shares_of=shares_of)
         _emit(table, format, out, quiet, print_league)
 

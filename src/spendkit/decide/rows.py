@@ -69,13 +69,11 @@ def classify_rows(rows: pd.DataFrame, prepared: Prepared, settings: Settings,
 
 
 def load_registries_for(settings: Settings) -> pd.DataFrame | None:
-    r = settings.registries
-    if not any((r.companies, r.charities, r.oscr, r.ccni, r.mutuals)):
-        return None
-    from spendkit.reference.registries import load_registries
+    """The registers this run uses: the files given for it and the installed ones
+    (``reference.registries.store.registers_for_run``); None when there are none."""
+    from spendkit.reference.registries.store import registers_for_run
 
-    return load_registries(companies=r.companies or None, charities=r.charities or None,
-                           oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
+    return registers_for_run(settings)
 
 
 def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,

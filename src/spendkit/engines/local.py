@@ -47,4 +47,5 @@ def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) ->
                   place=prepared.place, districts=prepared.districts,
                   directory=prepared.index.source, settings=settings,
                   suppliers=supplier_file.info if supplier_file else None,
-                  notes=list(registry.attrs.get("notes", [])) if registry is not None else [])
+                  notes=list(registry.attrs.get("notes", [])) if registry is not None else [],
+                  registers=list(registry.attrs.get("registers", [])) if registry is not None else [])

@@ -15,7 +15,7 @@ import pandas as pd
 from spendkit.reference.postcode_index import cache_dir
 from spendkit.reference.registries.common import COLUMNS, TEXT_COLUMNS, text_column
 
-CACHE_FORMAT = 1  # bump when the frame read_companies_house builds changes
+CACHE_FORMAT = 2  # bump when the frame read_companies_house builds changes
 CACHE_KEEP = 3  # most recent Companies House caches kept; older ones are removed
 
 
