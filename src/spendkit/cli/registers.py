@@ -16,6 +16,7 @@ from spendkit.cli.options import ConfigOpt, settings_from_options
 registers_app = typer.Typer(
     help="Registers of organisations (Companies House, charities, mutuals, lookup tables, "
          "procurement notices) installed once and used by every command.",
+    short_help="Install registers once; every command matches payees to them.",
     no_args_is_help=True)
 app.add_typer(registers_app, name="registers")
 
@@ -37,7 +38,7 @@ def _installed_lines(items: list[Any]) -> None:
 @registers_app.command("add")
 def add(
     files: Annotated[list[Path], typer.Argument(
-        help="Register files as downloaded (CSV, text, JSON/JSON lines, or a zip of one); "
+        metavar="FILE...", help="Register files as downloaded (CSV, text, JSON/JSON lines, or a zip of one); "
              "each is recognised by its content.", show_default=False)],
     config: ConfigOpt = None,
 ) -> None:
@@ -58,10 +59,10 @@ def add(
         _installed_lines(api.install_registers(found, settings))
 
 
-@registers_app.command("fetch")
+@registers_app.command("fetch", short_help="Download registers from their publishers; install them.")
 def fetch(
     names: Annotated[list[str] | None, typer.Argument(
-        help="Registers to download (default: every one with a download address: "
+        metavar="[NAME...]", help="Registers to download (default: every one with a download address: "
              "companies_house, charity_commission, oscr, ccni).", show_default=False)] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -94,9 +95,10 @@ def fetch(
         _installed_lines(installed)
 
 
-@registers_app.command("status")
+@registers_app.command("status", short_help="What is installed, dated and counted; warns when old.")
 def status(
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
+                                        help="table or json.")] = "table",
     config: ConfigOpt = None,
 ) -> None:
     """What is installed: each register, its date, rows and files; warns when one is old."""
@@ -141,7 +143,7 @@ def status(
 
 @registers_app.command("remove")
 def remove(
-    name: Annotated[str, typer.Argument(help="The register to remove (as `status` names it).",
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The register to remove (as `status` names it).",
                                         show_default=False)],
     config: ConfigOpt = None,
 ) -> None:
