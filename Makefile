@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint fuzz bench bench-10m profile reliability samples realdata clean
+.PHONY: setup run test lint fuzz bench bench-10m profile reliability accuracy samples realdata clean
 
 setup: $(STAMP)
 
@@ -47,6 +47,10 @@ profile: setup
 
 reliability: setup
 	$(BIN)/python scripts/reliability.py
+
+# spendkit against the real ground truths in ../shared/realdata: writes docs/accuracy.md.
+accuracy: setup
+	$(BIN)/python scripts/accuracy.py
 
 samples: setup
 	$(BIN)/python scripts/make_samples.py

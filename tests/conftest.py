@@ -8,6 +8,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def empty_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test runs with an empty data folder of its own (no installed registers), never the
+    user's; a test that installs registers points SPENDKIT_DATA_DIR at its own folder."""
+    import os
+
+    folder = tmp_path_factory.mktemp("spendkit-data")
+    os.environ["SPENDKIT_DATA_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES

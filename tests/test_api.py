@@ -499,7 +499,12 @@ print(len(names))
 
 
 def test_public_names() -> None:
-    assert set(spendkit.__all__) == {"Settings", "classify", "save"}
+    assert set(spendkit.__all__) == {
+        "LeagueTable", "Ranking", "Report", "Result", "Settings", "SpendkitError", "__version__",
+        "classify", "json_schema", "make_league", "make_ranking", "make_report", "save"}
+    for name in spendkit.__all__:
+        assert getattr(spendkit, name) is not None
+        assert name in dir(spendkit)
     with pytest.raises(AttributeError):
         _ = spendkit.no_such_name
 

@@ -52,6 +52,21 @@ class OrganisationRules(_Strict):
     rules: Path | None = Field(None, description="Your copy of the sector rules (spendkit config init).")
 
 
+# How old (days) an installed register may be before it is called old.
+MAX_AGE_DAYS = {"companies_house": 45, "charity_commission": 45, "oscr": 45, "ccni": 45,
+                "mutuals": 90, "ocds": 45, "charity_company_links": 365, "cio_links": 365,
+                "dual_registered": 365}
+# Where `spendkit registers fetch` downloads each register from (its publisher's current file).
+REGISTER_URLS = {
+    "companies_house": "https://download.companieshouse.gov.uk/BasicCompanyDataAsOneFile-{month}.zip",
+    "charity_commission": "https://ccewuksprdoneregsadata1.blob.core.windows.net/data/txt/"
+                          "publicextract.charity.zip",
+    "oscr": "https://www.oscr.org.uk/umbraco/Surface/FormsSurface/CharityRegDownload",
+    "ccni": "https://www.charitycommissionni.org.uk/umbraco/api/charityApi/ExportSearchResultsToCsv/"
+            "?pageNumber=1&include=Linked&include=Removed",
+}
+
+
 class RegistrySettings(_Strict):
     """Registry downloads, as downloaded (each optional; several files allowed)."""
 
@@ -64,7 +79,24 @@ class RegistrySettings(_Strict):
     mutuals: list[Path] = Field(default_factory=list, description="FCA Mutuals Public Register CSV.")
     decisions: Path | None = Field(default=None, description="A decisions file (CSV: payee,org_id; "
                                    "org_id an org-id or 'none'), applied before any matching.")
+    installed: bool = Field(True, description="Use the registers installed with `spendkit registers "
+                            "add` or `fetch` (false: only the files given for the run).")
+    data_dir: Path | None = Field(None, description="Where installed registers live (default: "
+                                  "$SPENDKIT_DATA_DIR, else the user data directory).")
+    max_age_days: dict[str, int] = Field(
+        default_factory=lambda: dict(MAX_AGE_DAYS),
+        description="Register kind -> days after which `registers status` and every run warn "
+                    "that its installed data is old.")
+    urls: dict[str, str] = Field(
+        default_factory=lambda: dict(REGISTER_URLS),
+        description="Register kind -> the URL `registers fetch` downloads ({month}: the first "
+                    "day of this month, YYYY-MM-01; the month before is tried if not yet out).")
 
+
+# At least half the spend must be known: below that the unknown part is larger than the known
+# one, the share's bounds are more than 50 points apart, and the unknown alone could reverse any
+# comparison (docs/methodology.md, "Coverage").
+MIN_COVERAGE = 0.5
 
 Sector = Literal["public", "individual", "vcfse", "private", "unknown"]
 
@@ -73,6 +105,11 @@ class HeadlineSettings(_Strict):
     exclude: list[Sector] = Field(
         default_factory=lambda: list[Sector](["public", "individual"]),
         description="Sectors left out of 'influenceable spend', the denominator of the headline shares.")
+    min_coverage: float = Field(
+        MIN_COVERAGE, ge=0, le=1, allow_inf_nan=False,
+        description="A share is stated only when its family (place for local, size for SME, "
+                    "sector for VCFSE) is known for at least this share of the spend; below it, "
+                    "'not enough evidence' and what to supply. League tables do not rank below it.")
 
 
 class Settings(_Strict):
@@ -122,6 +159,8 @@ def load_settings(config: Path | None = None, *, cwd: Path | None = None) -> tup
         setattr(reg, name, [p if p.is_absolute() else base / p for p in getattr(reg, name)])
     if reg.decisions is not None and not reg.decisions.is_absolute():
         reg.decisions = base / reg.decisions
+    if reg.data_dir is not None and not reg.data_dir.is_absolute():
+        reg.data_dir = base / reg.data_dir
     return settings, path
 
 
@@ -191,6 +230,8 @@ def apply_overrides(settings: Settings, **flags: Any) -> Settings:
             data["registries"][key] = list(value)
         elif key == "decisions":
             data["registries"][key] = value
+        elif key == "installed":
+            data["registries"]["installed"] = bool(value)
         elif key == "columns":
             data["columns"] = {**data["columns"], **value}
         else:
@@ -224,6 +265,7 @@ rules = "spendkit-rules.toml"       # your copy of the sector rules (patterns, e
 
 [headline]
 exclude = ["public", "individual"]  # left out of "influenceable spend" (the headline denominator)
+min_coverage = 0.5                  # state a share only when its place/size/sector is known for this much
 
 [dates]
 unreadable = "reject"               # or "keep": count the row undated
@@ -234,6 +276,10 @@ unreadable = "reject"               # or "keep": count the row undated
 [registries]                        # downloads, as downloaded (optional)
 # companies = ["BasicCompanyData-2026-11-01-part1_7.zip", "..."]
 # charities = ["publicextract.charity.zip"]
+# installed = true                  # use the registers installed with `spendkit registers add`
+# data_dir = "registers-store"      # where they are installed (default: the user data folder)
+# max_age_days = { companies_house = 45 }   # warn when older
+# urls = { companies_house = "https://.../BasicCompanyDataAsOneFile-{month}.zip" }
 
 # suppliers = "suppliers.xlsx"      # the supplier file used on every run
 # postcodes = "ONSPD_NOV_2025_UK.zip"

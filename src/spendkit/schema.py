@@ -44,6 +44,27 @@ LABELS = {
     "individual": "Individuals",
 }
 
+# Headers for spendkit's own columns where people read them (the report workbook); the files
+# of rows (classify --out) keep the column names above, which programs rely on.
+COLUMN_LABELS = {
+    "payee": "Payee", "amount": "Amount £", "amount_pence": "Amount (pence)",
+    "payment_date": "Payment date", "period_end": "Period end", "supplier_id": "Supplier id",
+    "department": "Department", "expense_type": "Expense type", "transaction_id": "Transaction id",
+    "company_number": "Company number", "charity_number": "Charity number",
+    "vat_number": "VAT number", "sme_flag": "SME flag (ledger)", "vcse_flag": "VCSE flag (ledger)",
+    "source_file": "Source file", "source_sheet": "Source sheet", "source_row": "Source row",
+    "postcode": "Postcode", "postcode_source": "Postcode from", "district_code": "District code",
+    "district_name": "District", "geography": "Place", "geography_evidence": "Place evidence",
+    "size_band": "Size", "size_evidence": "Size evidence", "size_strength": "Size evidence strength",
+    "size_conflict": "Size conflict", "sme": "SME", "sector": "Sector",
+    "sector_evidence": "Sector evidence", "sector_strength": "Sector evidence strength",
+    "sector_conflict": "Sector conflict", "influenceable": "Influenceable",
+    "org_id": "Organisation id", "match_method": "Register match",
+    "match_evidence": "Register match evidence", "reg_registry": "Register",
+    "amount_text": "Amount as written", "reason": "Reason rejected", "in_report": "In the report",
+}
+CLASS_COLUMNS = ("geography", "size_band", "sector")  # columns whose values are classes
+
 # (name, type) in output order; types: string, int64, bool, timestamp (what the Spark engine's
 # Arrow and Parquet schema use; pandas holds text as str or category, bool/boolean).
 LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (

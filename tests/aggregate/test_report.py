@@ -208,8 +208,18 @@ def test_headline_shares_match_the_classify_headline(result) -> None:
     assert head["denominator_pence"] == theirs["influenceable_pence"]
     for key in ("local", "local_or_sub_regional", "sme", "vcfse"):
         assert head[key]["share"] == theirs[f"{key}_share"]
+        # one implementation: the report's coverage and bounds are the classify headline's
+        assert head[key] == theirs["measures"][key]
     everything = R.build_report(result, shares_of="all").headline
-    assert everything["local"] == {"pence": SAMPLE_LOCAL, "share": 0.157755}
+    rows = result.rows
+    unknown_place = int(rows.loc[rows["geography"] == "unknown", "amount_pence"].sum())
+    total = int(rows["amount_pence"].sum())
+    assert everything["local"] == {
+        "pence": SAMPLE_LOCAL, "share": 0.157755, "coverage": round(1 - unknown_place / total, 6),
+        "low": 0.157755, "high": round((SAMPLE_LOCAL + unknown_place) / total, 6),
+        "enough_evidence": True}
+    assert everything["coverage"]["place"]["unknown_pence"] == unknown_place
+    assert everything["coverage"]["place"]["next_step"] is None
 
 
 def test_report_document_reconciles_and_is_json_safe(result, counted: int) -> None:

@@ -166,7 +166,8 @@ def test_document_is_json_and_versioned(doc: dict) -> None:
     assert json.loads(json.dumps(doc, default=str))["geography"] == doc["geography"]
     assert doc["place"]["local"] == [{"code": "E08000010", "name": "Wigan"}]
     assert list(doc) == ["schema_version", "spendkit_version", "inputs", "supplier_file", "postcode_directory",
-                         "place", "reconciliation", "geography", "size", "sector", "headline", "cross"]
+                         "registers", "place", "reconciliation", "geography", "size", "sector", "headline", "cross",
+                         "bases", "list_payees"]
 
 
 # --------------------------------------------------------------------------- hand-made frames

@@ -32,7 +32,7 @@ def sample_json(samples: Path) -> dict:
 
 def test_json_document_shape_and_reconciliation(sample_json: dict) -> None:
     doc = sample_json
-    assert doc["schema_version"] == "1.2"
+    assert doc["schema_version"] == "2.0"
     rec = doc["reconciliation"]
     assert rec["balanced"] is True
     assert rec["rows_read"] == rec["rows_counted"] + rec["rows_rejected"]

@@ -175,7 +175,7 @@ def test_a_failure_while_writing_leaves_no_file_at_all(samples: Path, base: list
 
     from spendkit.output import workbook
 
-    def full(*_args: object) -> None:
+    def full(*_args: object, **_options: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(workbook, "write_report", full)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from spendkit.cli import app
 from spendkit.cli import classify as classify_commands
+from spendkit.cli import registers as register_commands
 from spendkit.cli import reports as report_commands
+from spendkit.cli import schema as schema_commands
 
 
 def callbacks() -> dict[str, object]:
@@ -26,6 +28,17 @@ def test_reports_module_registers_report_rank_and_league() -> None:
         assert got[name] is getattr(report_commands, name)
 
 
+def test_schema_module_registers_schema() -> None:
+    assert callbacks()["schema"] is schema_commands.schema
+
+
 def test_no_command_is_registered_twice() -> None:
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
-    assert len(names) == len(set(names)) == 5
+    assert len(names) == len(set(names)) == 6
+
+
+def test_registers_module_adds_the_registers_group() -> None:
+    groups = {g.name: g.typer_instance for g in app.registered_groups}
+    assert groups["registers"] is register_commands.registers_app
+    names = {c.name for c in register_commands.registers_app.registered_commands}
+    assert names == {"add", "fetch", "status", "remove"}

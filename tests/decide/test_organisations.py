@@ -177,6 +177,7 @@ def test_formation_agent_office_is_weak_evidence_of_place() -> None:
         "number": [f"{i:08d}" for i in range(n)], "name": names, "name_key": name_key(names),
         "postcode": "EC1V 2NX", "legal_form": "Private Limited Company", "status": "Active",
         "accounts_category": "", "income_pounds": float("nan"), "sic_codes": "", "company_number": "",
+        "linked_ids": "", "sme_declared": "", "vcse_declared": "",
     })[COLUMNS]
     rows = pd.DataFrame({"payee": ["Shelf Company 7 Ltd"], "payee_key": name_key(pd.Series(["Shelf Company 7 Ltd"])),
                          "company_number": [""], "charity_number": [""]})

@@ -75,7 +75,7 @@ def test_overall_accuracy(classified):
 def test_private_is_decided_from_evidence(classified):
     private = classified[classified["sector"] == "private"]
     assert private["sector_rule"].isin(
-        ["legal-form-ltd", "legal-form-plc", "legal-form-llp", "business-words", "trading-as",
+        ["legal-form-ltd", "legal-form-ltd-cut", "legal-form-plc", "legal-form-llp", "business-words", "trading-as",
          "building-society", "mutual-insurer", "co-op-businesses"]).all()
 
 

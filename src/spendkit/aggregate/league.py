@@ -18,7 +18,18 @@ or just a CSV of published shares: ``name,local_share,sub_regional_share,sme_sha
 
 Ranking is standard competition ranking ("1224"): organisations with equal shares (to six
 decimal places) share a rank, and the next rank skips. "44th of 311" counts only the
-organisations with a figure for that measure. Everything is checked (ledgers exist, places
+organisations ranked on that measure: those with a figure, and, for an organisation counted
+from its ledgers, whose measure is known (place, size or sector) for at least
+``[headline] min_coverage`` of its spend; one below is listed, with its coverage and bounds,
+but not ranked on that measure.
+
+Each rank comes with an interval from the bounds (``coverage.measure``: ``low`` = the share
+with every unknown out, ``high`` = every unknown in). Best rank: this organisation at its
+``high`` and every other ranked one at its ``low`` (1 + those whose low is above its high);
+worst rank: this one at its ``low`` and every other at its ``high`` (1 + those whose high is
+above its low). Published shares have no bounds (low = high = the share). So "3rd of 5
+(2nd-4th)": ranked 3rd on the shares as counted, and no way of placing the unknowns could
+put it above 2nd or below 4th. Everything is checked (ledgers exist, places
 are known, shares parse) before any ledger is read, so a bad manifest writes nothing.
 """
 
@@ -29,9 +40,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
+from spendkit.aggregate.coverage import FAMILY, fine_table, measure
+from spendkit.aggregate.display import Display, Displayed, league_display
 from spendkit.aggregate.periods import check_options, period_notes, prepare
 from spendkit.aggregate.shares import (
     DENOMINATORS,
@@ -47,12 +61,14 @@ from spendkit.read.guard import check_path, unreadable
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from spendkit.aggregate.documents import LeagueDocument
     from spendkit.aggregate.result import Result
     from spendkit.config import Settings
     from spendkit.reference.districts import Districts
 
 MEASURES = ("local", "sub_regional", "sme", "vcfse")
 SHARE_COLUMNS = {f"{m}_share": m for m in MEASURES}
+SCHEMA_VERSION = "2.0"
 _ORG_KEYS = {"name", "place", "ledgers", "suppliers", "sub_regional", "regional"}
 _TOP_KEYS = {"title", "peers", "method", "organisation"}
 _METHOD_KEYS = {"name", "fy", "year", "shares_of"}
@@ -264,13 +280,34 @@ def competition_ranks(values: dict[str, float | None]) -> dict[str, int]:
     return {k: 1 + sum(1 for w in known.values() if w > v) for k, v in known.items()}
 
 
+def rank_intervals(bounds: dict[str, tuple[float, float]]) -> dict[str, tuple[int, int]]:
+    """{name: (best, worst)} from each ranked name's (low, high) share: best = 1 + the others
+    whose low is above its high; worst = 1 + the others whose high is above its low (to six
+    decimal places, as ``competition_ranks``)."""
+    names = list(bounds)
+    low = np.array([round(bounds[n][0], 6) for n in names])
+    high = np.array([round(bounds[n][1], 6) for n in names])
+    best = 1 + (low[None, :] > high[:, None]).sum(axis=1)  # (a name is never above itself: low <= high)
+    worst = 1 + (high[None, :] > low[:, None]).sum(axis=1) - (high > low)
+    return {n: (int(b), int(w)) for n, b, w in zip(names, best, worst, strict=True)}
+
+
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
-@dataclass
-class LeagueTable:
+def rank_text(r: dict[str, Any]) -> str:
+    """'3rd of 5 (2nd-4th)', or '3rd of 5' when the bounds cannot move it."""
+    span = "" if r["best"] == r["worst"] else f" ({ordinal(r['best'])}-{ordinal(r['worst'])})"
+    return f"{ordinal(r['rank'])} of {r['of']}{span}"
+
+
+@dataclass(repr=False)
+class LeagueTable(Displayed):
+    """What ``spendkit.make_league`` returns: organisations ranked by their shares:
+    ``ordered()``, ``sentences()``, ``to_dict()`` (the JSON document), ``document()`` (typed)."""
+
     entries: list[dict[str, Any]]
     method: dict[str, Any]
 
@@ -278,28 +315,40 @@ class LeagueTable:
         for m in MEASURES:
             values = {e["name"]: e["shares"].get(m) for e in self.entries}
             ranks = competition_ranks(values)
+            bounds = {n: _bounds(e, m) for e in self.entries if (n := e["name"]) in ranks}
+            spans = rank_intervals(bounds)
             for e in self.entries:
                 if e["name"] in ranks:
-                    n = len(ranks)
-                    e["ranks"][m] = {"rank": ranks[e["name"]], "of": n,
-                                     "text": f"{ordinal(ranks[e['name']])} of {n}"}
+                    best, worst = spans[e["name"]]
+                    r = {"rank": ranks[e["name"]], "of": len(ranks), "best": best, "worst": worst}
+                    e["ranks"][m] = {**r, "text": f"{ordinal(r['rank'])} of {r['of']}",
+                                     "interval_text": f"{ordinal(best)}-{ordinal(worst)} of {r['of']}"}
 
     def measures(self) -> list[str]:
-        return [m for m in MEASURES if any(m in e["ranks"] for e in self.entries)]
+        return [m for m in MEASURES if any(m in e["ranks"] or m in e.get("not_ranked", {})
+                                           for e in self.entries)]
 
     def ordered(self) -> list[dict[str, Any]]:
-        """By local rank (unranked last), then name."""
-        return sorted(self.entries, key=lambda e: (e["ranks"].get("local", {}).get("rank", 10**9),
+        """By local rank (unranked last), then name; when nobody is ranked on local spend (no
+        postcodes anywhere, say), by the first measure someone is ranked on."""
+        by = next((m for m in MEASURES if any(m in e["ranks"] for e in self.entries)), "local")
+        return sorted(self.entries, key=lambda e: (e["ranks"].get(by, {}).get("rank", 10**9),
                                                    e["name"]))
 
     def sentences(self) -> list[str]:
-        """'Sample Borough Council: 3rd of 4 for local spend, ...' for each organisation whose
-        figures come from its ledgers."""
+        """'Sample Borough Council: 3rd of 5 (2nd-4th) for local spend, ...; not ranked on SME
+        spend (size known for 12.0% of its spend)' for each organisation whose figures come
+        from its ledgers."""
         words = {"local": "local spend", "sub_regional": "sub-regional spend",
                  "sme": "SME spend", "vcfse": "VCFSE spend"}
-        return [f"{e['name']}: " + ", ".join(f"{e['ranks'][m]['text']} for {words[m]}"
-                                             for m in MEASURES if m in e["ranks"])
-                for e in self.ordered() if e["source"] == "ledgers" and e["ranks"]]
+        out = []
+        for e in self.ordered():
+            if e["source"] != "ledgers" or not (e["ranks"] or e.get("not_ranked")):
+                continue
+            parts = [f"{rank_text(e['ranks'][m])} for {words[m]}" for m in MEASURES if m in e["ranks"]]
+            parts += [f"not ranked on {words[m]} ({why})" for m, why in e.get("not_ranked", {}).items()]
+            out.append(f"{e['name']}: " + ", ".join(parts))
+        return out
 
     def long(self) -> pd.DataFrame:
         rows = []
@@ -307,23 +356,47 @@ class LeagueTable:
             rec: dict[str, Any] = {"name": e["name"], "source": e["source"], "pence": e.get("pence")}
             for m in MEASURES:
                 r = e["ranks"].get(m)
+                low, high = e.get("bounds", {}).get(m) or (None, None)
                 rec[f"{m}_share"] = e["shares"].get(m)
                 rec[f"{m}_rank"] = r["rank"] if r else None
                 rec[f"{m}_of"] = r["of"] if r else None
+                rec[f"{m}_rank_best"] = r["best"] if r else None
+                rec[f"{m}_rank_worst"] = r["worst"] if r else None
+                rec[f"{m}_coverage"] = e.get("coverage", {}).get(m)
+                rec[f"{m}_low"], rec[f"{m}_high"] = low, high
+                rec[f"{m}_not_ranked"] = e.get("not_ranked", {}).get(m)
             rows.append(rec)
         frame = pd.DataFrame(rows)
         for c in frame.columns:
-            if c == "pence" or c.endswith(("_rank", "_of")):
+            if c == "pence" or c.endswith(("_rank", "_of", "_best", "_worst")):
                 frame[c] = frame[c].astype("Int64")
         return frame
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": "1.0", "command": "league", "spendkit_version": version("spendkit"),
+        return {"schema_version": SCHEMA_VERSION, "command": "league",
+                "spendkit_version": version("spendkit"),
                 "method": self.method, "measures": self.measures(),
                 "organisations": self.ordered(), "sentences": self.sentences()}
 
     def notes(self) -> list[str]:
         return [n for e in self.entries for n in e.get("notes", [])]
+
+    def document(self) -> LeagueDocument:
+        """The league document, typed: ``table.document().organisations[0].ranks.local``."""
+        from spendkit.aggregate.documents import validate
+
+        return validate("league", self.to_dict())  # type: ignore[return-value]
+
+    def _display(self) -> Display:
+        return league_display({"organisations": self.ordered(), "method": self.method})
+
+
+def _bounds(entry: dict[str, Any], m: str) -> tuple[float, float]:
+    """An entry's (low, high) on ``m``: its bounds, or its published share twice."""
+    got = entry.get("bounds", {}).get(m)
+    if got is None or got[0] is None:
+        return entry["shares"][m], entry["shares"][m]
+    return got[0], got[1]
 
 
 def make_league(manifest_path: Path, settings: Settings, *,
@@ -364,34 +437,50 @@ def make_league(manifest_path: Path, settings: Settings, *,
         denominators.add(denominator)
         period_label = period["label"]
         entries.append(_entry(org, rows, base_rows(rows, denominator), how,
-                              [f"{org.name}: {n}" for n in _notes(dups, period)]))
+                              [f"{org.name}: {n}" for n in _notes(dups, period)],
+                              org_settings.headline.min_coverage))
     for peer in manifest.peers:
         entries.append({"name": peer["name"], "source": "published", "place": None, "pence": None,
                         "denominator_pence": None, "rows": None, "shares": peer["shares"],
-                        "ranks": {}, "notes": []})
+                        "ranks": {}, "coverage": {}, "bounds": {}, "not_ranked": {}, "notes": []})
     return LeagueTable(entries, {
         "name": name, "description": how.description, "period": period_label,
         "shares_of": "; ".join(DENOMINATORS[d] for d in sorted(denominators)) or "as published",
         "ranking": "standard competition ranking: equal shares (to 6 decimal places) share a "
                    "rank and the next rank is skipped (1, 2, 2, 4)",
+        "rank_interval": "best: this organisation with every unknown counted in and every other "
+                         "with every unknown out; worst: the reverse; published shares are taken "
+                         "as exact",
+        "min_coverage": f"an organisation is ranked on a measure when its place, size or sector "
+                        f"is known for at least {settings.headline.min_coverage:.0%} of its spend",
         "sub_regional": "the districts around the place, not the place itself",
         "published_shares": "taken as given; check they were counted the same way",
         "manifest": str(manifest.path), "title": manifest.title})
 
 
 def _entry(org: Organisation, rows: pd.DataFrame, base: pd.DataFrame, how: Method,
-           notes: list[str]) -> dict[str, Any]:
-    """One organisation's row of the league: its spend and its shares of ``base``'s spend."""
+           notes: list[str], min_coverage: float) -> dict[str, Any]:
+    """One organisation's row of the league: its spend, and on each measure its share of
+    ``base``'s spend (null below ``min_coverage``), coverage and bounds (``coverage.measure``)."""
     total = int(base["amount_pence"].sum())
+    fine = fine_table(base)
     masks = headline_masks(base)
-    masks["sub_regional"] = base["geography"] == "sub_regional"
-    shares = {m: (round(int(base.loc[masks[m], "amount_pence"].sum()) / total, 6) if total else None)
-              for m in MEASURES if m in masks}
+    wanted = [m for m in MEASURES if m in masks or m == "sub_regional"]
+    if how.local == "region":
+        wanted.remove("sub_regional")
+    figures = {m: measure(fine, m, total, min_coverage) for m in wanted}
+    shares: dict[str, float | None] = {m: f["share"] for m, f in figures.items()}
     if how.local == "region":
         shares["sub_regional"] = None
+    not_ranked = {m: (f"{FAMILY[m]} known for {f['coverage']:.1%} of its spend, below "
+                      f"{min_coverage:.0%}")
+                  for m, f in figures.items() if not f["enough_evidence"] and f["coverage"] is not None}
     return {"name": org.name, "source": "ledgers", "place": org.place,
             "pence": int(rows["amount_pence"].sum()), "denominator_pence": total,
-            "rows": len(rows), "shares": shares, "ranks": {}, "notes": notes}
+            "rows": len(rows), "shares": shares, "ranks": {},
+            "coverage": {m: f["coverage"] for m, f in figures.items()},
+            "bounds": {m: [f["low"], f["high"]] for m, f in figures.items()},
+            "not_ranked": not_ranked, "notes": notes}
 
 
 def _notes(dups: pd.DataFrame, period: dict[str, Any]) -> list[str]:

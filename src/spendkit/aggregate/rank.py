@@ -19,12 +19,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from spendkit.aggregate.coverage import families_of, family_figure, fine_table
 from spendkit.aggregate.dimensions import FAMILIES, classes, families
+from spendkit.aggregate.display import Display, Displayed, rank_display
 from spendkit.aggregate.periods import period_notes, prepare
 from spendkit.aggregate.records import records
+from spendkit.config import MIN_COVERAGE
 from spendkit.errors import ConfigError
 
 if TYPE_CHECKING:
+    from spendkit.aggregate.documents import RankDocument
     from spendkit.aggregate.result import Result
 
 ATTRIBUTES = ("geography", "district_name", "postcode", "size_band", "sme", "sector")
@@ -165,9 +169,11 @@ def cles(rows: pd.DataFrame, n: int = CLES_TOP) -> pd.DataFrame:
     return top(suppliers(rows), n)
 
 
-@dataclass
-class Ranking:
-    """Every ranking of the suppliers in ``rows`` (the rows a report counts)."""
+@dataclass(repr=False)
+class Ranking(Displayed):
+    """What ``spendkit.make_ranking`` returns: every ranking of the suppliers in ``rows`` (the
+    rows a report counts): ``overall`` (a DataFrame), ``by_class``, ``concentration``,
+    ``leakage``, ``cles``, ``to_dict()`` (the JSON document) and ``document()`` (typed)."""
 
     rows: pd.DataFrame
     n: int = 20
@@ -176,6 +182,7 @@ class Ranking:
     method: dict[str, Any] = field(default_factory=dict)
     keep_duplicates: bool = False
     reading_notes: list[str] = field(default_factory=list)  # the run's (Result.notes)
+    min_coverage: float = MIN_COVERAGE
 
     def __post_init__(self) -> None:
         self.all_suppliers = top(suppliers(self.rows), None)
@@ -191,6 +198,14 @@ class Ranking:
         period = period_notes(dups, self.period, self.keep_duplicates) if self.period else []
         return [*self.reading_notes, *period]
 
+    def coverage(self) -> dict[str, dict[str, Any]]:
+        """Per family (place, size, sector): the spend whose class is known and unknown, and
+        the share known (``coverage.family_figure``, of all the ranked spend), so a ranking
+        within a class (local suppliers, say) is read with how much spend has no known class."""
+        fine = fine_table(self.rows)
+        total = int(self.rows["amount_pence"].sum())
+        return {f: family_figure(fine, f, total, self.min_coverage) for f in families_of(fine)}
+
     def long(self) -> pd.DataFrame:
         """Every ranking in one tidy table (the CSV and Parquet layout)."""
         parts = [t.assign(ranking=key)[["ranking", *t.columns]] for key, _title, t in self.by_class]
@@ -198,14 +213,26 @@ class Ranking:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": "1.0", "command": "rank", "spendkit_version": version("spendkit"),
+            "schema_version": "1.1", "command": "rank", "spendkit_version": version("spendkit"),
             "method": self.method, "period": self.period,
             "pence": int(self.rows["amount_pence"].sum()), "suppliers": len(self.all_suppliers),
+            "coverage": self.coverage(),
             "concentration": self.concentration,
             "rankings": [{"key": k, "title": t, "suppliers": records(f)} for k, t, f in self.by_class],
             "leakage": {"category": self.leakage_category, "rows": records(self.leakage)},
             "cles": records(self.cles),
         }
+
+    def document(self) -> RankDocument:
+        """The rank document, typed: ``ranking.document().concentration.suppliers``."""
+        from spendkit.aggregate.documents import validate
+
+        return validate("rank", self.to_dict())  # type: ignore[return-value]
+
+    def _display(self) -> Display:
+        return rank_display({"suppliers": len(self.all_suppliers), "concentration": self.concentration,
+                             "pence": int(self.rows["amount_pence"].sum()), "period": self.period
+                             or {"label": "all dates"}}, records(self.overall.head(5)))
 
 
 def rank_result(result: Result, *, top: int = 20, keep_duplicates: bool = False, **period: Any
@@ -223,8 +250,10 @@ def rank_result(result: Result, *, top: int = 20, keep_duplicates: bool = False,
                    + "; payees of unknown place left out",
         "place": summary["place"]["local_basis"],
         "postcode_directory": summary["postcode_directory"],
+        "registers": summary.get("registers", []),
     }
-    return Ranking(rows, top, info, dups, method, keep_duplicates, list(result.notes))
+    return Ranking(rows, top, info, dups, method, keep_duplicates, list(result.notes),
+                   result.settings.headline.min_coverage)
 
 
 def check_top(top: int) -> None:

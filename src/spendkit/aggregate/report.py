@@ -33,6 +33,7 @@ from spendkit.aggregate.dimensions import (
     dimension,
     families,
 )
+from spendkit.aggregate.display import Display, Displayed, report_display
 from spendkit.aggregate.lm3 import lm3, read_respend
 from spendkit.aggregate.periods import DUPLICATE_COLUMNS, count_rows, period_notes, prepare
 from spendkit.aggregate.records import records
@@ -41,9 +42,10 @@ from spendkit.aggregate.summary import breakdown as class_breakdown
 from spendkit.money import money
 
 if TYPE_CHECKING:
+    from spendkit.aggregate.documents import ReportDocument
     from spendkit.aggregate.result import Result
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 UNKNOWN_WARNING = 0.05  # an unknown share above this is pointed out
 
 
@@ -83,9 +85,12 @@ def _num(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-@dataclass
-class Report:
-    """A classified run, narrowed to a period and with repeated rows dropped, ready to render."""
+@dataclass(repr=False)
+class Report(Displayed):
+    """What ``spendkit.make_report`` returns: a classified run (``result``), narrowed to a
+    period and with repeated rows dropped (``rows``), ready to render: ``headline``,
+    ``breakdowns``, ``trends``, ``reconciliation()``, ``to_dict()`` (the JSON document) and
+    ``document()`` (the same, typed)."""
 
     result: Result
     rows: pd.DataFrame  # the rows reported
@@ -113,11 +118,11 @@ class Report:
 
     @cached_property
     def trends(self) -> dict[str, Any]:
-        return trends(self.rows, self.shares_of)
+        return trends(self.rows, self.shares_of, self.result.settings.headline.min_coverage)
 
     @cached_property
     def headline(self) -> dict[str, Any]:
-        return headline(self.rows, self.shares_of)
+        return headline(self.rows, self.shares_of, self.result.settings.headline.min_coverage)
 
     def class_totals(self) -> dict[str, dict[str, dict[str, Any]]]:
         return {f: class_breakdown(self.rows, FAMILIES[f], classes(self.rows, f))
@@ -151,7 +156,8 @@ class Report:
                "rows repeating an earlier file's row (transaction id, amount, payee) dropped; "
                "the first occurrence kept",
                "place": s["place"], "postcode_directory": s["postcode_directory"],
-               "supplier_file": s["supplier_file"], "spendkit_version": version("spendkit")}
+               "supplier_file": s["supplier_file"], "registers": s.get("registers", []),
+               "spendkit_version": version("spendkit")}
         if "headline" in s:
             out["size_rule"] = s["headline"].get("size_rule")
             out["vcfse_includes_guarantee_companies"] = s["headline"].get(
@@ -177,6 +183,17 @@ class Report:
         if self.lm3:
             doc["lm3"] = self.lm3
         return doc
+
+    def document(self) -> ReportDocument:
+        """The report document, typed: ``rep.document().headline.local.share``."""
+        from spendkit.aggregate.documents import validate
+
+        return validate("report", self.to_dict())  # type: ignore[return-value]
+
+    def _display(self) -> Display:
+        return report_display({"reconciliation": self.reconciliation(), "headline": self.headline,
+                               "period": self.period, "method": self.method(),
+                               "breakdowns": self.breakdowns})
 
     def long(self) -> pd.DataFrame:
         """Every figure in one tidy table (the CSV and Parquet layout): the class totals

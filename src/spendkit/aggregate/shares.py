@@ -15,8 +15,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spendkit.aggregate.coverage import (
+    FAMILY,
+    families_of,
+    family_figure,
+    fine_table,
+    known_mask,
+    measure,
+    next_step,
+    payees_carrying,
+    unknown_payees,
+)
 from spendkit.aggregate.periods import count_rows, periods
-from spendkit.config import check_share
+from spendkit.config import MIN_COVERAGE, check_share
 from spendkit.errors import ConfigError
 from spendkit.schema import LABELS
 
@@ -64,28 +75,44 @@ def base_rows(rows: pd.DataFrame, denominator: str) -> pd.DataFrame:
     return rows[rows["influenceable"].astype(bool)] if denominator == "influenceable" else rows
 
 
-def headline(rows: pd.DataFrame, denominator: str) -> dict[str, Any]:
-    """The headline shares of the rows' spend, of the ``denominator``'s spend."""
+def headline(rows: pd.DataFrame, denominator: str, min_coverage: float = MIN_COVERAGE
+             ) -> dict[str, Any]:
+    """The headline shares of the rows' spend, of the ``denominator``'s spend, each with its
+    coverage and bounds (``coverage.measure``: null below ``min_coverage``), and per family
+    (place, size, sector) what is known and, where too little is, the next step."""
     base = base_rows(rows, denominator)
     total = int(base["amount_pence"].sum())
     out: dict[str, Any] = {"shares_of": denominator, "shares_of_text": denominator_text(rows, denominator),
-                           "denominator_pence": total, "pence": int(rows["amount_pence"].sum())}
-    for name, mask in headline_masks(base).items():
-        p = int(base.loc[mask, "amount_pence"].sum())
-        out[name] = {"pence": p, "share": round(p / total, 6) if total else None}
+                           "denominator_pence": total, "pence": int(rows["amount_pence"].sum()),
+                           "min_coverage": min_coverage}
+    fine = fine_table(base)
+    for name in headline_masks(base):
+        out[name] = measure(fine, name, total, min_coverage)
+    out["coverage"] = {}
+    for family in families_of(fine):
+        fig = family_figure(fine, family, total, min_coverage)
+        carrying = payees_carrying(unknown_payees(base, family))
+        out["coverage"][family] = {**fig, "payees_carrying_unknown": carrying,
+                                   "next_step": None if fig["enough_evidence"] or not total else
+                                   next_step(family, fig, carrying, "the spend the shares are of")}
     return out
 
 
-def trends(rows: pd.DataFrame, denominator: str = "auto") -> dict[str, Any]:
+def trends(rows: pd.DataFrame, denominator: str = "auto", min_coverage: float = MIN_COVERAGE
+           ) -> dict[str, Any]:
     """Headline shares month by month and financial year by year, with the change in
     percentage points (``_change_pp``: on the period before; ``_yoy_pp``: on the same month a
-    year before). Undated rows cannot be placed in time and are counted in ``undated``."""
+    year before), and each period's coverage of the measure's family (``_coverage``): a share
+    whose period is below ``min_coverage`` is empty (NaN; null in JSON), as in the headline.
+    Undated rows cannot be placed in time and are counted in ``undated``."""
     denominator = resolve_denominator(rows, denominator)
     base = base_rows(rows, denominator)
     dated = base[base["payment_date"].notna()]
-    out: dict[str, Any] = {"shares_of": denominator, "undated": count_rows(base[base["payment_date"].isna()])}
+    out: dict[str, Any] = {"shares_of": denominator, "undated": count_rows(base[base["payment_date"].isna()]),
+                           "min_coverage": min_coverage}
     for kind, name in (("month", "monthly"), ("fy", "yearly")):
-        table = _shares_by(dated, periods(dated["payment_date"], kind, dated.get("period_end")))
+        table = _shares_by(dated, periods(dated["payment_date"], kind, dated.get("period_end")),
+                           min_coverage)
         for m in headline_masks(dated):
             share = table[f"{m}_share"]
             table[f"{m}_change_pp"] = ((share - share.shift()) * 100).round(2)
@@ -100,13 +127,17 @@ def trends(rows: pd.DataFrame, denominator: str = "auto") -> dict[str, Any]:
     return out
 
 
-def _shares_by(rows: pd.DataFrame, period: pd.Series) -> pd.DataFrame:
+def _shares_by(rows: pd.DataFrame, period: pd.Series, min_coverage: float) -> pd.DataFrame:
     g = rows["amount_pence"].groupby(period)
     table = pd.DataFrame({"rows": g.size(), "pence": g.sum().astype("int64")})
+    total = table["pence"].replace(0, np.nan)
     for m, mask in headline_masks(rows).items():
         p = rows["amount_pence"].where(mask, 0).groupby(period).sum().astype("int64")
+        unknown = rows["amount_pence"].where(~known_mask(rows, FAMILY[m]), 0).groupby(period).sum()
+        coverage = ((total - unknown) / total).round(6)
         table[f"{m}_pence"] = p
-        table[f"{m}_share"] = (p / table["pence"].replace(0, np.nan)).round(6)
+        table[f"{m}_share"] = (p / total).round(6).where(coverage >= min_coverage)
+        table[f"{m}_coverage"] = coverage
     table.index.name = "period"
     return table.sort_index().reset_index()
 

@@ -21,6 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from spendkit.aggregate.coverage import (
+    COLUMN,
+    UnknownPayees,
+    family_figure,
+    measure,
+    next_step,
+    payees_carrying,
+    suppliers_command,
+    unknown_payees,
+)
 from spendkit.reference.size_rules import get_rule
 from spendkit.schema import GEOGRAPHY_CLASSES, SECTOR_CLASSES, SIZE_CLASSES
 
@@ -29,7 +39,7 @@ if TYPE_CHECKING:
     from spendkit.config import Settings
     from spendkit.reference.districts import Districts, Place
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "2.0"
 
 # A rejection reason with its values taken out is its kind ("Net Amount: '…' is not an
 # amount"): quoted cells, then anything in brackets. Regular expressions that Python and
@@ -53,7 +63,9 @@ class ClassCounts:
     ``rejected_unread_amounts``: rejected rows whose amount cell could not be read (their
     pence are unknown, not 0). ``rows_undated``: counted rows with no date. ``spans``: the
     counted rows' dates, one row per distinct (first month, last month) of their periods, with
-    the earliest day and the latest last day (``date_spans``).
+    the earliest day and the latest last day (``date_spans``). ``unknown``: per family (place,
+    size, sector), the influenceable payees whose class is unknown and the largest of their net
+    pence (``coverage.UnknownPayees``), to count how many carry most of the unknown spend.
     """
 
     classes: dict[str, pd.DataFrame]
@@ -67,6 +79,7 @@ class ClassCounts:
     rejected_unread_amounts: int = 0
     rows_undated: int = 0
     spans: pd.DataFrame | None = None
+    unknown: dict[str, UnknownPayees] | None = None
 
 
 def reason_kinds(reasons: pd.Series) -> pd.Series:
@@ -129,6 +142,7 @@ def count_rows(rows: pd.DataFrame, rejected: pd.DataFrame) -> ClassCounts:
         rejected_unread_amounts=int(rejected["amount_pence"].isna().sum()) if len(rejected) else 0,
         rows_undated=int(rows["payment_date"].isna().sum()),
         spans=date_spans(rows),
+        unknown={family: unknown_payees(rows[influenceable.to_numpy()], family) for family in COLUMN},
     )
 
 
@@ -136,11 +150,13 @@ def summarise(result: Result) -> dict[str, Any]:
     """The whole classify document of the local engine's result."""
     return document(count_rows(result.rows, result.rejected), inputs=result.inputs,
                     suppliers=result.suppliers, directory=result.directory, place=result.place,
-                    districts=result.districts, settings=result.settings)
+                    districts=result.districts, settings=result.settings,
+                    registers=result.registers)
 
 
 def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: dict[str, Any] | None,
-             directory: str, place: Place, districts: Districts, settings: Settings) -> dict[str, Any]:
+             directory: str, place: Place, districts: Districts, settings: Settings,
+             registers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The whole classify document, from any engine's counts and what it read."""
     return {
         "schema_version": SCHEMA_VERSION,
@@ -148,6 +164,7 @@ def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: di
         "inputs": inputs,
         "supplier_file": suppliers,
         "postcode_directory": directory,
+        "registers": registers or [],
         "place": place.to_dict(districts),
         "reconciliation": reconcile(counts, inputs),
         **{family: class_figures(counts.classes[by], classes, counts.pence_counted)
@@ -159,6 +176,9 @@ def document(counts: ClassCounts, *, inputs: list[dict[str, Any]], suppliers: di
             "geography_by_sector": crosstab(counts.fine, "geography", GEOGRAPHY_CLASSES,
                                             "sector", SECTOR_CLASSES),
         },
+        "bases": BASES,
+        "list_payees": suppliers_command([i["file"] for i in inputs],
+                                         [d["name"] for d in place.to_dict(districts)["local"]]),
     }
 
 
@@ -240,8 +260,20 @@ def crosstab(fine: pd.DataFrame, a: str, a_classes: tuple[str, ...], b: str,
     return {x: {y: int(sums.get((x, y), 0)) for y in b_classes} for x in a_classes}
 
 
+BASES = {
+    "headline": "influenceable spend: all counted spend less the sectors in headline.exclude "
+                "(public bodies and individuals by default); headline.excluded_sectors names them",
+    "geography": "all counted spend", "size": "all counted spend", "sector": "all counted spend",
+    "cross": "all counted spend (pence only)",
+}
+HEADLINE_MEASURES = ("local", "sub_regional", "local_or_sub_regional", "sme", "vcfse")
+
+
 def headline(counts: ClassCounts, settings: Settings) -> dict[str, Any]:
-    """The committee's figures: shares of influenceable spend that are local, SME, VCFSE."""
+    """The committee's figures: shares of influenceable spend that are local, SME, VCFSE, each
+    with its coverage and bounds (``coverage.measure``); a share whose family is known for less
+    than ``headline.min_coverage`` of the spend is null, and ``coverage`` says what to supply
+    (``next_step``; the document's ``list_payees`` is the command that lists the payees)."""
     fine = counts.fine
     influenceable = fine["influenceable"].fillna(False).astype(bool)
     inf = fine[influenceable]
@@ -252,19 +284,28 @@ def headline(counts: ClassCounts, settings: Settings) -> dict[str, Any]:
         return round(int(inf.loc[mask, "pence"].sum()) / total, 6) if total else None
 
     rule = get_rule(settings.organisations.size_rule)
+    least = settings.headline.min_coverage
+    measures = {m: measure(inf, m, total, least) for m in HEADLINE_MEASURES}
+    families: dict[str, dict[str, Any]] = {}
+    for family in COLUMN:
+        fig = family_figure(inf, family, total, least)
+        unknown = (counts.unknown or {}).get(family)
+        carrying = payees_carrying(unknown) if unknown is not None else None
+        families[family] = {**fig, "payees_carrying_unknown": carrying,
+                            "next_step": None if fig["enough_evidence"] or not total else
+                            next_step(family, fig, carrying, "influenceable spend")}
     return {
         "influenceable_pence": total,
         "influenceable_payees": counts.influenceable_payees,
         "excluded_sectors": list(settings.headline.exclude),
         "excluded_pence": {k: int(v) for k, v in excluded.items()},
-        "local_share": share(inf["geography"] == "local"),
-        "sub_regional_share": share(inf["geography"] == "sub_regional"),
-        "local_or_sub_regional_share": share(inf["geography"].isin(["local", "sub_regional"])),
-        "sme_share": share(inf["sme"].fillna(False).astype(bool)),
-        "vcfse_share": share(inf["sector"] == "vcfse"),
+        **{f"{m}_share": measures[m]["share"] for m in HEADLINE_MEASURES},
         "unknown_place_share": share(inf["geography"] == "unknown"),
         "unknown_size_share": share(inf["size_band"] == "unknown"),
         "unknown_sector_share": share(inf["sector"] == "unknown"),
         "size_rule": {"id": rule.id, "name": rule.name},
         "vcfse_includes_guarantee_companies": settings.organisations.guarantee_is_vcfse,
+        "min_coverage": least,
+        "measures": measures,
+        "coverage": families,
     }

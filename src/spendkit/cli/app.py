@@ -18,7 +18,9 @@ app = typer.Typer(
     help="Where does public money go? Classify payment ledgers by place, size and sector, to the penny.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # ledgers are financial data: keep them out of tracebacks
-    add_completion=False,
+    # Plain (click) help: readable at 80 columns, and text such as 'spendkit[spark]' shown as
+    # written (rich markup would take it for a style). --install-completion for the shell.
+    rich_markup_mode=None,
 )
 
 State: dict[str, Any] = {"debug": False}

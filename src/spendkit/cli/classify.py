@@ -11,13 +11,19 @@ import typer
 
 from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
+    CcniOpt,
+    CharitiesOpt,
     ColumnOpt,
+    CompaniesOpt,
     ConfigOpt,
     DecisionsOpt,
     FormatOpt,
     GuaranteeOpt,
     Ledgers,
     MaxRejectedOpt,
+    MutualsOpt,
+    NoRegistersOpt,
+    OscrOpt,
     OutOpt,
     PlaceOpt,
     PostcodesOpt,
@@ -28,14 +34,17 @@ from spendkit.cli.options import (
     SubRegionalOpt,
     SuppliersOpt,
     check_rejected,
+    choices,
     config_input,
     one_out,
     parse_max_rejected,
+    register_flags,
     settings_from_options,
 )
+from spendkit.cli.watch import progress
 
 
-@app.command()
+@app.command(short_help="Place, size and sector every payee, reconciled to the penny.")
 def classify(
     ledgers: Ledgers,
     place: PlaceOpt = None,
@@ -52,21 +61,19 @@ def classify(
     size_rule: SizeRuleOpt = None,
     guarantee_is_vcfse: GuaranteeOpt = None,
     max_rejected: MaxRejectedOpt = None,
-    companies: Annotated[list[Path] | None, typer.Option(
-        "--companies", help="Companies House BasicCompanyData CSV or zip (repeat for parts).")] = None,
-    charities: Annotated[list[Path] | None, typer.Option(
-        "--charities", help="Charity Commission register extract (publicextract.charity.txt/zip).")] = None,
-    oscr: Annotated[list[Path] | None, typer.Option("--oscr", help="Scottish Charity Register CSV.")] = None,
-    ccni: Annotated[list[Path] | None, typer.Option("--ccni", help="Charity Commission NI CSV.")] = None,
-    mutuals: Annotated[list[Path] | None, typer.Option(
-        "--mutuals", help="FCA Mutuals Public Register CSV.")] = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
     decisions: DecisionsOpt = None,
     engine: Annotated[str, typer.Option(
-        "--engine", help="local (default) or spark: classify on Apache Spark (CSV input, "
-                         "--out NAME.parquet; pip install 'spendkit[spark]'; see docs/spark.md).")] = "local",
+        "--engine", metavar="ENGINE", autocompletion=choices("local", "spark"),
+        help="local (default) or spark (pip install 'spendkit[spark]'; docs/spark.md).")] = "local",
     encoding: Annotated[str, typer.Option(
-        "--encoding", help="With --engine spark: the CSV files' encoding (default UTF-8, "
-                           "e.g. windows-1252).")] = "UTF-8",
+        "--encoding", metavar="NAME",
+        help="With --engine spark: the CSV files' encoding (default UTF-8).")] = "UTF-8",
 ) -> None:
     """Place, size and sector every payee; show the headline shares and spend per class,
     reconciled to the penny."""
@@ -78,15 +85,19 @@ def classify(
 
         out = one_out(outs)
         parse_max_rejected(max_rejected)
-        if format not in ("table", "json"):
-            raise typer.BadParameter("use table or json", param_hint="--format")
+        if format not in ("table", "json", "csv", "jsonl"):
+            raise typer.BadParameter("use table or json (the figures), csv or jsonl (the rows)",
+                                     param_hint="--format")
         if engine not in ("local", "spark"):
             raise typer.BadParameter("use local or spark", param_hint="--engine")
+        if engine == "spark" and format in ("csv", "jsonl"):
+            raise typer.BadParameter("the rows of a Spark run are written by Spark: give --out "
+                                     "NAME.parquet (and --format table or json)", param_hint="--format")
         settings = settings_from_options(
             config, column=column, districts=place, sub_regional=sub_regional, regional=regional,
             suppliers=suppliers, postcodes=postcodes, sheet=sheet, size_rule=size_rule,
-            guarantee_is_vcfse=guarantee_is_vcfse, companies=companies, charities=charities,
-            oscr=oscr, ccni=ccni, mutuals=mutuals, decisions=decisions)
+            guarantee_is_vcfse=guarantee_is_vcfse, decisions=decisions,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         if engine == "spark":
             from spendkit.engines.spark import classify_for_cli
 
@@ -95,15 +106,28 @@ def classify(
                                   (out.suffix,))
             summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)[1]
             notes: list[str] = []
+            if settings.registries.installed and (kinds := api.registers_status(settings)):
+                notes = ["the installed registers (" + ", ".join(k["kind"] for k in kinds) + ") are "
+                         "not used by --engine spark: payees are not matched to them"]
         else:
-            result, summary = api.classify_and_export(ledgers, settings, out=out, also=config_input(config))
+            with progress(quiet):
+                result, summary = api.classify_and_export(ledgers, settings, out=out,
+                                                          also=config_input(config))
             notes = result.notes  # what reading the registers found (rows skipped)
         if notes and not quiet:
             from spendkit.output.render import safe
 
             for note in notes:
                 console(stderr=True).print(f"[dim]{safe(note)}[/dim]", highlight=False, emoji=False)
-        if format == "json":
+        if format in ("csv", "jsonl"):  # the rows on stdout; the figures' one line on stderr
+            from spendkit.output.export import stream_rows
+            from spendkit.output.render import counted_line
+
+            stream_rows(result.rows, sys.stdout, format)
+            sys.stdout.flush()  # (a reader gone stops here, quietly: no line on stderr)
+            if not quiet:
+                typer.echo(counted_line(summary["reconciliation"], out is not None), err=True)
+        elif format == "json":
             sys.stdout.write(to_json(summary))
         else:
             from spendkit.output.render import print_classify, safe
@@ -116,23 +140,27 @@ def classify(
         check_rejected(max_rejected, summary["reconciliation"])
 
 
-@app.command()
+@app.command(short_help="One row per payee: spend, classes, evidence, missing facts.")
 def suppliers(
     ledgers: Ledgers,
     outs: Annotated[list[Path] | None, typer.Option(
-        "--out", "-o", help="Write the list (.csv or .xlsx). Once only.")] = None,
+        "--out", "-o", metavar="FILE", help="Write the list (.csv or .xlsx). Once only.")] = None,
     place: PlaceOpt = None,
     suppliers: SuppliersOpt = None,
     column: ColumnOpt = None,
     sheet: SheetOpt = None,
     config: ConfigOpt = None,
     size_rule: SizeRuleOpt = None,
-    top: Annotated[int, typer.Option("--top", help="Rows to show in the terminal.")] = 25,
+    top: Annotated[int, typer.Option("--top", metavar="N", help="Rows to show in the terminal.")] = 25,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
     decisions: DecisionsOpt = None,
     unresolved: Annotated[bool, typer.Option(
-        "--unresolved", help="Only the payees no register entry was found for (ambiguous ones "
-                             "with their candidates), biggest spend first, with the cumulative "
-                             "share of spend: the review list for a decisions file.")] = False,
+        "--unresolved", help="Only payees no register entry was found for: the review list.")] = False,
 ) -> None:
     """One row per payee (name variants merged): spend, classes, evidence and missing facts.
 
@@ -144,9 +172,12 @@ def suppliers(
         out = one_out(outs)
         settings = settings_from_options(config, column=column, districts=place,
                                          suppliers=suppliers, sheet=sheet, size_rule=size_rule,
-                                         decisions=decisions)
-        _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config),
-                                           unresolved=unresolved)
+                                         decisions=decisions,
+                                         **register_flags(companies, charities, oscr, ccni, mutuals,
+                                                          no_registers))
+        with progress(False):
+            _result, table = api.supplier_list(ledgers, settings, out=out, also=config_input(config),
+                                               unresolved=unresolved)
         from spendkit.output.render import print_supplier_list, safe
 
         print_supplier_list(table, figures_console(), top=top, review=unresolved)
@@ -159,10 +190,10 @@ config_app = typer.Typer(help="Settings files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("init")
+@config_app.command("init", short_help="Write a commented spendkit.toml and the sector rules.")
 def config_init(
-    folder: Annotated[Path, typer.Argument(help="Where to write spendkit.toml and spendkit-rules.toml.")
-                      ] = Path("."),
+    folder: Annotated[Path, typer.Argument(help="Where to write spendkit.toml and spendkit-rules.toml.",
+                                           metavar="[FOLDER]")] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a commented spendkit.toml and a copy of the sector rules to edit."""

@@ -11,37 +11,75 @@ import typer
 if TYPE_CHECKING:
     from spendkit.config import Settings
 
+
+def choices(*values: str) -> Any:
+    """Shell completion of an option's values: those starting with what is typed."""
+    def complete(incomplete: str) -> list[str]:
+        return [v for v in values if v.startswith(incomplete)]
+    return complete
+
+
+SIZE_RULES = ("procurement-act-2023", "eu-2003-361", "companies-act-2006", "companies-act-2006-2025",
+              "islington-2020")
+
+
+def _plain_arguments() -> None:
+    """Arguments shown as a person writes them: `LEDGER...` and `[FOLDER]` (their metavar),
+    not Typer's `{LEDGER}...` and `LEDGER <list[Path]>`: the help text says what they are."""
+    from typer.core import TyperArgument
+
+    def usage(self: Any) -> str:
+        name = self.metavar or self.name.upper()
+        name = name if self.metavar or self.nargs == 1 else f"{name}..."
+        return name if self.required or name.startswith("[") else f"[{name}]"
+
+    TyperArgument._usage_display_name = usage  # type: ignore[attr-defined,method-assign]
+    TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign,assignment]
+
+
+_plain_arguments()
+
 Ledgers = Annotated[list[Path], typer.Argument(help="Ledger files: CSV, XLSX/XLS, Parquet, or a zip of "
                                                     "them; - reads one from standard input.",
-                                               show_default=False)]
+                                               show_default=False, metavar="LEDGER...")]
 PlaceOpt = Annotated[list[str] | None, typer.Option(
-    "--place", "-p", help="The place: district name or ONS code (repeat for several).")]
+    "--place", "-p", metavar="PLACE",
+    help="The place: district name or ONS code (repeat for several).")]
 SubRegionalOpt = Annotated[list[str] | None, typer.Option(
-    "--sub-regional", help="Named area or districts for sub-regional (default: adjacent districts).")]
+    "--sub-regional", metavar="AREA",
+    help="Named area or districts for sub-regional (default: adjacent districts).")]
 RegionalOpt = Annotated[list[str] | None, typer.Option(
-    "--regional", help="Named area, region or districts for regional (default: the place's region).")]
+    "--regional", metavar="AREA",
+    help="Named area, region or districts for regional (default: the place's region).")]
 SuppliersOpt = Annotated[Path | None, typer.Option(
-    "--suppliers", "-s", help="Supplier file (CSV/XLSX) with supplier id or name, and postcode.")]
+    "--suppliers", "-s", metavar="FILE",
+    help="Supplier file (CSV/XLSX) with supplier id or name, and postcode.")]
 OutOpt = Annotated[list[Path] | None, typer.Option(
-    "--out", "-o", help="Write the classified rows (.csv, .xlsx or .parquet); rejected rows go "
-                        "beside it as NAME.rejected.EXT. Once only.")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+    "--out", "-o", metavar="FILE",
+    help="Write the classified rows (.csv, .xlsx or .parquet), and the rejected rows beside "
+         "them as FILE.rejected.EXT. Once only.")]
+FormatOpt = Annotated[str, typer.Option(
+    "--format", "-f", metavar="FORMAT", autocompletion=choices("table", "json", "csv", "jsonl"),
+    help="table (default) or json: the figures; csv or jsonl: the classified rows.")]
 ColumnOpt = Annotated[list[str] | None, typer.Option(
-    "--column", "-c", help='Map a column: ROLE=HEADER, e.g. --column payee="Vendor Name".')]
+    "--column", "-c", metavar="ROLE=HEADER",
+    help='Map a column by hand, e.g. --column payee="Vendor Name".')]
 SheetOpt = Annotated[list[str] | None, typer.Option(
-    "--sheet", help="Workbook sheet to read (repeat for several; default: every sheet that holds "
-                    "a ledger).")]
+    "--sheet", metavar="SHEET",
+    help="Workbook sheet to read (repeat; default: every sheet that holds a ledger).")]
 PostcodesOpt = Annotated[Path | None, typer.Option(
-    "--postcodes", help="An ONSPD/NSPL download (CSV or zip) to use instead of the packaged directory.")]
+    "--postcodes", metavar="FILE",
+    help="An ONSPD/NSPL download (CSV or zip) instead of the packaged directory.")]
 DecisionsOpt = Annotated[Path | None, typer.Option(
-    "--decisions", help="Decisions file (CSV: payee,org_id; org_id an org-id or 'none'), applied "
-                        "before any register matching (see docs/methodology.md).")]
+    "--decisions", metavar="FILE",
+    help="Decisions file (CSV: payee,org_id or none), applied before any matching.")]
 ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="Settings file (default: ./spendkit.toml if present).")]
+    "--config", metavar="FILE", help="Settings file (default: ./spendkit.toml if present).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures.")]
 SizeRuleOpt = Annotated[str | None, typer.Option(
-    "--size-rule", help="procurement-act-2023 (default), eu-2003-361, companies-act-2006, "
-                        "companies-act-2006-2025 or islington-2020.")]
+    "--size-rule", metavar="RULE", autocompletion=choices(*SIZE_RULES),
+    help="procurement-act-2023 (default), eu-2003-361, companies-act-2006, "
+         "companies-act-2006-2025 or islington-2020.")]
 GuaranteeOpt = Annotated[bool | None, typer.Option(
     "--guarantee-is-vcfse/--guarantee-is-not-vcfse",
     help="Count companies limited by guarantee as VCFSE (default: no).")]
@@ -57,8 +95,9 @@ def settings_from_options(config: Path | None, *, column: list[str] | None = Non
 
 
 MaxRejectedOpt = Annotated[str | None, typer.Option(
-    "--max-rejected", help="Fail (exit status 8, after writing every output) when more rows "
-                           "are rejected than N, or than P% of the rows read: for cron.")]
+    "--max-rejected", metavar="N|P%",
+    help="Exit with status 8 (outputs still written) when more than N rows, or P% of the rows "
+         "read, are rejected.")]
 
 
 def parse_max_rejected(limit: str | None) -> tuple[int | None, float | None]:
@@ -124,32 +163,63 @@ def config_input(config: Path | None) -> list[tuple[Path, str]]:
 
 
 ByOpt = Annotated[list[str] | None, typer.Option(
-    "--by", "-b", help="Break spend down by: department (service area), expense_type, month, "
-                       "quarter, fy (UK financial year), year, or any ledger column. Repeat for "
-                       "several (default: department and month).")]
+    "--by", "-b", metavar="DIMENSION",
+    autocompletion=choices("department", "expense_type", "month", "quarter", "fy", "year"),
+    help="department, expense_type, month, quarter, fy, year or any ledger column; repeat "
+         "(default: department and month).")]
 FromOpt = Annotated[str | None, typer.Option(
-    "--from", help="First payment date to count: 2024-04-01 or 01/04/2024.")]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Last payment date to count (included).")]
+    "--from", metavar="DATE", help="First payment date to count: 2024-04-01 or 01/04/2024.")]
+ToOpt = Annotated[str | None, typer.Option("--to", metavar="DATE",
+                                           help="Last payment date to count (included).")]
 FyOpt = Annotated[str | None, typer.Option(
-    "--fy", help="Count one UK financial year, e.g. 2024/25 (1 April 2024 to 31 March 2025).")]
-YearOpt = Annotated[int | None, typer.Option("--year", help="Count one calendar year, e.g. 2024.")]
-ReportFormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv (stdout).")]
+    "--fy", metavar="YYYY/YY", help="Count one UK financial year, e.g. 2024/25.")]
+YearOpt = Annotated[int | None, typer.Option("--year", metavar="YEAR",
+                                             help="Count one calendar year, e.g. 2024.")]
+ReportFormatOpt = Annotated[str, typer.Option(
+    "--format", "-f", metavar="FORMAT", autocompletion=choices("table", "json", "csv", "jsonl"),
+    help="On stdout: table (default), json (the document), csv or jsonl (the figures).")]
 ReportOutOpt = Annotated[list[Path] | None, typer.Option(
-    "--out", "-o", help="Write the report: .xlsx workbook, .html dashboard, .json document, or "
-                        "the figures as a .csv or .parquet table. Repeat for several files.")]
+    "--out", "-o", metavar="FILE",
+    help="Write .xlsx, .html, .json, .csv or .parquet (repeat for several files).")]
 KeepDuplicatesOpt = Annotated[bool, typer.Option(
-    "--keep-duplicates", help="Keep rows that repeat an earlier file's row (same transaction id, "
-                              "amount and payee); by default they are dropped, and reported.")]
+    "--keep-duplicates",
+    help="Keep rows repeating an earlier file's row (default: dropped, and reported).")]
 SharesOfOpt = Annotated[str, typer.Option(
-    "--shares-of", help="Denominator of the headline shares: influenceable (default when sectors "
-                        "are known: public bodies and individuals left out) or all.")]
+    "--shares-of", metavar="WHAT", autocompletion=choices("influenceable", "all", "auto"),
+    help="Headline shares of influenceable spend (default when sectors are known) or all.")]
 RespendOpt = Annotated[Path | None, typer.Option(
-    "--respend", help="CSV of re-spend shares (supplier or class, respend): adds an LM3 estimate.")]
-TopOpt = Annotated[int, typer.Option("--top", "-n", help="How many suppliers in each ranking.")]
+    "--respend", metavar="FILE", help="CSV of re-spend shares: adds an LM3 estimate.")]
+TopOpt = Annotated[int, typer.Option("--top", "-n", metavar="N",
+                                     help="How many suppliers in each ranking.")]
 MethodOpt = Annotated[str, typer.Option(
-    "--method", help="spendkit (the place and settings as given) or tussell (local = the same "
-                     "ITL1 region, calendar year, EU SME rule, Tussell's VCSE rule).")]
+    "--method", metavar="METHOD", autocompletion=choices("spendkit", "tussell"),
+    help="spendkit (the place and settings as given) or tussell (Tussell's index).")]
 Manifest = Annotated[Path, typer.Argument(
-    help="TOML manifest (\\[\\[organisation]] name, place, ledgers, suppliers) or a CSV table of "
-         "published shares (name,local_share,sub_regional_share,sme_share,vcfse_share).",
-    show_default=False)]
+    help="TOML manifest of [[organisation]] tables, or a CSV of published shares.",
+    show_default=False, metavar="MANIFEST")]
+
+
+# The registers a run matches payees to: every command takes the same options, so the same
+# ledger gives the same figures in each. Installed registers are used unless --no-registers.
+CompaniesOpt = Annotated[list[Path] | None, typer.Option(
+    "--companies", metavar="FILE",
+    help="Companies House BasicCompanyData CSV or zip (repeat for parts).")]
+CharitiesOpt = Annotated[list[Path] | None, typer.Option(
+    "--charities", metavar="FILE",
+    help="Charity Commission register extract (publicextract.charity.txt/zip).")]
+OscrOpt = Annotated[list[Path] | None, typer.Option(
+    "--oscr", metavar="FILE", help="Scottish Charity Register CSV.")]
+CcniOpt = Annotated[list[Path] | None, typer.Option(
+    "--ccni", metavar="FILE", help="Charity Commission NI CSV.")]
+MutualsOpt = Annotated[list[Path] | None, typer.Option(
+    "--mutuals", metavar="FILE", help="FCA Mutuals Public Register CSV.")]
+NoRegistersOpt = Annotated[bool, typer.Option(
+    "--no-registers", help="Do not use the installed registers (spendkit registers).")]
+
+
+def register_flags(companies: list[Path] | None, charities: list[Path] | None,
+                   oscr: list[Path] | None, ccni: list[Path] | None, mutuals: list[Path] | None,
+                   no_registers: bool) -> dict[str, Any]:
+    """The register options as settings overrides (for ``settings_from_options``)."""
+    return {"companies": companies, "charities": charities, "oscr": oscr, "ccni": ccni,
+            "mutuals": mutuals, "installed": False if no_registers else None}

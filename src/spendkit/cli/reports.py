@@ -8,9 +8,7 @@ every check has passed: an error leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,10 @@ import typer
 from spendkit.cli.app import app, console, figures_console, user_errors
 from spendkit.cli.options import (
     ByOpt,
+    CcniOpt,
+    CharitiesOpt,
     ColumnOpt,
+    CompaniesOpt,
     ConfigOpt,
     FromOpt,
     FyOpt,
@@ -28,6 +29,9 @@ from spendkit.cli.options import (
     Manifest,
     MaxRejectedOpt,
     MethodOpt,
+    MutualsOpt,
+    NoRegistersOpt,
+    OscrOpt,
     PlaceOpt,
     PostcodesOpt,
     QuietOpt,
@@ -47,15 +51,17 @@ from spendkit.cli.options import (
     config_input,
     no_stdout,
     parse_max_rejected,
+    register_flags,
     settings_from_options,
 )
+from spendkit.cli.watch import progress
 from spendkit.output.render import print_league, print_ranking, print_report
 
 DEFAULT_BY = ["department", "month"]
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "jsonl")
 
 
-@app.command()
+@app.command(short_help="Spend per class by service area, month or year, with trends.")
 def report(
     ledgers: Ledgers,
     place: PlaceOpt = None,
@@ -79,6 +85,12 @@ def report(
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
     max_rejected: MaxRejectedOpt = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Spend by place (and size and sector) broken down by service area, expense type, month,
     quarter or financial year, with trends, for a period; several files combine into one run."""
@@ -89,10 +101,11 @@ def report(
         parse_max_rejected(max_rejected)
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
-            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         also = config_input(config) + ([(respend, "the re-spend file")] if respend else [])
         _check_inputs(out, api.run_inputs(ledgers, settings, also))
-        with _progress(quiet):
+        with progress(quiet):
             rep = api.report(ledgers, settings, by=by or DEFAULT_BY, date_from=date_from,
                               date_to=date_to, fy=fy, year=year, keep_duplicates=keep_duplicates,
                               shares_of=shares_of, respend=respend)
@@ -100,7 +113,7 @@ def report(
         check_rejected(max_rejected, rep.summary["reconciliation"])
 
 
-@app.command()
+@app.command(short_help="Top suppliers overall and per class; concentration, leakage.")
 def rank(
     ledgers: Ledgers,
     place: PlaceOpt = None,
@@ -121,6 +134,12 @@ def rank(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     size_rule: SizeRuleOpt = None,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Top suppliers overall and within each class, how many make up 80% of spend, leakage
     (the largest spend outside the place where local suppliers are also paid), and the CLES
@@ -131,15 +150,16 @@ def rank(
         _check(format, out)
         settings = settings_from_options(
             config, column=column, size_rule=size_rule, districts=place, sub_regional=sub_regional,
-            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet)
+            regional=regional, suppliers=suppliers, postcodes=postcodes, sheet=sheet,
+            **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         _check_inputs(out, api.run_inputs(ledgers, settings, config_input(config)))
-        with _progress(quiet):
+        with progress(quiet):
             ranking = api.rank(ledgers, settings, top=top, date_from=date_from, date_to=date_to,
                                    fy=fy, year=year, keep_duplicates=keep_duplicates)
         _emit(ranking, format, out, quiet, print_ranking)
 
 
-@app.command()
+@app.command(short_help="Organisations ranked by local, sub-regional, SME, VCFSE share.")
 def league(
     manifest: Manifest,
     method: MethodOpt = "spendkit",
@@ -150,18 +170,26 @@ def league(
     out: ReportOutOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    companies: CompaniesOpt = None,
+    charities: CharitiesOpt = None,
+    oscr: OscrOpt = None,
+    ccni: CcniOpt = None,
+    mutuals: MutualsOpt = None,
+    no_registers: NoRegistersOpt = False,
 ) -> None:
     """Several organisations ranked by local, sub-regional, SME and VCFSE share ("44th of 311"),
     from their ledgers or their published shares, with the method shown."""
     with user_errors():
         from spendkit import api
-        from spendkit.config import load_settings
 
         _check(format, out)
+        settings = settings_from_options(
+            config, **register_flags(companies, charities, oscr, ccni, mutuals, no_registers))
         if out:
-            _check_inputs(out, api.league_inputs(manifest, config_input(config)))
-        with _progress(quiet):
-            table = api.league(manifest, load_settings(config)[0], method=method, fy=fy,
+            _check_inputs(out, api.league_inputs(manifest, [*config_input(config),
+                                                            *api.run_inputs([], settings)]))
+        with progress(quiet):
+            table = api.league(manifest, settings, method=method, fy=fy,
                                 year=year, shares_of=shares_of)
         _emit(table, format, out, quiet, print_league)
 
@@ -187,17 +215,6 @@ def _check_inputs(out: list[Path] | None, inputs: list[tuple[Path, str]]) -> Non
     check_not_inputs(out or [], inputs)
 
 
-@contextlib.contextmanager
-def _progress(quiet: bool) -> Iterator[None]:
-    """A spinner on stderr, only when a person is watching (a terminal) and not --quiet."""
-    if quiet or not sys.stderr.isatty():
-        yield
-        return
-
-    with console(stderr=True).status("Reading and classifying the ledgers…"):
-        yield
-
-
 def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer: Any) -> None:
     """Write each --out file, then the figures to stdout, then notes to stderr."""
     from spendkit.output.render import safe
@@ -206,10 +223,12 @@ def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer:
     if out:
         from spendkit.output.export import atomic_paths
         from spendkit.output.save import save_output
+        from spendkit.progress import counting, step
 
-        with atomic_paths(out) as temps:  # every file, or none: put in place only when all are written
-            for path, tmp in zip(out, temps, strict=True):
-                save_output(thing, tmp, suffix=path.suffix)
+        with progress(quiet), atomic_paths(out) as temps:  # every file, or none: put in place
+            for path, tmp in zip(out, temps, strict=True):      # only when all are written
+                step(f"Writing {path.name}")
+                save_output(thing, tmp, suffix=path.suffix, progress=counting(f"Writing {path.name}"))
     if format == "json":
         from spendkit.output.export import to_json
 
@@ -218,6 +237,10 @@ def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer:
         from spendkit.output.save import csv_text
 
         sys.stdout.write(csv_text(thing.long()))
+    elif format == "jsonl":
+        from spendkit.output.export import jsonl_text
+
+        sys.stdout.write(jsonl_text(thing.long()))
     else:
         printer(thing, figures_console(), verbose=not quiet)
     sys.stdout.flush()

@@ -8,7 +8,12 @@ size:   supplier file figures (staff, turnover, balance sheet) > supplier file o
         flag > "part of a large group" / public limited company > charity income and
         Companies House accounts category (weak)
 sector: supplier file sector or VCSE flag > ledger VCSE flag > registry (registered charity,
-        CIC, co-operative...) > legal form (supplier file, Companies House category) > name
+        CIC, co-operative...) > a charity number (the ledger's or the supplier file's column, or
+        printed in the name with a word that says so) > legal form (supplier file, Companies
+        House category) > name. A charity number outranks "Ltd" in the name: charitable
+        companies are limited companies. A company number decides no sector (it says "a
+        registered company"; its legal form comes from the register) and is named in the
+        evidence of a payee left unknown.
 
 Columns added (per row): size_band (micro | small | medium | sme | large | unknown; ``sme``
 means an SME whose band is not known), size_evidence, size_strength, size_conflict, sme
@@ -27,11 +32,15 @@ import pandas as pd
 from spendkit.decide import sectors, sizes
 from spendkit.decide.precedence import first_known, layers
 from spendkit.distinct import on_distinct_rows
+from spendkit.normalise.identifiers import charity_numbers_in_names, charity_register
 from spendkit.normalise.values import SPACE_CHARS
 from spendkit.reference import size_rules
 
 _SP = f"[{SPACE_CHARS}]*"  # what \s* matches, spelt out so that the flags are read in RE2
 YES = f"(?i){_SP}(yes|y|true|1|sme|x|✓){_SP}"
+# A VCSE flag column may also name the kind ("VCSE", "Charity", "Social enterprise").
+VCSE_YES = (f"(?i){_SP}(yes|y|true|1|x|✓|vc?f?se|vcs|voluntary(?: sector)?|charity|charitable|"
+            f"third sector|social enterprise|community (?:group|organisation)){_SP}")
 NO = f"(?i){_SP}(no|n|false|0|non[- ]?sme|large){_SP}"
 SECTOR_WORDS = {  # a supplier file's own sector column
     "vcfse": "vcfse", "vcse": "vcfse", "vcs": "vcfse", "voluntary": "vcfse", "charity": "vcfse",
@@ -66,6 +75,7 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
     # Everything else is decided once per distinct combination of the facts and those two.
     by_name = sectors.sector_from_name(names, rules).add_prefix("name_")
     by_name["name_plc"] = sectors.contains(names, r"(?i)\b(?:plc|p\.l\.c)\.?$")
+    by_name["name_charity_number"] = charity_numbers_in_names(names)
     facts = pd.concat([payees.drop(columns=["name", "payee_key"], errors="ignore"), by_name], axis=1)
     # Size and sector read different facts: each is decided once per distinct combination of its own.
     size = on_distinct_rows(lambda d: _size(d, settings), facts[[c for c in _SIZE_FACTS if c in facts]])
@@ -80,7 +90,9 @@ _SIZE_FACTS = ("sup_employees", "sup_turnover", "sup_balance_sheet", "sup_sme_fl
                "sup_large_group", "sup_legal_form", "reg_legal_form", "name_plc", "reg_registry",
                "reg_income_pounds", "reg_accounts_category")
 _SECTOR_FACTS = ("sup_sector", "sup_vcse_flag", "vcse_flag", "reg_registry", "reg_legal_form", "reg_org_id",
-                 "sup_legal_form", "name_sector", "name_sector_evidence", "name_sector_strength")
+                 "charity_number", "sup_charity_number", "name_charity_number", "company_number",
+                 "sup_company_number", "sup_legal_form", "name_sector", "name_sector_evidence",
+                 "name_sector_strength")
 
 
 def _column(payees: pd.DataFrame) -> Callable[[str], pd.Series]:
@@ -130,9 +142,9 @@ def _sector(payees: pd.DataFrame, settings: OrganisationSettings, rules: sectors
     col = _column(payees)
     sector_col = col("sup_sector").str.lower().str.strip().map(SECTOR_WORDS).fillna("unknown")
     from_sector = _sector_frame(sector_col, "supplier file sector '" + col("sup_sector") + "'", "strong")
-    from_sup_vcse = _sector_frame(np.where(col("sup_vcse_flag").str.fullmatch(YES), "vcfse", "unknown"),
+    from_sup_vcse = _sector_frame(np.where(col("sup_vcse_flag").str.fullmatch(VCSE_YES), "vcfse", "unknown"),
                                   "supplier file VCSE flag '" + col("sup_vcse_flag") + "'", "strong", idx)
-    from_ledger_vcse = _sector_frame(np.where(col("vcse_flag").str.fullmatch(YES), "vcfse", "unknown"),
+    from_ledger_vcse = _sector_frame(np.where(col("vcse_flag").str.fullmatch(VCSE_YES), "vcfse", "unknown"),
                                      "ledger VCSE flag '" + col("vcse_flag") + "'", "strong", idx)
     reg = col("reg_registry")
     # The FCA register also lists building and friendly societies (private mutual businesses).
@@ -143,12 +155,48 @@ def _sector(payees: pd.DataFrame, settings: OrganisationSettings, rules: sectors
     from_registry = _sector_frame(np.where(charity, "vcfse", "unknown"),
                                   "registered: " + col("reg_org_id") + " (" + reg.str.replace("_", " ") + ")",
                                   "strong", idx)
+    from_number = _charity_number(col)
     from_form = sectors.sector_from_legal_form(_legal_form(col), rules,
                                                guarantee_is_vcfse=settings.guarantee_is_vcfse)
     from_name = payees[["name_sector", "name_sector_evidence", "name_sector_strength"]].rename(
         columns=lambda c: c.removeprefix("name_"))
-    return _combine_sectors([from_sector, from_sup_vcse, from_ledger_vcse, from_registry, from_form, from_name],
-                            ["supplier file", "supplier file", "ledger", "registry", "legal form", "name"])
+    out = _combine_sectors([from_sector, from_sup_vcse, from_ledger_vcse, from_registry, from_number, from_form,
+                            from_name],
+                           ["supplier file", "supplier file", "ledger", "registry", "charity number",
+                            "legal form", "name"])
+    company = col("company_number").where(col("company_number") != "", col("sup_company_number"))
+    note = ((out["sector"] == "unknown") & (company != "")).to_numpy()
+    if note.any():
+        out.loc[note, "sector_evidence"] = (
+            out.loc[note, "sector_evidence"] + "; company number " + company[note]
+            + ": a registered company (its legal form, and so its sector, comes from the Companies "
+              "House register: --companies)")
+    return out
+
+
+# Where a charity number comes from, strongest first.
+_CHARITY_NUMBER_SOURCES = (("charity_number", "the ledger's charity number column"),
+                           ("sup_charity_number", "the supplier file"),
+                           ("name_charity_number", "printed in the name"))
+
+
+def _charity_number(col: Callable[[str], pd.Series]) -> pd.DataFrame:
+    """VCFSE (strong) where a charity number of a register's shape is given: the ledger's
+    column, the supplier file's, or one printed in the name beside a word that says so. The
+    evidence names the number, its register and where it was read."""
+    number = pd.Series("", index=col("charity_number").index, dtype="str")
+    where = number.copy()
+    for column, label in _CHARITY_NUMBER_SOURCES:
+        value = col(column).str.strip()
+        take = (number == "") & (value != "") & (charity_register(value) != "")
+        number = number.mask(take, value)
+        where = where.mask(take, label)
+    register = charity_register(number)
+    known = number != ""
+    evidence = ("registered charity " + number + " (" + register + "; " + where
+                + "): a charity, whatever legal form its name shows")
+    return _sector_frame(np.where(known, "vcfse", "unknown"), evidence.where(known, ""), "strong",
+                         number.index)
 
 
 def _number(text: pd.Series) -> pd.Series:

@@ -79,13 +79,11 @@ def classify_rows(rows: pd.DataFrame, prepared: Prepared, settings: Settings,
 
 
 def load_registries_for(settings: Settings) -> pd.DataFrame | None:
-    r = settings.registries
-    if not any((r.companies, r.charities, r.oscr, r.ccni, r.mutuals)):
-        return None
-    from spendkit.reference.registries import load_registries
+    """The registers this run uses: the files given for it and the installed ones
+    (``reference.registries.store.registers_for_run``); None when there are none."""
+    from spendkit.reference.registries.store import registers_for_run
 
-    return load_registries(companies=r.companies or None, charities=r.charities or None,
-                           oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
+    return registers_for_run(settings)
 
 
 def registry_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None, registry: Registers,
@@ -137,7 +135,7 @@ def organisation_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None,
     evidence = sub[["payee", "payee_key", "company_number", "charity_number", "sme_flag",
                     "vcse_flag"]].rename(columns={"payee": "name"})
     if supplier_file is not None:
-        for fact in FACT_ROLES:
+        for fact in (*FACT_ROLES, "charity_number", "company_number"):
             evidence[f"sup_{fact}"] = supplier_facts(sub, supplier_file, fact)
     for col in REGISTRY_COLUMNS:
         if col.startswith("reg_") and col in sub:

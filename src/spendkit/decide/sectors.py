@@ -352,7 +352,7 @@ def _apply_name_rule(rule: NameRule, rules: Rules, key: pd.Series, pos: np.ndarr
     if not hit.any():
         return None
     pos = pos[hit]
-    matched = extract(key.iloc[pos], _ci(rule.pattern)).str.strip()
+    matched = extract(key.iloc[pos], _ci(rule.pattern)).str.strip(" _")
     head, sep, tail = rule.evidence.replace("{label}", rule.label).partition("{match}")
     text = (head + matched + tail) if sep else pd.Series(head, index=matched.index, dtype="str")
     decided_sector = np.full(len(pos), rule.sector, dtype=object)

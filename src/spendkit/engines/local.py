@@ -17,12 +17,14 @@ from spendkit.config import Settings
 from spendkit.decide.rows import classify_rows, load_registries_for, prepare
 from spendkit.errors import ColumnError
 from spendkit.normalise.ledger import concat_frames, load_ledgers
+from spendkit.progress import step
 from spendkit.reference.registries import register_given_as_ledger
 
 
 def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) -> Result:
     """Read, normalise and place every row of ``ledgers``."""
     settings = settings or Settings()
+    step("Reading the postcode directory" + (" and the supplier file" if settings.suppliers else ""))
     prepared = prepare(settings)
     paths = [Path(p) for p in ledgers]
     try:
@@ -34,11 +36,16 @@ def classify(ledgers: Sequence[str | Path], settings: Settings | None = None) ->
         raise instead from None
     rows = concat_frames([ledger.rows for ledger in loaded])
     rejected = concat_frames([ledger.rejected for ledger in loaded])
+    reg = settings.registries
+    if reg.companies or reg.charities or reg.oscr or reg.ccni or reg.mutuals:
+        step("Reading the registers")
     registry = load_registries_for(settings)
+    step(f"Classifying {len(rows):,} rows")
     rows = classify_rows(rows, prepared, settings, registry)
     supplier_file = prepared.supplier_file
     return Result(rows=rows, rejected=rejected, inputs=[ledger.info for ledger in loaded],
                   place=prepared.place, districts=prepared.districts,
                   directory=prepared.index.source, settings=settings,
                   suppliers=supplier_file.info if supplier_file else None,
-                  notes=list(registry.attrs.get("notes", [])) if registry is not None else [])
+                  notes=list(registry.attrs.get("notes", [])) if registry is not None else [],
+                  registers=list(registry.attrs.get("registers", [])) if registry is not None else [])

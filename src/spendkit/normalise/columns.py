@@ -205,6 +205,34 @@ def _roles_from_values(frame: pd.DataFrame, cmap: ColumnMap, kind: str) -> None:
         if kind_of and kind_of[0] not in cmap.roles:
             cmap.assign(kind_of[0], header, kind_of[1].why)
             taken.add(header)
+    # (A file with no amount is a list of organisations, refused as such with its org-id columns.)
+    if "charity_number" not in cmap.roles and (kind != "ledger" or "amount" in cmap.roles):
+        _charity_org_ids(frame, cmap, taken)
+
+
+ANY_ORG_ID = r"(?i)\s*(?:[A-Z]{2}-[A-Z]{2,6}|360G)-\S+\s*"  # GB-CHC-1062692, GB-COH-..., 360G-...
+CHARITY_ORG_ID = r"(?i)\s*GB-(?:CHC|SC|NIC)-"
+
+
+def _charity_org_ids(frame: pd.DataFrame, cmap: ColumnMap, taken: set[str]) -> None:
+    """An org-id column ('Org ID', 360Giving's 'Recipient Org:Identifier') whose values include
+    charities' org-ids (GB-CHC-, GB-SC-, GB-NIC-) is read as the charity number where no column
+    holds one: the other org-ids in it (companies, unregistered groups) are counted as not
+    charity numbers, and the payments kept."""
+    for header in frame.columns:
+        if header in taken:
+            continue
+        values = _sample(frame[header]).astype("str").str.strip()
+        values = values[values != ""]
+        if values.empty or values.str.fullmatch(ANY_ORG_ID).mean() < 0.5:
+            continue
+        charities = values.str.match(CHARITY_ORG_ID)
+        if charities.any():
+            cmap.assign("charity_number", header,
+                        f"values are org-ids, {charities.mean():.0%} of them charities' (GB-CHC-, GB-SC-, "
+                        "GB-NIC-): read as charity numbers")
+            taken.add(header)
+            return
 
 
 def _sample(col: pd.Series, n: int = 2000) -> pd.Series:

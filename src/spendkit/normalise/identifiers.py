@@ -111,3 +111,51 @@ def parse_identifiers(raw: pd.Series, role: str, column: str) -> tuple[pd.Series
         notes.append(f"{role}: {rows:,} value(s) in '{column}' are not {what} (e.g. '{example}'); "
                      "kept as none (the payments are counted)")
     return spread_categorical(parsed.reset_index(drop=True), codes, raw.index), notes
+
+
+def charity_register(numbers: pd.Series) -> pd.Series:
+    """The register a charity number (in the register's form) belongs to, "" where its shape is
+    no register's: 'England and Wales' (200000 to 1299999), 'Northern Ireland' (100000 to
+    199999, written NIC100001), 'Scotland' (SC and six digits starting 0). Stricter than
+    ``normalise_charity_numbers``: five or eight digits are not read as evidence (a company
+    number in the charity column, a typo)."""
+    t = _text(numbers).str.strip()
+    digits = t.where(t.str.fullmatch(r"\d{6,7}"), "")
+    value = pd.to_numeric(digits.where(digits != "", None), errors="coerce")
+    out = pd.Series("", index=t.index, dtype="str")
+    out = out.mask((value >= 200000) & (value < 1300000), "England and Wales")
+    out = out.mask((value >= 100000) & (value < 200000), "Northern Ireland")
+    return out.mask(t.str.fullmatch(r"SC0\d{5}"), "Scotland")
+
+
+# A charity number printed in a payee's name is read only with a word that says what it is:
+# after "charity" ("REG.CHARITY 1062692", "CHARITY NUMBER 1151677", "Registered Charity No:
+# 326550"), after "CIO"/"SCIO", or as an org-id (GB-CHC-1062692). A bare
+# number ("RINGTONS LTD (387786)", "CO-OP GROUP 190294") is a publisher's supplier or store
+# reference far more often than a charity number (docs/accuracy.md measures it on the real
+# ledgers: none of them was one), so it is not read.
+_NUMBER_IN_NAME = (r"(?:\bGB-?(?:CHC|SC|NIC)-?|\bCHARITY(?:\s*(?:REG(?:ISTRATION|ISTERED)?|NO|NUMBER|NUM)\b\.?)*"
+                   r"\s*[:#.]?\s*|\bS?CIO\s*(?:REG(?:ISTRATION)?\s*)?(?:(?:NO|NUMBER|NUM)\b\.?)?\s*[:#.]?\s*)"
+                   r"((?:SC|NIC?)?\s?0?\d{5,7})\b")
+
+
+def charity_numbers_in_names(names: pd.Series) -> pd.Series:
+    """A charity number printed in each payee name, in the register's form ("" where none or
+    where the number is no register's shape: ``charity_register``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _text(names)
+    out = pd.Series("", index=text.index, dtype="str")
+    # The few names that may hold one are found in RE2 over the whole column; only those are
+    # read in full.
+    maybe = pc.match_substring_regex(pa.array(text.astype("str"), type=pa.large_string()),
+                                     r"CHARIT|\bS?CIO\b|GB-?(?:CHC|SC|NIC)", ignore_case=True)
+    maybe = maybe.to_numpy(zero_copy_only=False)
+    if not maybe.any():
+        return out
+    found = text[maybe].str.upper().str.extract(_NUMBER_IN_NAME, expand=False).fillna("")
+    number = normalise_charity_numbers(found.str.replace(r"^NIC?", "", regex=True))
+    number = number.where(charity_register(number) != "", "")
+    out[maybe] = number.to_numpy()
+    return out

@@ -39,7 +39,7 @@ Names and types: ``schema.LEDGER_COLUMNS``, ``NORMALISE_HELPERS`` and ``REJECTED
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,9 +64,16 @@ from spendkit.money import INT64_MAX, abs_total, money
 from spendkit.normalise import identifiers, postcodes
 from spendkit.normalise import values as normalise
 from spendkit.normalise.columns import ColumnMap, detect_columns
+from spendkit.progress import step
 from spendkit.read.files import RestartWhole, distinct_files, iter_tables, read_tables
 from spendkit.read.table import RawTable
-from spendkit.schema import LEDGER_COLUMNS, NORMALISE_HELPERS, REJECTED_COLUMNS, names
+from spendkit.schema import (
+    LEDGER_COLUMNS,
+    NORMALISE_HELPERS,
+    REGISTRY_COLUMNS,
+    REJECTED_COLUMNS,
+    names,
+)
 
 clean_text = per_distinct(normalise.clean_text)
 parse_amounts = per_distinct(normalise.parse_amounts)
@@ -99,7 +106,9 @@ def load_ledgers(paths: list[Path], settings: Settings) -> list[Ledger]:
     step makes; the parts of a table are then one Ledger again."""
     out: list[Ledger] = []
     files, repeated = distinct_files(paths)
-    for path in files:
+    for i, path in enumerate(files, start=1):
+        name = "standard input" if str(path) == "-" else path.name
+        step(f"Reading {name}" + (f" ({i:,} of {len(files):,})" if len(files) > 1 else ""))
         try:
             loaded = _load_file(iter_tables(path, sheet=settings.sheet, chunk_rows=CHUNK_ROWS), settings)
         except RestartWhole:  # a problem only seen part-way: read the file whole instead
@@ -288,6 +297,40 @@ RESERVED = {
 }
 
 
+# A file spendkit wrote (classified or rejected rows, as CSV, workbook or Parquet, by either
+# engine) has all of these columns; its other columns of spendkit's are these (the Spark
+# engine's own three included). The ledger's columns it holds keep their names, or
+# "NAME (ledger)" where a name was spendkit's.
+WRITTEN_MARKS = ("amount_pence", "source_file", "source_row")
+WRITTEN_COLUMNS = RESERVED | set(REGISTRY_COLUMNS) | {"row_id", "rejected_reason", "totals_row_pence"}
+
+
+def spendkit_columns(columns: list[str], keep: Collection[str] = ()) -> list[str]:
+    """The columns spendkit added, if ``columns`` are those of a file spendkit wrote (else
+    none): re-classifying such a file reads the ledger's own columns, never spendkit's
+    earlier answers (a postcode found in the supplier file is no ledger postcode). A column
+    named in ``keep`` (a --column choice) is kept."""
+    if not all(m in columns for m in WRITTEN_MARKS):
+        return []
+    return [c for c in columns if c in WRITTEN_COLUMNS and c not in keep]
+
+
+def _apart(columns: list[str]) -> dict[str, str]:
+    """A ledger column whose name is spendkit's -> "NAME (ledger)" ("NAME (ledger 2)"... where
+    that is taken too)."""
+    taken = set(columns)
+    out = {}
+    for c in columns:
+        if c in RESERVED:
+            label, n = f"{c} (ledger)", 1
+            while label in taken:
+                n += 1
+                label = f"{c} (ledger {n})"
+            taken.add(label)
+            out[c] = label
+    return out
+
+
 def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | None = None,
               finish: bool = True) -> Ledger:
     """A raw table -> counted rows in canonical columns, and rejected rows with reasons.
@@ -298,13 +341,21 @@ def to_ledger(table: RawTable, settings: Settings, *, column_map: ColumnMap | No
     Long (some 80 lines) because it is one pass whose parts share the same dozen columns and
     masks (payee, amounts, dates, totals, the rejected positions): each step is a few lines, and
     split apart they would be passed back and forth by the dozen."""
-    clashes = {c: f"{c} (ledger)" for c in table.frame.columns if c in RESERVED}
-    frame = table.frame.rename(columns=clashes) if clashes else table.frame
+    frame = table.frame
+    own = spendkit_columns([str(c) for c in frame.columns], set(settings.columns.values()))
+    if own:
+        frame = frame.drop(columns=own)
+    clashes = _apart([str(c) for c in frame.columns])
+    frame = frame.rename(columns=clashes) if clashes else frame
     cmap = column_map or detect_columns(frame, table.source, {role: clashes.get(h, h)
                                                               for role, h in settings.columns.items()})
     col = cmap.get
     reasons: list[pd.Series] = []  # per check, in order: why a row fails it ("" where it passes)
     notes = list(table.notes)
+    if own:
+        notes.append(f"a file spendkit wrote: its {len(own)} columns of spendkit's answers "
+                     f"({', '.join(own[:4])}...) are left out, and the rows are classified again "
+                     "from the ledger's own columns")
 
     # The ledger's own columns read for a role whose values repeat (payee, supplier id,
     # department...) are held as Categoricals too: cleaned, filtered and written once per value.

@@ -1,8 +1,9 @@
 """Write tables and documents: CSV, XLSX, Parquet, JSON, chosen by the file's extension.
 
 Every file is written whole or not at all: to a temporary file beside the
-target, then renamed over it. Every CSV and XLSX writer passes its table through
-one neutraliser, ``safe_table``: text a spreadsheet would run as a formula
+target, then renamed over it. Every CSV and XLSX writer passes its text through
+one neutraliser, ``cells.safe_strings`` (for CSV by ``safe_table``; for XLSX once per
+distinct value, ``xlsx.safe_columns``): text a spreadsheet would run as a formula
 (= + - @ first, also behind whitespace or control characters; or a tab, carriage
 return or line feed first), in cells of any text type and in headers, gets a
 leading apostrophe; for XLSX, characters XML cannot hold are dropped. Parquet and
@@ -26,21 +27,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spendkit.aggregate.records import RECORD_KEY, run_record
 from spendkit.distinct import as_text
 from spendkit.errors import OutputError, UsageError
 from spendkit.money import pounds
+from spendkit.output.cells import _FORMULA_START as _FORMULA_START
+from spendkit.output.cells import _XML_ILLEGAL as _XML_ILLEGAL
+from spendkit.output.cells import GBP_FORMAT as GBP_FORMAT
+from spendkit.output.cells import XLSX_MAX_CELL as XLSX_MAX_CELL
+from spendkit.output.cells import safe_strings as safe_strings
+from spendkit.output.cells import safe_text as safe_text
+from spendkit.output.cells import sheet_name as sheet_name
 
 TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
-INTERNAL_COLUMNS = ("payee_key",)
-# A formula trigger (= + - @), possibly behind whitespace or characters a spreadsheet might
-# drop (control, zero-width); or a tab, carriage return or line feed first.
-_FORMULA_START = r"^[\s\x00-\x1f\x7f\u200b-\u200f\u2060\ufeff]*[=+\-@]|^[\t\r\n]"
-# Characters XML (so XLSX) cannot hold: control characters, U+FFFE and U+FFFF.
-_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
-XLSX_MAX_CELL = 32767  # characters in one Excel cell
 XLSX_MAX_ROWS = 1048576  # rows in one Excel sheet, the header included
-_NUMBER = r"^[+-]?[0-9,]*\.?[0-9]+$"
-GBP_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
+INTERNAL_COLUMNS = ("payee_key",)
 
 
 def sidecar(path: Path, name: str = "rejected") -> Path:
@@ -293,10 +294,41 @@ def _write_one(frame: pd.DataFrame, path: Path, tmp: Path, sheet: str,
         raise OutputError(f"{path}: unknown output format '{path.suffix}'.")
 
 
-def safe_text(s: pd.Series) -> pd.Series:
-    """Neutralise text a spreadsheet would run as a formula (numbers are left alone)."""
-    risky = s.str.contains(_FORMULA_START, regex=True) & ~s.str.match(_NUMBER)
-    return s.mask(risky, "'" + s)
+STREAM_ROWS = 20_000  # rows written to a stream at a time (memory: one part's text, not all)
+STREAM_FORMATS = ("csv", "jsonl")
+
+
+def stream_rows(frame: pd.DataFrame, stream: Any, format: str) -> None:
+    """Rows on a text stream (stdout), a part at a time: ``csv`` as the .csv file holds them
+    (formula-safe text, the exact ``amount`` beside ``amount_pence``, dates YYYY-MM-DD; CRLF
+    line ends; no BOM: a pipe is not Excel), or ``jsonl``, one JSON object per row (numbers as
+    numbers, ``amount_pence`` an integer, dates YYYY-MM-DD, missing values null, text exactly
+    as read)."""
+    frame = frame.drop(columns=[c for c in INTERNAL_COLUMNS if c in frame.columns])
+    for start in range(0, max(len(frame), 1), STREAM_ROWS):
+        part = frame.iloc[start:start + STREAM_ROWS]
+        if format == "csv":
+            _csv(part).to_csv(stream, index=False, header=start == 0, lineterminator="\r\n")
+        elif format == "jsonl":
+            if len(part):
+                stream.write(jsonl_text(part))
+        else:
+            raise ValueError(f"format {format!r}: use {' or '.join(STREAM_FORMATS)}")
+
+
+def jsonl_text(frame: pd.DataFrame) -> str:
+    """A table as JSON lines: one object per row, keys the column names, dates YYYY-MM-DD,
+    missing values null, integers exact (pence), text as it is (JSON is for programs)."""
+    out = frame.copy()
+    for c in out.columns:
+        if str(out[c].dtype).startswith("datetime"):
+            out[c] = out[c].dt.strftime("%Y-%m-%d")
+        elif isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype("str").where(out[c].notna(), None)
+    out.columns = unique_labels([str(c) for c in out.columns])
+    text = out.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    text = text.replace("\\/", "/")  # pandas escapes every '/' (valid JSON, but noisy)
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _text_columns(frame: pd.DataFrame) -> list[Any]:
@@ -304,17 +336,6 @@ def _text_columns(frame: pd.DataFrame) -> list[Any]:
     return [c for c in frame.columns if frame[c].dtype == object
             or pd.api.types.is_string_dtype(frame[c].dtype)
             or isinstance(frame[c].dtype, pd.CategoricalDtype)]
-
-
-def safe_strings(s: pd.Series, *, xlsx: bool = False) -> pd.Series:
-    """Text as it may be written: formula-safe (``safe_text``); for XLSX also without the
-    characters XML cannot hold and cut to Excel's cell limit."""
-    if xlsx:
-        s = s.str.replace(_XML_ILLEGAL, "", regex=True)
-    s = safe_text(s)
-    if xlsx:
-        s = s.mask(s.str.len() > XLSX_MAX_CELL, s.str.slice(0, XLSX_MAX_CELL - 1) + "…")
-    return s
 
 
 def safe_table(frame: pd.DataFrame, *, xlsx: bool = False, headers: list[str] | None = None
@@ -335,15 +356,9 @@ def safe_value(value: Any, *, xlsx: bool = False) -> Any:
     """One cell through ``safe_strings`` (non-text values are left as they are)."""
     if not isinstance(value, str):
         return value
+    if not re.search(f"{_FORMULA_START}|{_XML_ILLEGAL}", value) and len(value) <= XLSX_MAX_CELL:
+        return value  # nothing to change (the common case, without building a Series)
     return safe_strings(pd.Series([value], dtype="str"), xlsx=xlsx).iloc[0]
-
-
-def sheet_name(title: str) -> str:
-    """A title Excel accepts as a sheet name: no control characters, none of []:*?/\\, no
-    apostrophe at either end, at most 31 characters (never run, so not formula-neutralised)."""
-    name = re.sub(_XML_ILLEGAL, "", title)
-    name = "".join("-" if ch in "[]:*?/\\" else ch for ch in name)[:31].strip("'")
-    return name or "Sheet"
 
 
 def per_category(fn: Callable[[pd.Series], pd.Series], s: pd.Series) -> pd.Series:
@@ -392,7 +407,6 @@ def _insert_amount(out: pd.DataFrame, values: Any) -> pd.DataFrame:
     return out
 
 
-RECORD_KEY = "spendkit"  # the Parquet footer key holding the run's record (JSON)
 _DAY_NS = 86_400 * 10**9
 
 
@@ -473,18 +487,6 @@ def _portable(table: Any, frame: pd.DataFrame) -> Any:
     return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
 
-def run_record(document: dict[str, Any]) -> dict[str, Any]:
-    """The classify document as a file's record: input files by name as given, an absolute
-    path (which would tell where the run was) cut to its file name."""
-    def named(entry: Any) -> Any:
-        if isinstance(entry, dict) and isinstance(entry.get("file"), str) and Path(entry["file"]).is_absolute():
-            return {**entry, "file": Path(entry["file"]).name}
-        return entry
-
-    return {**document, "inputs": [named(e) for e in document.get("inputs", [])],
-            "supplier_file": named(document.get("supplier_file"))}
-
-
 def _mostly_distinct(frame: pd.DataFrame, sample: int = 20_000) -> set[str]:
     """Columns (and the amount, with its pence) whose sampled values are mostly distinct."""
     head = frame.iloc[:sample]
@@ -493,47 +495,23 @@ def _mostly_distinct(frame: pd.DataFrame, sample: int = 20_000) -> set[str]:
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """Sheets as a finance team expects: bold frozen header, autofilter, £ amounts, real dates."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """Rows as a finance team expects them, each sheet one named Excel table (named as the
+    sheet: ``Classified``, ``Rejected``, ``Suppliers``): the column names as in the CSV and
+    Parquet files, a bold frozen header, £ amounts (from exact pence), real dates, flags as
+    booleans, columns as wide as their values; written fast by ``spendkit.output.xlsx``."""
+    from spendkit.output.xlsx import DATE_FORMAT, Book, Column, column_kind, safe_columns
 
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
+    book = Book()
     for title, frame in sheets.items():
-        ws = book.create_sheet(sheet_name(title))
-        out = safe_table(frame, xlsx=True)
-        money = "amount_pence" in out
-        if money:
-            out = _insert_amount(out, out["amount_pence"] / 100)
-        cols = list(out.columns)
-        for i, c in enumerate(cols, start=1):
-            lengths = as_text(out[c]).str.len()
-            width = min(60, max(10, len(str(c)) + 2,
-                                int(lengths.quantile(0.9)) + 2 if len(out) else 0))
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = "A2"
-        if cols:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(out) + 1}"
-        header = []
-        for c in cols:
-            cell = WriteOnlyCell(ws, value=str(c))
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        formats = {c: GBP_FORMAT for c in cols if c == "amount"}
-        formats.update({c: "dd/mm/yyyy" for c in cols if str(out[c].dtype).startswith("datetime")})
-        plain = [c not in formats for c in cols]
-        for values in out.itertuples(index=False, name=None):
-            row: list[Any] = []
-            for c, v, is_plain in zip(cols, values, plain, strict=True):
-                if is_plain:
-                    row.append(None if v is pd.NA or (isinstance(v, float) and v != v) else v)
-                else:
-                    cell = WriteOnlyCell(ws, value=None if pd.isna(v) else
-                                         (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v))
-                    cell.number_format = formats[c]
-                    row.append(cell)
-            ws.append(row)
-    book.save(path)
+        out = frame.copy(deep=False)
+        if "amount_pence" in out:
+            out = _insert_amount(out, out["amount_pence"])
+        names = unique_labels([str(c) for c in out.columns])
+        cols = []
+        for name, (header, values) in zip(names, safe_columns(out, names), strict=True):
+            money = name == "amount" and "amount_pence" in out.columns
+            fmt = GBP_FORMAT if money else DATE_FORMAT if str(values.dtype).startswith(
+                "datetime") else None
+            cols.append(Column(header, column_kind(values, fmt, money), fmt, values))
+        book.table(title, cols, name=title)
+    book.write_to(path)

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from spendkit.aggregate.dimensions import DIMENSION_TITLES
 from spendkit.aggregate.league import LABELS as MEASURE_LABELS
+from spendkit.aggregate.league import ordinal
 from spendkit.money import money, share
 from spendkit.schema import LABELS
 
@@ -77,19 +78,69 @@ def reconciliation_lines(rec: dict[str, Any]) -> list[str]:
     return lines
 
 
-def headline_lines(head: dict[str, Any]) -> list[str]:
+MEASURE_NAMES = (("local", "Local"), ("local_or_sub_regional", "local + sub-regional"),
+                 ("sme", "SME"), ("vcfse", "VCFSE"))
+FAMILY_OF = {"local": "place", "local_or_sub_regional": "place", "sme": "size", "vcfse": "sector"}
+
+
+def span(fig: dict[str, Any]) -> str:
+    """A share's bounds, '16.1–17.1%' (every unknown out – every unknown in)."""
+    if fig.get("low") is None:
+        return "–"
+    return f"{fig['low'] * 100:.1f}–{share(fig['high'])}"
+
+
+def _share_or_not(fig: dict[str, Any] | None, value: float | None) -> str:
+    """A headline share, or 'not enough evidence' when its family is known for too little."""
+    if fig is not None and not fig["enough_evidence"] and fig["coverage"] is not None:
+        return "[yellow]not enough evidence[/yellow]"
+    return share(value)
+
+
+def headline_lines(head: dict[str, Any], list_payees: str | None = None) -> list[str]:
+    """The committee's lines: influenceable spend, the shares of it (or 'not enough evidence'),
+    what each is known for and its bounds, and the next step where evidence is short."""
     excluded = ", ".join(LABELS.get(s, s).lower() for s in head["excluded_sectors"]) or "nothing"
     left_out = sum(head["excluded_pence"].values())
-    return [
+    measures = head.get("measures", {})
+    lines = [
         f"[bold]Influenceable spend {money(head['influenceable_pence'])}[/bold] with "
-        f"{head['influenceable_payees']:,} payees ({excluded} left out: {money(left_out)})",
-        f"  Local {share(head['local_share'])}  ·  local + sub-regional "
-        f"{share(head['local_or_sub_regional_share'])}  ·  SME {share(head['sme_share'])}  ·  "
-        f"VCFSE {share(head['vcfse_share'])}",
-        f"  Unknown: place {share(head['unknown_place_share'])}, size "
-        f"{share(head['unknown_size_share'])}, sector {share(head['unknown_sector_share'])}"
-        f"  [dim](size rule: {head['size_rule']['name']})[/dim]",
+        f"{head['influenceable_payees']:,} payees ({excluded} left out: {money(left_out)}); "
+        "the shares below are of it",
+        "  " + "  ·  ".join(f"{label} {_share_or_not(measures.get(m), head[f'{m}_share'])}"
+                            for m, label in MEASURE_NAMES),
     ]
+    cover = head.get("coverage")
+    if cover and head["influenceable_pence"]:
+        known = ", ".join(f"{fam} {share(f['coverage'])}" for fam, f in cover.items())
+        bounds = "  ·  ".join(f"{label} {span(measures[m])}" for m, label in MEASURE_NAMES if m in measures)
+        lines.append(f"  Known for: {known} of it (a share is stated at {share(head['min_coverage'])} "
+                     f"or more). If every unknown were out – in: {bounds}")
+    lines.append(f"  Unknown: place {share(head['unknown_place_share'])}, size "
+                 f"{share(head['unknown_size_share'])}, sector {share(head['unknown_sector_share'])}"
+                 f"  [dim](size rule: {head['size_rule']['name']})[/dim]")
+    return lines + next_step_lines(cover or {}, list_payees)
+
+
+def next_step_lines(cover: dict[str, Any], list_payees: str | None) -> list[str]:
+    """Each family's next step where evidence is short, then the command listing the payees."""
+    lines = [f"  [yellow]{safe(f['next_step'])}[/yellow]" for f in cover.values() if f.get("next_step")]
+    if lines and list_payees:
+        lines.append(f"  List the payees, largest spend first, with the facts each lacks (fill them "
+                     f"in, pass the file back with --suppliers): {safe(list_payees)}")
+    return lines
+
+
+def coverage_lines(head: dict[str, Any], list_payees: str | None = None) -> list[str]:
+    """A report headline's coverage and bounds, and the next step where evidence is short."""
+    cover = head.get("coverage") or {}
+    if not cover or not head.get("denominator_pence"):
+        return []
+    known = ", ".join(f"{fam} {share(f['coverage'])}" for fam, f in cover.items())
+    bounds = "  ·  ".join(f"{label} {span(head[m])}" for m, label in MEASURE_NAMES if m in head)
+    lines = [f"  Known for: {known} of it (a share is stated at {share(head['min_coverage'])} or "
+             f"more). If every unknown were out – in: {bounds}"]
+    return lines + next_step_lines(cover, list_payees)
 
 
 def cross_table(title: str, cross: dict[str, dict[str, int]]) -> Table:
@@ -107,12 +158,13 @@ def print_classify(summary: dict[str, Any], console: Console, *, verbose: bool =
     place = summary["place"]
     local = ", ".join(d["name"] for d in place["local"])
     subs = ", ".join(d["name"] for d in place["sub_regional"]) or "none"
-    for line in headline_lines(summary["headline"]):
-        console.print(line, highlight=False)
-    console.print(class_table(cell(f"Spend by place: {local}"), summary["geography"], LABELS))
+    for line in headline_lines(summary["headline"], summary.get("list_payees")):
+        console.print(line, highlight=False, emoji=False)
+    of_all = " (shares of all counted spend)"
+    console.print(class_table(cell(f"Spend by place: {local}{of_all}"), summary["geography"], LABELS))
     if verbose:
-        console.print(class_table("Spend by size", summary["size"], LABELS))
-        console.print(class_table("Spend by sector", summary["sector"], LABELS))
+        console.print(class_table(f"Spend by size{of_all}", summary["size"], LABELS))
+        console.print(class_table(f"Spend by sector{of_all}", summary["sector"], LABELS))
         console.print(cross_table("Place × sector", summary["cross"]["geography_by_sector"]))
         console.print(cross_table("Place × size", summary["cross"]["geography_by_size"]))
     for line in reconciliation_lines(summary["reconciliation"]):
@@ -150,13 +202,15 @@ def print_report(rep: Any, console: Any, *, verbose: bool = True) -> None:
     head = rep.headline
     console.print(f"[bold]Spend report: {safe(place)}, {safe(rep.period['label'])}[/bold]: "
                   f"{money(head['pence'])}", emoji=False)
-    parts = [f"{label} {_pct(head[k]['share'])}" for k, label in
-             (("local", "Local"), ("local_or_sub_regional", "local + sub-regional"),
-              ("sme", "SME"), ("vcfse", "VCFSE")) if k in head]
+    parts = [f"{label} {_share_or_not(head[k], head[k]['share'])}" for k, label in MEASURE_NAMES
+             if k in head]
     console.print(f"  Shares of {safe(head['shares_of_text'])} ({money(head['denominator_pence'])}): "
                   + "  ·  ".join(parts), emoji=False)
-    titles = {"geography": f"Spend by place: {place}", "size": "Spend by size",
-              "sector": "Spend by sector"}
+    for line in coverage_lines(head, rep.summary.get("list_payees")):
+        console.print(line, emoji=False, highlight=False)
+    of_all = " (shares of all reported spend)"
+    titles = {"geography": f"Spend by place: {place}{of_all}", "size": f"Spend by size{of_all}",
+              "sector": f"Spend by sector{of_all}"}
     for fam, section in rep.class_totals().items():
         if verbose or fam == "geography":
             console.print(class_table(cell(titles[fam]), section, LABELS))
@@ -208,11 +262,19 @@ def _print_trends(trends: dict[str, Any], console: Any) -> None:
         for m in measures:
             t.add_column(labels[m], justify="right")
             t.add_column("±", justify="right")
+        withheld = False
         for rec in frame.to_dict("records"):
-            t.add_row(rec["period"], money(rec["pence"]),
-                      *(x for m in measures for x in (_pct(rec[f"{m}_share"]),
-                                                       _pp(rec[f"{m}_change_pp"]))))
+            cells = []
+            for m in measures:
+                short = rec[f"{m}_share"] != rec[f"{m}_share"] and rec.get(f"{m}_coverage") == rec.get(f"{m}_coverage")
+                withheld = withheld or short
+                cells += ["n/e" if short else _pct(rec[f"{m}_share"]), _pp(rec[f"{m}_change_pp"])]
+            t.add_row(rec["period"], money(rec["pence"]), *cells)
         console.print(t)
+        if withheld:
+            console.print(f"[dim]n/e: not enough evidence (the measure's place, size or sector known for "
+                          f"less than {share(trends.get('min_coverage'))} of that period's spend; "
+                          "the JSON and CSV give each period's coverage).[/dim]", highlight=False)
 
 
 def _supplier_table(title: str, frame: Any, console: Any) -> None:
@@ -244,6 +306,11 @@ def print_ranking(ranking: Any, console: Any, *, verbose: bool = True) -> None:
             _supplier_table(f"{title}: top {len(frame)}", frame, console)
     console.print(f"{c['suppliers']:,} of {c['of']:,} suppliers make up {c['target']:.0%} of "
                   f"spend ({money(c['pence'])} of {money(c['total_pence'])}).")
+    cover = ranking.coverage() if hasattr(ranking, "coverage") else {}
+    if cover:
+        known = ", ".join(f"{fam} {share(f['coverage'])}" for fam, f in cover.items())
+        console.print(f"Known for: {known} of this spend; a ranking within a class (local, SME, "
+                      "VCFSE) leaves out the suppliers whose class is unknown.", highlight=False)
     if verbose and len(ranking.leakage):
         t = Table(title=cell(f"Leakage: by {ranking.leakage_category.replace('_', ' ')} where local "
                              "suppliers are also paid (top 10)"), title_justify="left")
@@ -274,8 +341,15 @@ def print_league(table: Any, console: Any, *, verbose: bool = True) -> None:
     for e in table.ordered():
         cells: list[str | Text] = [cell(e["name"]), money(e["pence"]) if e.get("pence") is not None else "published"]
         for m in measures:
-            r = e["ranks"].get(m)
-            cells += [_pct(e["shares"].get(m)), f"{r['rank']} of {r['of']}" if r else "–"]
+            r, known = e["ranks"].get(m), e.get("coverage", {}).get(m)
+            low, high = e.get("bounds", {}).get(m) or (None, None)
+            figure = _pct(e["shares"].get(m)) if m not in e.get("not_ranked", {}) else "not enough evidence"
+            if known is not None:
+                figure += f" ({_pct(known)} known; {span({'low': low, 'high': high})})"
+            place = ("not ranked" if m in e.get("not_ranked", {}) else "–") if not r else (
+                f"{ordinal(r['rank'])} of {r['of']}" + ("" if r["best"] == r["worst"] else
+                                                        f" ({ordinal(r['best'])}-{ordinal(r['worst'])})"))
+            cells += [figure, place]
         t.add_row(*cells)
     console.print(t)
     for line in table.sentences():
@@ -308,3 +382,15 @@ def print_supplier_list(table: Any, console: Any, *, top: int = 25, review: bool
     for cells in table.head(top)[columns].astype(str).itertuples(index=False):
         show.add_row(*map(cell, cells))
     console.print(show)
+
+
+def counted_line(rec: dict[str, Any], written: bool) -> str:
+    """The one line on stderr when the rows themselves go to stdout (--format csv|jsonl): what
+    was counted, what was rejected and where the rejected rows are."""
+    money_ok = "reconciled" if rec["balanced"] else "DOES NOT RECONCILE"
+    where = ("in the .rejected file beside --out" if written else
+             "not in this output: --out FILE writes them beside the rows")
+    rejected = (f"; {rec['rows_rejected']:,} rejected ({where})" if rec["rows_rejected"]
+                else "; none rejected")
+    return (f"spendkit: {rec['rows_counted']:,} of {rec['rows_read']:,} rows counted "
+            f"({money(rec['pence_counted'])}){rejected}; {money_ok}")

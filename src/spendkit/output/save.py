@@ -14,14 +14,17 @@ from spendkit.errors import OutputError
 from spendkit.money import pounds
 from spendkit.output import dashboard, workbook
 from spendkit.output.export import atomic_path, safe_table, to_json, write_parquet
+from spendkit.output.xlsx import Progress
 
 OUTPUT_FORMATS = (".xlsx", ".html", ".json", ".csv", ".parquet")
 WRITERS = {Report: "write_report", Ranking: "write_ranking", LeagueTable: "write_league"}
 
 
-def save_output(thing: Report | Ranking | LeagueTable, path: Path, suffix: str | None = None) -> None:
+def save_output(thing: Report | Ranking | LeagueTable, path: Path, suffix: str | None = None,
+                progress: Progress | None = None) -> None:
     """Write ``thing`` to ``path`` by its extension (or ``suffix``); the document and the table
-    are made only for the formats that need them."""
+    are made only for the formats that need them. ``progress(rows written, rows in all)`` is
+    called while a workbook's tables are written."""
     suffix = (suffix or path.suffix).lower()
     writer = WRITERS[type(thing)]
     if suffix == ".json":
@@ -34,7 +37,7 @@ def save_output(thing: Report | Ranking | LeagueTable, path: Path, suffix: str |
         with atomic_path(path) as tmp:
             write_parquet(thing.long(), tmp)
     elif suffix == ".xlsx":
-        getattr(workbook, writer)(thing, path)
+        getattr(workbook, writer)(thing, path, progress=progress)
     elif suffix == ".html":
         getattr(dashboard, writer)(thing, path)
     else:

@@ -1,47 +1,74 @@
-"""The report as an Excel workbook a finance team can send on.
+"""The report as an Excel workbook a finance team can send on, print and refresh from.
 
-Sheets: Summary (headline figures, spend per class, the reconciliation), Trend by month,
-Trend by year, one sheet per breakdown, Suppliers (every supplier, ranked, with place, size
-and sector), Top by class, Leakage, Duplicates (when any), Classified rows (every counted row
-and whether the report includes it), Rejected rows, Method (settings, rules, sources, version).
+Sheets: Summary (headline figures, spend per class with a chart of spend by place, the
+reconciliation, the notes), Trend by month, Trend by year, one sheet per breakdown,
+Suppliers (every supplier, ranked, with place, size and sector), Top by class, Leakage,
+Duplicates (when any), Classified rows (every counted row and whether the report includes
+it), Rejected rows, Method (settings, rules, sources, version).
 
-Money is written in pounds (pence / 100) with a £ number format; the pence stay alongside as
-whole numbers where a sheet lists rows. Headers are bold and frozen, tables have an
-autofilter, and text a spreadsheet would run as a formula is neutralised
-(``spendkit.output.export.safe_table``, for every cell and header). The file is written whole or not at all.
+Every table is a named Excel table (``Headline``, ``ByPlace``, ``BySize``, ``BySector`` on
+the Summary; ``TrendByMonth``, ``GeographyByDepartment``..., ``Suppliers``, ``TopByClass``,
+``Leakage``, ``Duplicates``, ``Classified``, ``Rejected``), so Power Query and Power BI
+refresh by name. Money is a number with a £ format, written from exact pence; totals are
+the exact sums. Columns are as wide as their widest formatted value (bold totals included),
+so no figure shows as ``###``. Labels are words, never spendkit's codes (``Outside UK``, not
+``outside_uk``); flags are booleans; input files are named, never given as paths. Every sheet
+prints landscape, one page wide, with its header row repeated; the Summary on one page. Text
+a spreadsheet would run as a formula is neutralised (``export.safe_table``). The file is
+written whole or not at all (``export.atomic_path``), fast (``spendkit.output.xlsx``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from spendkit.output.export import GBP_FORMAT, atomic_path, safe_table, safe_value, sheet_name
-from spendkit.schema import LABELS
+from spendkit.output.export import GBP_FORMAT, atomic_path, safe_value
+from spendkit.output.xlsx import (
+    COUNT_FORMAT,
+    DATE_FORMAT,
+    PP_FORMAT,
+    SHARE_FORMAT,
+    Book,
+    Column,
+    Progress,
+    column_kind,
+    money_text,
+    number_text,
+    safe_columns,
+    text_width,
+)
+from spendkit.schema import CLASS_COLUMNS, COLUMN_LABELS, LABELS
 
 if TYPE_CHECKING:
     from spendkit.aggregate.league import LeagueTable
     from spendkit.aggregate.rank import Ranking
     from spendkit.aggregate.report import Report
 
-SHARE_FORMAT = "0.0%"
-COUNT_FORMAT = "#,##0"
-PP_FORMAT = '+0.00" pp";-0.00" pp";0.00" pp"'
-DATE_FORMAT = "dd/mm/yyyy"
+__all__ = ["COUNT_FORMAT", "DATE_FORMAT", "PP_FORMAT", "SHARE_FORMAT", "file_name", "header",
+           "write_league", "write_ranking", "write_report"]
+
 EXCEL_MAX_ROWS = 1_048_576
 HEADERS = {"pence": "Spend £", "rows": "Rows", "payees": "Payees", "share": "Share",
            "cumulative_share": "Cumulative share", "group": "", "rank": "Rank", "payee": "Supplier",
            "period": "Period", "district_name": "District", "size_band": "Size", "sme": "SME",
            "geography": "Place", "sector": "Sector", "payee_key": "Supplier key",
-           "share_of_group": "Share of group"}
-
-
+           "share_of_group": "Share of group", "ranking": "Ranking", "category": "Category",
+           "name": "Organisation", "source": "Figures from",
+           "largest_non_local": "Largest supplier outside", "largest_non_local_place":
+           "Its place", "local_suppliers": "Local suppliers", "postcode": "Postcode"}
 MEASURES = {"local": "Local", "local_or_sub_regional": "Local + sub-regional", "sme": "SME",
-            "vcfse": "VCFSE", "denominator": "Spend the shares are of"}
+            "vcfse": "VCFSE", "denominator": "Spend the shares are of", "non_local": "Not local",
+            "largest_non_local": "Largest supplier outside"}
+YES_NO = {"yes": "Yes", "no": "No", "unknown": "Unknown", "True": "Yes", "False": "No"}
+FAMILY_TITLES = {"geography": "place", "size": "size", "sector": "sector"}
+SOURCES = {"ledgers": "Ledgers", "published": "Published shares"}
+_PATH = re.compile(r"\S*[/\\]\S*\.\w{1,8}(!\S+)?")  # folders and a file: 'data/ledger.csv'
 
 
 def header(column: str, labels: dict[str, str] = LABELS) -> str:
@@ -49,10 +76,11 @@ def header(column: str, labels: dict[str, str] = LABELS) -> str:
     if column in HEADERS:
         return HEADERS[column]
     for suffix, word in (("_pence", " £"), ("_share", " share"), ("_change_pp", " change"),
-                         ("_yoy_pp", " on a year before")):
+                         ("_yoy_pp", " on a year before"), ("_rank", " rank"),
+                         ("_of", " ranked out of")):
         if column.endswith(suffix):
             stem = column[: -len(suffix)]
-            return labels.get(stem, stem.replace("_", " ").capitalize()) + word
+            return labels.get(stem, MEASURES.get(stem, stem.replace("_", " ").capitalize())) + word
     return column.replace("_", " ").capitalize() if column.islower() else column
 
 
@@ -65,229 +93,301 @@ def number_format(column: str, dtype: Any) -> str | None:
         return PP_FORMAT
     if str(dtype).startswith("datetime"):
         return DATE_FORMAT
-    if column in ("rows", "payees", "rank", "local_suppliers"):
+    if column in ("rows", "payees", "rank", "local_suppliers") or column.endswith(("_rank", "_of")):
         return COUNT_FORMAT
     return None
 
 
-class Book:
-    """A write-only openpyxl workbook with the house style."""
-
-    def __init__(self) -> None:
-        from openpyxl import Workbook
-        from openpyxl.styles import Font, PatternFill
-
-        self.book = Workbook(write_only=True)
-        self.bold = Font(bold=True)
-        self.title_font = Font(bold=True, size=14)
-        self.fill = PatternFill("solid", fgColor="DDE4EE")
-        self.names: set[str] = set()
-
-    def _name(self, title: str) -> str:
-        base = sheet_name(title)
-        name, i = base, 2
-        while name.lower() in self.names:
-            name = f"{base[:28]} {i}"
-            i += 1
-        self.names.add(name.lower())
-        return name
-
-    def cell(self, ws: Any, value: Any, fmt: str | None = None, *, bold: bool = False,
-             title: bool = False, fill: bool = False) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-
-        c = WriteOnlyCell(ws, value=value)
-        if fmt:
-            c.number_format = fmt
-        if bold or title:
-            c.font = self.title_font if title else self.bold
-        if fill:
-            c.fill = self.fill
-        return c
-
-    def table(self, title: str, frame: pd.DataFrame, *, total: bool = False,
-              formats: dict[str, str | None] | None = None, raw_headers: bool = False,
-              labels: dict[str, str] = LABELS) -> str:
-        """One sheet holding ``frame``: a bold frozen header, autofilter, formats by column name
-        (``*pence`` as £, ``*share`` as %), and optionally a Total row below the filter range."""
-        from openpyxl.utils import get_column_letter
-
-        name = self._name(title)
-        ws = self.book.create_sheet(name)
-        out = frame.copy()
-        cols = [str(c) for c in out.columns]
-        formats = {c: number_format(c, out[c].dtype) for c in cols} | (formats or {})
-        def title_of(c: str) -> str:
-            return c if raw_headers else header(c, labels)
-
-        for c in cols:
-            if formats[c] == GBP_FORMAT:
-                out[c] = out[c].astype("float64") / 100  # a missing figure stays empty
-            elif str(out[c].dtype) == "boolean":  # written as text, like the other flags
-                out[c] = out[c].astype("object").fillna("").astype("str")
-        out = safe_table(out, xlsx=True, headers=[title_of(c) for c in cols])
-        titles = list(out.columns)
-        for i, t in enumerate(titles, start=1):
-            width = _width(t, out[t], formats[cols[i - 1]])
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = "A2"
-        if cols:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(out) + 1}"
-        ws.append([self.cell(ws, t, bold=True, fill=True) for t in titles])
-        fmts = [formats[c] for c in cols]
-        for values in out.itertuples(index=False, name=None):
-            ws.append([self.cell(ws, _value(v), f) if f else _value(v)
-                       for v, f in zip(values, fmts, strict=True)])
-        if total and len(cols) > 1:
-            sums: list[Any] = [self.cell(ws, "Total", bold=True)]
-            for c in cols[1:]:
-                additive = formats[c] == GBP_FORMAT or c == "rows"
-                v = round(int(frame[c].sum()) / 100, 2) if formats[c] == GBP_FORMAT else \
-                    int(frame[c].sum()) if additive else None
-                sums.append(self.cell(ws, v, formats[c], bold=True) if additive else None)
-            ws.append(sums)
-        return name
-
-    def sheet(self, title: str, lines: list[list[Any]], widths: tuple[int, ...] = (34, 18, 14, 14, 14)
-              ) -> str:
-        """A free-form sheet: each line a list of items, each a value or (value, number format
-        [, style]) with style 'bold', 'title' or 'head' (a header cell)."""
-        from openpyxl.utils import get_column_letter
-
-        name = self._name(title)
-        ws = self.book.create_sheet(name)
-        for i, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = w
-        for line in lines:
-            row = []
-            for item in line:
-                value, fmt, style = (*item, None, None)[:3] if isinstance(item, tuple) else \
-                    (item, None, None)
-                row.append(self.cell(ws, safe_value(value, xlsx=True), fmt, bold=style == "bold", title=style == "title",
-                                     fill=style == "head"))
-            ws.append(row)
-        return name
-
-    def save(self, path: Path) -> None:
-        with atomic_path(path) as tmp:
-            self.book.save(tmp)
+def file_name(text: str) -> str:
+    """An input's name without its folders: '/data/2024/ledger.zip!april.csv' ->
+    'ledger.zip!april.csv' (a workbook never tells where a run was)."""
+    outer, bang, member = str(text).partition("!")
+    return Path(outer.replace("\\", "/")).name + bang + member
 
 
-def _value(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT or v == "":  # an empty cell is not written at all
-        return None
-    if isinstance(v, float) and v != v:
-        return None
-    if hasattr(v, "to_pydatetime"):
-        return v.to_pydatetime()
-    if hasattr(v, "item"):  # numpy scalars
-        return v.item()
-    return v
+# ---------------------------------------------------------------- plain values
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with spendkit's codes made words: classes by their labels (``LABELS``),
+    yes/no flags as Yes/No/Unknown, a row's report status as Yes or why not, a supplier's
+    place 'Manchester (sub_regional)' as 'Manchester (Sub-regional)', files by name."""
+    out = frame.copy(deep=False)
+    for c in out.columns:
+        s = out[c]
+        if c in CLASS_COLUMNS:
+            out[c] = _relabel(s, LABELS)
+        elif c == "sme" and not _is_flag(s):
+            out[c] = _relabel(s, YES_NO)
+        elif c == "in_report":
+            out[c] = _relabel(s, {v: ("Yes" if v == "reported" else f"No: {v}")
+                                  for v in pd.unique(s.astype("str"))})
+        elif c in ("source_file", "file"):
+            out[c] = _relabel(s, {v: file_name(v) for v in pd.unique(s.dropna().astype("str"))})
+        elif c == "source":
+            out[c] = _relabel(s, SOURCES)
+        elif str(c).endswith("_place"):
+            text = s.astype("object").where(s.notna(), "").astype("str")
+            for code, label in LABELS.items():
+                text = text.str.replace(f"({code})", f"({label})", regex=False)
+            out[c] = text
+    return out
 
 
-def _width(title: str, values: pd.Series, fmt: str | None) -> int:
-    if fmt == GBP_FORMAT:
-        return max(14, len(title) + 2)
-    if fmt in (SHARE_FORMAT, COUNT_FORMAT, PP_FORMAT, DATE_FORMAT):
-        return max(10, len(title) + 2)
-    lengths = values.astype("str").str.len().fillna(0)  # an empty cell (NA) has no length
-    longest = int(lengths.quantile(0.9)) + 2 if len(values) else 0
-    return min(60, max(10, len(title) + 2, longest))
+def _is_flag(s: pd.Series) -> bool:
+    return str(s.dtype) in ("bool", "boolean")
 
 
-# ---------------------------------------------------------------- the report workbook
+def _relabel(s: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """Values found in ``mapping`` replaced by their label, others kept (vectorised)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = [mapping.get(str(c), str(c)) for c in s.cat.categories]
+        if len(set(cats)) == len(cats):
+            return s.cat.rename_categories(cats)
+    text = s.astype("object").where(s.notna(), "").astype("str")
+    return text.map(mapping).fillna(text).astype("str")
+
+
+def columns(frame: pd.DataFrame, *, headers: list[str] | None = None,
+            formats: dict[str, str | None] | None = None, labels: dict[str, str] = LABELS
+            ) -> list[Column]:
+    """A frame as the columns of a workbook table: plain values, formula-safe text, a header
+    and number format per column (money columns keep their exact pence)."""
+    names = [str(c) for c in frame.columns]
+    fmts = {c: number_format(c, frame[c].dtype) for c in names} | (formats or {})
+    titles = headers or [header(c, labels) for c in names]
+    safe = safe_columns(plain(frame), titles)
+    return [Column(t, column_kind(values, fmts[c], fmts[c] == GBP_FORMAT), fmts[c], values)
+            for c, (t, values) in zip(names, safe, strict=True)]
+
+
+def totals(frame: pd.DataFrame, cols: list[Column]) -> list[Any]:
+    """The bold Total row: 'Total', then the exact sum of every money column (pence -> £) and
+    of the row counts; nothing under shares and ranks."""
+    out: list[Any] = [("Total", None)]
+    for name, col in zip(list(frame.columns)[1:], cols[1:], strict=True):
+        if col.fmt == GBP_FORMAT:
+            out.append((int(frame[name].sum()) / 100, GBP_FORMAT))
+        elif name == "rows":
+            out.append((int(frame[name].sum()), COUNT_FORMAT))
+        else:
+            out.append(None)
+    return out
+
+
+def table(book: Book, title: str, frame: pd.DataFrame, *, name: str | None = None,
+          total: bool = False, labels: dict[str, str] = LABELS,
+          formats: dict[str, str | None] | None = None, headers: list[str] | None = None) -> str:
+    cols = columns(frame, labels=labels, formats=formats, headers=headers)
+    ws, _ = book.table(title, cols, name=name,
+                       total=totals(frame, cols) if total and len(cols) > 1 else None)
+    return str(ws.name)
+
+
+# ---------------------------------------------------------------- free-form sheets
+
+class Sheet:
+    """A free-form sheet written line by line (the Summary, the Method), its columns sized to
+    what is written in them."""
+
+    def __init__(self, book: Book, title: str, *, one_page: bool = False,
+                 min_widths: tuple[float, ...] = (12,), max_widths: tuple[float, ...] = (60,)
+                 ) -> None:
+        self.book, self.row = book, 0
+        self.ws = book.sheet(title, one_page=one_page)
+        self.widths: dict[int, float] = dict(enumerate(min_widths))
+        self.max_widths = max_widths
+
+    def cell(self, col: int, item: Any) -> None:
+        value, fmt, style = (*item, None, None)[:3] if isinstance(item, tuple) else (item, None, None)
+        if value is None:
+            return
+        value = safe_value(value, xlsx=True)
+        bold = style in ("bold", "head", "title")
+        self.ws.write(self.row, col, value, self.book.fmt(fmt, bold=style == "bold",
+                                                          head=style == "head",
+                                                          title=style == "title"))
+        if style == "title":
+            return  # a title runs over the cells beside it
+        shown = value if isinstance(value, str) else money_text(round(value * 100)) \
+            if fmt == GBP_FORMAT else number_text(value, fmt)
+        cap = self.max_widths[min(col, len(self.max_widths) - 1)]
+        width = text_width(str(shown), bold=bold)
+        if width <= cap or not isinstance(value, str):
+            self.widths[col] = max(self.widths.get(col, 0), width)
+
+    def line(self, *items: Any) -> int:
+        for col, item in enumerate(items):
+            self.cell(col, item)
+        self.row += 1
+        return self.row - 1
+
+    def note(self, text: str, span: int = 5) -> None:
+        """Long text wrapped across the first ``span`` columns."""
+        chars = sum(self.widths.get(i, 12) for i in range(span))
+        self.ws.merge_range(self.row, 0, self.row, span - 1, safe_value(text, xlsx=True),
+                            self.book.fmt(wrap=True))
+        self.ws.set_row(self.row, 15 * max(1, -(-len(text) // max(int(chars), 1))))
+        self.row += 1
+
+    def table(self, title: str, headers: list[str], rows: list[list[Any]]) -> int:
+        """A small named table here; returns its header row."""
+        first = self.row
+        self.book.inline_table(self.ws, first, headers, rows, title)
+        for col, h in enumerate(headers):
+            self.widths[col] = max(self.widths.get(col, 0), text_width(h, bold=True))
+        for r in rows:
+            self.row += 1
+            for col, item in enumerate(r):
+                value, fmt = item if isinstance(item, tuple) else (item, None)
+                if value is not None:
+                    shown = value if isinstance(value, str) else money_text(round(value * 100)) \
+                        if fmt == GBP_FORMAT else number_text(value, fmt)
+                    self.widths[col] = max(self.widths.get(col, 0), text_width(str(shown)))
+        self.row = first + max(len(rows), 1) + 1
+        return first
+
+    def finish(self) -> None:
+        for col, width in self.widths.items():
+            self.ws.set_column(col, col, round(width, 1))
+
 
 def money_cell(pence: int) -> tuple[float, str]:
     return round(pence / 100, 2), GBP_FORMAT
 
 
-def summary_lines(report: Report) -> list[list[Any]]:
+# ---------------------------------------------------------------- the report workbook
+
+def write_summary(book: Book, report: Report) -> None:
     s = report.summary
     place = ", ".join(d["name"] for d in s["place"]["local"])
     head = report.headline
     rec = report.reconciliation()
-    lines: list[list[Any]] = [
-        [(f"Spend report: {place}", None, "title")],
-        [f"Period: {report.period['label']}. Headline shares are of {head['shares_of_text']}."],
-        [],
-        [("Headline", None, "head"), ("Share", None, "head"), ("Spend £", None, "head"),
-         ("Of £", None, "head")],
-    ]
-    for key in ("local", "local_or_sub_regional", "sme", "vcfse"):
-        if key in head:
-            lines.append([MEASURES[key],
-                          (head[key]["share"], SHARE_FORMAT), money_cell(head[key]["pence"]),
-                          money_cell(head["denominator_pence"])])
+    sh = Sheet(book, "Summary", one_page=True, min_widths=(30, 14, 14, 14, 12), max_widths=(48, 30))
+    sh.line((f"Spend report: {place}", None, "title"))
+    sh.line(f"Period: {report.period['label']}. Headline shares are of {head['shares_of_text']}.")
+    sh.line()
+    sh.table("Headline", ["Measure", "Share", "Spend £", "Of £"], [
+        [MEASURES[key], (head[key]["share"], SHARE_FORMAT), money_cell(head[key]["pence"]),
+         money_cell(head["denominator_pence"])]
+        for key in ("local", "local_or_sub_regional", "sme", "vcfse") if key in head])
+    chart_rows: tuple[int, int] | None = None
     for family, section in report.class_totals().items():
-        lines += [[], [(f"Spend by {'place' if family == 'geography' else family}", None, "head"),
-                       ("Spend £", None, "head"), ("Share", None, "head"), ("Payees", None, "head"),
-                       ("Rows", None, "head")]]
-        for cls, v in section.items():
-            lines.append([LABELS.get(cls, cls), money_cell(v["pence"]), (v["share"], SHARE_FORMAT),
-                          (v["payees"], COUNT_FORMAT), (v["rows"], COUNT_FORMAT)])
-        lines.append([("Total", None, "bold"),
-                      (*money_cell(sum(v["pence"] for v in section.values())), "bold"),
-                      (1.0 if rec["pence_reported"] else None, SHARE_FORMAT, "bold"), None,
-                      (sum(v["rows"] for v in section.values()), COUNT_FORMAT, "bold")])
+        word = FAMILY_TITLES.get(family, family)
+        sh.line()
+        sh.line((f"Spend by {word}", None, "bold"))
+        first = sh.table(f"By {word}", [word.capitalize(), "Spend £", "Share", "Payees", "Rows"], [
+            [LABELS.get(cls, cls), money_cell(v["pence"]), (v["share"], SHARE_FORMAT),
+             (v["payees"], COUNT_FORMAT), (v["rows"], COUNT_FORMAT)]
+            for cls, v in section.items()])
+        if family == "geography" and section:
+            chart_rows = (first + 1, first + len(section))
+        sh.line(("Total", None, "bold"),
+                (*money_cell(sum(v["pence"] for v in section.values())), "bold"),
+                (1.0 if rec["pence_reported"] else None, SHARE_FORMAT, "bold"), None,
+                (sum(v["rows"] for v in section.values()), COUNT_FORMAT, "bold"))
     c = s["reconciliation"]
-    lines += [[], [("Reconciliation", None, "head"), ("Rows", None, "head"), ("Spend £", None, "head")],
-              ["Read from the ledgers", (c["rows_read"], COUNT_FORMAT), money_cell(c["pence_read"])],
-              ["Rejected (see Rejected rows)", (c["rows_rejected"], COUNT_FORMAT),
-               money_cell(c["pence_rejected"])],
-              ["Counted (classified)", (c["rows_counted"], COUNT_FORMAT), money_cell(c["pence_counted"])]]
+    sh.line()
+    sh.line(("Reconciliation", None, "head"), ("Rows", None, "head"), ("Spend £", None, "head"))
+    sh.line("Read from the ledgers", (c["rows_read"], COUNT_FORMAT), money_cell(c["pence_read"]))
+    sh.line("Rejected (see Rejected rows)", (c["rows_rejected"], COUNT_FORMAT),
+            money_cell(c["pence_rejected"]))
+    sh.line("Counted (classified)", (c["rows_counted"], COUNT_FORMAT), money_cell(c["pence_counted"]))
     for label, key in (("Duplicates of an earlier file's rows, dropped", "duplicates_dropped"),
                        ("Paid outside the period", "outside_period"),
                        ("Undated, left out by the period", "undated_left_out")):
-        lines.append([label, (rec[key]["rows"], COUNT_FORMAT), money_cell(rec[key]["pence"])])
-    lines.append([("Reported", None, "bold"), (rec["rows_reported"], COUNT_FORMAT, "bold"),
-                  (*money_cell(rec["pence_reported"]), "bold")])
-    lines.append(["Reconciles", "yes" if rec["balanced"] and c["balanced"] else "NO"])
+        sh.line(label, (rec[key]["rows"], COUNT_FORMAT), money_cell(rec[key]["pence"]))
+    sh.line(("Reported", None, "bold"), (rec["rows_reported"], COUNT_FORMAT, "bold"),
+            (*money_cell(rec["pence_reported"]), "bold"))
+    sh.line("Reconciles", "Yes" if rec["balanced"] and c["balanced"] else "NO")
     notes = report.notes()
     if notes:
-        lines += [[], [("Notes", None, "head")], *[[n] for n in notes]]
-    return lines
+        sh.line()
+        sh.line(("Notes", None, "head"))
+        for n in notes:
+            sh.note(n)
+    if chart_rows is not None:
+        _place_chart(book, sh, *chart_rows)
+    sh.finish()
 
 
-def method_lines(report: Report) -> list[list[Any]]:
+def _place_chart(book: Book, sh: Sheet, first: int, last: int) -> None:
+    """A bar chart of spend by place, beside the Summary's tables."""
+    chart = book.book.add_chart({"type": "bar"})
+    name = sh.ws.name
+    chart.add_series({"name": "Spend £", "categories": [name, first, 0, last, 0],
+                      "values": [name, first, 1, last, 1], "fill": {"color": "#2F5597"},
+                      "data_labels": {"value": True, "num_format": '"£"#,##0'}})
+    chart.set_title({"name": "Spend by place", "name_font": {"size": 12}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True})
+    chart.set_x_axis({"num_format": '"£"#,##0', "major_gridlines": {"visible": True}})
+    chart.set_size({"width": 560, "height": 300})
+    sh.ws.insert_chart(3, 6, chart, {"x_offset": 10, "y_offset": 0})
+
+
+def write_method(book: Book, report: Report) -> None:
     s = report.summary
     m = report.method()
     place = s["place"]
-    lines: list[list[Any]] = [
-        [("Method", None, "title")], [],
-        ["spendkit version", version("spendkit")],
-        ["Period", m["period"]],
-        ["Headline shares are of", m["shares_of"]],
-        ["Duplicates", m["duplicates"]],
-        ["Local", f"{place['local_basis']} ({', '.join(d['code'] for d in place['local'])})"],
-        ["Sub-regional", f"{', '.join(d['name'] for d in place['sub_regional']) or 'none'} "
-                         f"({place['sub_regional_basis']})"],
-        ["Regional", place["regional_basis"]],
-        ["Postcodes", s["postcode_directory"]],
-        ["Supplier file", (s["supplier_file"] or {}).get("file", "none")],
-    ]
+    sh = Sheet(book, "Method", min_widths=(30, 60), max_widths=(48, 100))
+    sh.line(("Method", None, "title"))
+    sh.line()
+    for label, value in (
+        ("spendkit version", version("spendkit")),
+        ("Period", m["period"]),
+        ("Headline shares are of", m["shares_of"]),
+        ("Duplicates", m["duplicates"]),
+        ("Local", f"{place['local_basis']} ({', '.join(d['code'] for d in place['local'])})"),
+        ("Sub-regional", f"{', '.join(d['name'] for d in place['sub_regional']) or 'none'} "
+                         f"({place['sub_regional_basis']})"),
+        ("Regional", place["regional_basis"]),
+        ("Postcodes", s["postcode_directory"]),
+        ("Supplier file", file_name((s["supplier_file"] or {}).get("file") or "none")),
+    ):
+        sh.line(label, value)
     if m.get("size_rule"):
-        lines.append(["Size rule", f"{m['size_rule']['name']} ({m['size_rule']['id']})"])
-        lines.append(["Companies limited by guarantee as VCFSE",
-                      "yes" if m.get("vcfse_includes_guarantee_companies") else "no"])
+        sh.line("Size rule", f"{m['size_rule']['name']} ({m['size_rule']['id']})")
+        sh.line("Companies limited by guarantee as VCFSE",
+                "Yes" if m.get("vcfse_includes_guarantee_companies") else "No")
     settings = getattr(report.result, "settings", None)
     if settings is not None:
-        lines += [[], [("Settings", None, "head"), ("Value", None, "head")]]
+        sh.line()
+        sh.line(("Settings (spendkit.toml)", None, "head"), ("Value", None, "head"))
         for key, value in _flatten(settings.model_dump(mode="json")):
-            lines.append([key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str)
-                          else value])
-    lines += [[], [("Inputs", None, "head"), ("", None, "head")]]
+            sh.line(key, setting_text(value))
+    sh.line()
+    sh.line(("Inputs", None, "head"), ("", None, "head"))
     for info in s["inputs"]:
         where = f" [{info['sheet']}]" if info.get("sheet") else ""
-        lines.append([f"{info['file']}{where}", f"header on row {info['header_row']}; "
-                      f"{info['rows_read']:,} rows read"])
+        sh.line(f"{file_name(info['file'])}{where}", f"header on row {info['header_row']}; "
+                f"{info['rows_read']:,} rows read")
         for role, col in info["columns"].items():
-            lines.append([f"  {role}", col])
+            sh.line(f"  {role.replace('_', ' ')}", col)
         for note in info["notes"]:
-            lines.append(["  note", note])
-    lines += [[], ["Sources: ONS Postcode Directory (Office for National Statistics, Open Government "
-                   "Licence v3.0); district names and regions shipped with spendkit. See "
-                   "docs/methodology.md."]]
-    return lines
+            sh.line("  note", note)
+    sh.line()
+    sh.line("Sources", "ONS Postcode Directory (Office for National Statistics, Open Government "
+            "Licence v3.0); district names and regions shipped with spendkit. See "
+            "docs/methodology.md.")
+    sh.finish()
+
+
+def setting_text(value: Any) -> str:
+    """A setting's value as words: a list joined ('Public bodies, Individuals'), a file by its
+    name, none, Yes/No."""
+    if value is None or value == [] or value == {}:
+        return "none"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(setting_text(v) for v in value)
+    if isinstance(value, str):
+        if _PATH.fullmatch(value) or Path(value).is_absolute():
+            return file_name(value)
+        return LABELS.get(value, value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -300,60 +400,89 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
-def write_report(report: Report, path: Path, ranking: Ranking | None = None) -> None:
-    """The report workbook (``ranking`` defaults to the report's rows, top 20 per class)."""
+def write_report(report: Report, path: Path, ranking: Ranking | None = None,
+                 progress: Progress | None = None) -> None:
+    """The report workbook (``ranking`` defaults to the report's rows, top 20 per class);
+    ``progress(rows written, rows in all)`` is called as the tables' rows are written."""
     from spendkit.aggregate.rank import Ranking
 
     ranking = ranking or Ranking(report.rows, 20)
     book = Book()
-    book.sheet("Summary", summary_lines(report), widths=(46, 18, 18, 18, 12))
+    write_summary(book, report)
     for key, title in (("monthly", "Trend by month"), ("yearly", "Trend by year")):
         frame = report.trends[key]
         if len(frame):
-            book.table(title, frame.rename(columns={"pence": "denominator_pence"}), labels=MEASURES)
+            table(book, title, frame.rename(columns={"pence": "denominator_pence"}), labels=MEASURES)
     for b in report.breakdowns:
-        table = b.table.rename(columns={"group": b.by})
-        book.table(b.title, table, total=True)
+        table(book, b.title, b.table.rename(columns={"group": b.by}), total=True)
     _ranking_sheets(book, ranking)
     if len(report.duplicates):
-        book.table("Duplicates", report.duplicates[_listed(report.duplicates)])
+        _rows_sheet(book, "Duplicates", report.duplicates[_listed(report.duplicates)], "Duplicates")
     rows = report.result.rows.assign(in_report=report.status.to_numpy())
-    _rows_sheet(book, "Classified rows", rows)
-    _rows_sheet(book, "Rejected rows", report.result.rejected)
-    book.sheet("Method", method_lines(report), widths=(40, 100))
-    book.save(path)
+    _rows_sheet(book, "Classified rows", rows, "Classified")
+    _rows_sheet(book, "Rejected rows", report.result.rejected, "Rejected")
+    write_method(book, report)
+    _save(book, path, progress)
 
 
-def write_ranking(ranking: Ranking, path: Path) -> None:
+def write_ranking(ranking: Ranking, path: Path, progress: Progress | None = None) -> None:
     book = Book()
     c = ranking.concentration
-    book.sheet("Summary", [
-        [("Suppliers ranked", None, "title")],
-        [f"Period: {ranking.period.get('label', 'all dates')}"], [],
-        ["Suppliers", (c["of"], COUNT_FORMAT)],
-        ["Spend", money_cell(c["total_pence"])],
-        [f"Suppliers making up {c['target']:.0%} of spend", (c["suppliers"], COUNT_FORMAT)],
-    ])
+    sh = Sheet(book, "Summary", one_page=True, min_widths=(30, 14), max_widths=(48, 30))
+    sh.line(("Suppliers ranked", None, "title"))
+    sh.line(f"Period: {ranking.period.get('label', 'all dates')}")
+    sh.line()
+    sh.line("Suppliers", (c["of"], COUNT_FORMAT))
+    sh.line("Spend", money_cell(c["total_pence"]))
+    sh.line(f"Suppliers making up {c['target']:.0%} of spend", (c["suppliers"], COUNT_FORMAT))
+    sh.finish()
     _ranking_sheets(book, ranking)
-    book.sheet("Method", [[k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v]
-                          for k, v in ranking.method.items()], widths=(30, 100))
-    book.save(path)
+    sh = Sheet(book, "Method", min_widths=(24, 60), max_widths=(40, 100))
+    for k, v in ranking.method.items():
+        sh.line(k.replace("_", " ").capitalize(), setting_text(v))
+    sh.finish()
+    _save(book, path, progress)
 
 
-def write_league(table: LeagueTable, path: Path) -> None:
+def write_league(league: LeagueTable, path: Path, progress: Progress | None = None) -> None:
     book = Book()
-    book.table("League", table.long(), labels={**LABELS, "sme": "SME"})
-    book.sheet("Rankings", [[("Ranking", None, "head")], *[[line] for line in table.sentences()]],
-               widths=(120,))
-    book.sheet("Method", [[k.replace("_", " "), str(v)] for k, v in table.method.items()],
-               widths=(24, 120))
-    book.save(path)
+    table(book, "League", league.long(), labels={**LABELS, "sme": "SME"})
+    sh = Sheet(book, "Rankings", min_widths=(60,), max_widths=(120,))
+    sh.line(("Ranking", None, "head"))
+    for line in league.sentences():
+        sh.line(line)
+    sh.finish()
+    sh = Sheet(book, "Method", min_widths=(24, 60), max_widths=(40, 120))
+    for k, v in league.method.items():
+        sh.line(k.replace("_", " ").capitalize(), setting_text(v))
+    sh.finish()
+    _save(book, path, progress)
 
 
 def _ranking_sheets(book: Book, ranking: Ranking) -> None:
-    book.table("Suppliers", ranking.all_suppliers, total=True)
-    book.table("Top by class", ranking.long())
-    book.table("Leakage", ranking.leakage.rename(columns={"category": ranking.leakage_category}))
+    table(book, "Suppliers", ranking.all_suppliers, total=True)
+    top = [t.assign(ranking=ranking_title(key, title))[["ranking", *t.columns]]
+           for key, title, t in ranking.by_class]
+    table(book, "Top by class", pd.concat(top, ignore_index=True) if top else ranking.long())
+    leak = ranking.leakage.rename(columns={"category": ranking.leakage_category})
+    table(book, "Leakage", leak, labels={**LABELS, **MEASURES})
+
+
+def _save(book: Book, path: Path, progress: Progress | None) -> None:
+    """The workbook to ``path``, whole or not at all."""
+    with atomic_path(path) as tmp:
+        book.write_to(tmp, progress)
+
+
+def ranking_title(key: str, title: str) -> str:
+    """A ranking's name that says which family an unknown class is of ('Suppliers of unknown
+    place', not three rankings all called 'Unknown suppliers')."""
+    family, _, cls = key.partition("=")
+    if cls == "unknown":
+        return f"Suppliers of unknown {FAMILY_TITLES.get(family, family)}"
+    if cls in ("individual", "public"):
+        return LABELS[cls]
+    return title
 
 
 def _listed(frame: pd.DataFrame) -> list[str]:
@@ -362,20 +491,25 @@ def _listed(frame: pd.DataFrame) -> list[str]:
     return [c for c in DUPLICATE_COLUMNS if c in frame.columns]
 
 
-def _rows_sheet(book: Book, title: str, rows: pd.DataFrame) -> None:
-    """Every row with its own column names (as `spendkit classify --out` writes them): 'amount'
-    in £ where the ledger row's pence are, and 'amount_pence' kept as whole pence."""
+def _rows_sheet(book: Book, title: str, rows: pd.DataFrame, name: str) -> None:
+    """Every row: the ledger's own columns as they are, spendkit's under plain headers
+    (``schema.COLUMN_LABELS``), the amount in £ beside its exact pence."""
     if len(rows) >= EXCEL_MAX_ROWS:
-        book.sheet(title, [[f"{len(rows):,} rows are more than one sheet holds: write them with "
-                            "`spendkit classify --out rows.parquet` (or .csv)."]])
+        sh = Sheet(book, title)
+        sh.line(f"{len(rows):,} rows are more than one sheet holds: write them with "
+                "`spendkit classify --out rows.parquet` (or .csv).")
+        sh.finish()
         return
-    from spendkit.output.export import (
-        _insert_amount,  # the same 'amount' column as `classify --out` writes
-    )
+    from spendkit.output.export import _insert_amount  # the same 'amount' as `classify --out`
 
     frame = rows.drop(columns=[c for c in ("payee_key",) if c in rows.columns])
     formats: dict[str, str | None] = {}
     if "amount_pence" in frame:
         frame = _insert_amount(frame, frame["amount_pence"])
         formats = {"amount": GBP_FORMAT, "amount_pence": "0"}
-    book.table(title, frame, formats=formats, raw_headers=True)
+    names = [str(c) for c in frame.columns]
+    own = {c.lower() for c in names if c not in COLUMN_LABELS}  # the ledger's own columns
+    headers = [c if c not in COLUMN_LABELS else COLUMN_LABELS[c] if COLUMN_LABELS[c].lower()
+               not in own else f"{COLUMN_LABELS[c]} (spendkit)" for c in names]
+    table(book, title, frame, name=name, formats=formats, headers=headers)
+

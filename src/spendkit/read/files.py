@@ -9,9 +9,11 @@ Parquet file reads as a CSV with its column names on row 1: its first record is 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import threading
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -75,13 +77,45 @@ def stdin_bytes() -> bytes:
     return data
 
 
+_IN_MEMORY: dict[str, bytes] = {}  # ledgers given as data, not files (a DataFrame): name -> bytes
+_IN_MEMORY_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def in_memory(tables: Sequence[bytes], name: str = "<DataFrame>") -> Iterator[list[str]]:
+    """Ledgers given as bytes (a DataFrame the Python API wrote as Parquet), read by
+    ``read_tables`` and ``iter_tables`` as files are, under the names yielded (``<DataFrame>``,
+    or ``<DataFrame 1>``, ``<DataFrame 2>``... for several): the names their rows'
+    ``source_file`` and every message give. The bytes are forgotten on leaving."""
+    with _IN_MEMORY_LOCK:
+        names: list[str] = []
+        for i, data in enumerate(tables, start=1):
+            base = name if len(tables) == 1 else f"{name[:-1]} {i}>"
+            unique, n = base, 1
+            while unique in _IN_MEMORY:  # another thread's, at the same time
+                n += 1
+                unique = f"{base[:-1]} #{n}>"
+            _IN_MEMORY[unique] = data
+            names.append(unique)
+    try:
+        yield names
+    finally:
+        with _IN_MEMORY_LOCK:
+            for unique in names:
+                _IN_MEMORY.pop(unique, None)
+
+
 def read_tables(path: str | Path, *, sheet: Sheets = None, score_header: HeaderScorer | None = None,
                 every_sheet: bool = True) -> list[RawTable]:
-    """Read every table in ``path`` (``-``: standard input): one for a CSV, one per ledger sheet
-    of a workbook (with ``every_sheet=False``, of its one sheet most like a ledger: a supplier
-    file), one per member of a zip; more where a header appears again part-way down."""
+    """Read every table in ``path`` (``-``: standard input; a name ``in_memory`` gave: those
+    bytes): one for a CSV, one per ledger sheet of a workbook (with ``every_sheet=False``, of
+    its one sheet most like a ledger: a supplier file), one per member of a zip; more where a
+    header appears again part-way down."""
     if str(path) == STDIN:
         return _read_bytes(stdin_bytes(), STDIN_NAME, sheet=sheet,
+                           score_header=score_header or default_scorer, every_sheet=every_sheet)
+    if str(path) in _IN_MEMORY:
+        return _read_bytes(_IN_MEMORY[str(path)], str(path), sheet=sheet,
                            score_header=score_header or default_scorer, every_sheet=every_sheet)
     path = Path(path)
     check_path(path)
@@ -146,7 +180,7 @@ def iter_tables(path: str | Path, *, sheet: Sheets = None,
     """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
-    if str(path) == STDIN:
+    if str(path) == STDIN or str(path) in _IN_MEMORY:
         yield from read_tables(path, sheet=sheet, score_header=score_header)
         return
     path = Path(path)

@@ -92,7 +92,8 @@ ROLES: dict[str, dict[str, list]] = {
     "sme_flag": {"any": [{"sme"}, {"sme", "supplier"}, {"sme", "flag"}, {"small", "business"}],
                  "not": ["spend", "amount", "value"]},
     "vcse_flag": {"any": [{"vcse"}, {"vcfse"}, {"vcs"}, {"voluntary", "sector"},
-                          {"voluntary", "community"}, {"social", "enterprise"}],
+                          {"voluntary", "community"}, {"social", "enterprise"}, {"third", "sector"},
+                          {"voluntary", "organisation"}, {"charity", "voluntary"}],
                   "not": ["grant", "spend", "amount", "value"]},
     "legal_form": {"any": [{"legal", "form"}, {"legal", "status"}, {"company", "type"},
                            {"company", "category"}, {"organisation", "type"}, {"entity", "type"}],
@@ -110,7 +111,9 @@ ROLES: dict[str, dict[str, list]] = {
         "any": [{"body", "name"}, {"body"}, {"organisation", "name"}, {"organisation", "label"},
                 {"organisation"}, {"council"}, {"authority", "name"}, {"authority"}, {"client"},
                 {"entity"}, {"departmental", "family"}],
-        "not": ["uri", "unit"],
+        # "VCSE Organisation (Y/N)", "Third Sector Organisation?": a flag, not the publisher
+        "not": ["uri", "unit", "vcse", "vcfse", "vcs", "voluntary", "third", "social", "charity", "sme",
+                "enterprise", "type"],
     },
 }
 REQUIRED_ROLES = ("payee", "amount")

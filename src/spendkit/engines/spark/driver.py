@@ -16,6 +16,8 @@ executors, and make the summary from Spark's counts.
 from __future__ import annotations
 
 import functools
+import json
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from spendkit.aggregate.records import RECORD_KEY, run_record
 from spendkit.aggregate.summary import document
 from spendkit.config import Settings
 from spendkit.decide.rows import prepare
@@ -36,7 +39,13 @@ from spendkit.engines.spark.executor import (
     run_partition,
     spark_schema,
 )
-from spendkit.engines.spark.grouping import class_counts, date_spans, file_counts, group
+from spendkit.engines.spark.grouping import (
+    class_counts,
+    date_spans,
+    file_counts,
+    group,
+    unknown_payees,
+)
 from spendkit.engines.spark.session import require_pyspark, session
 from spendkit.errors import ConfigError, InputFileError, OutputError
 from spendkit.normalise.columns import ColumnMap, detect_columns
@@ -99,7 +108,8 @@ class SparkResult:
         if self._summary is None:
             parts = group(self.frame)
             inputs = [self._input(got) for got in file_counts(parts, DATAFRAME_SOURCE)]
-            self._summary = document(class_counts(parts, date_spans(self.frame)), inputs=inputs, suppliers=self.suppliers,
+            self._summary = document(class_counts(parts, date_spans(self.frame), unknown_payees(self.frame)),
+                                     inputs=inputs, suppliers=self.suppliers,
                                      directory=self.directory, place=self.place,
                                      districts=self.districts, settings=self.settings)
         return self._summary
@@ -122,18 +132,89 @@ class SparkResult:
         return self.summary()["inputs"]
 
     def write_parquet(self, path: str | Path, *, mode: str = "overwrite",
-                      partition_by: Sequence[str] | None = None, reuse: bool = True) -> None:
-        """Write every row (counted, rejected, blank) to Parquet at ``path`` (a folder).
+                      partition_by: Sequence[str] | None = None, reuse: bool = True,
+                      record: bool = True) -> None:
+        """Write every row (counted, rejected, blank) to Parquet at ``path`` (a folder), as
+        the local engine writes its Parquet: ``payment_date`` and ``period_end`` as ``DATE``
+        and, with ``record`` (the default), the run's record (the classify document,
+        ``aggregate.records.run_record``) under the footer key ``spendkit`` of every part file
+        (not with ``mode="append"``: the folder then holds other runs' rows too).
 
         With ``reuse`` (the default) the result then reads its rows from that Parquet, so a
-        later ``summary()`` aggregates the written files instead of classifying again.
+        later ``summary()`` aggregates the written files instead of classifying again (the
+        record is made from them too; without ``reuse`` it classifies the rows a second time).
         """
-        writer = self.frame.write.mode(mode)
+        from pyspark.sql import functions as F
+
+        dated = self.frame.withColumns({c: F.col(c).cast("date") for c in DATE_COLUMNS})
+        writer = dated.write.mode(mode)
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.parquet(str(path))
+        spark = self.frame.sparkSession
         if reuse:
-            self.frame = self.frame.sparkSession.read.parquet(str(path))
+            self.frame = spark.read.parquet(str(path))
+        if record and mode != "append":  # appended, the folder holds other runs' rows too
+            import pyarrow as pa
+
+            try:
+                stamp_parquet(str(path), run_record(self.summary()))
+            except (pa.ArrowException, OSError, ValueError) as exc:  # a store pyarrow cannot write
+                warnings.warn(f"{path}: the rows are written, but the run's record is not in the "
+                              f"Parquet footers (pyarrow cannot rewrite the part files there: {exc})",
+                              stacklevel=2)
+            if reuse:  # the part files were written again: Spark must list them anew
+                self.frame = spark.read.parquet(str(path))
+
+
+DATE_COLUMNS = ("payment_date", "period_end")  # a day each (the executors' midnight timestamps)
+
+
+def stamp_parquet(path: str, record: dict[str, Any]) -> int:
+    """Put ``record`` (JSON) under the footer key ``spendkit`` of every Parquet part file in
+    the folder ``path`` (a local path or a URI pyarrow's file systems open: s3://, gs://,
+    hdfs://...). Spark offers no way to add footer metadata, so each part file is written
+    again, one row group at a time (memory bounded by a row group), to a hidden temporary file
+    beside it that then replaces it; a local folder's checksum files of the old parts are
+    removed. Returns the number of part files."""
+    import pyarrow.fs as pafs
+    import pyarrow.parquet as pq
+
+    text = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
+    fs, root = _filesystem(path)
+    infos = fs.get_file_info(pafs.FileSelector(root, recursive=True))
+    parts = [i for i in infos if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")
+             and not i.base_name.startswith((".", "_"))]
+    for info in parts:
+        folder = info.path[: -len(info.base_name)]
+        tmp = f"{folder}.{info.base_name}.spendkit-tmp"
+        with fs.open_input_file(info.path) as source:
+            pf = pq.ParquetFile(source)
+            schema = pf.schema_arrow.with_metadata({**(pf.schema_arrow.metadata or {}),
+                                                    RECORD_KEY.encode(): text})
+            meta = pf.metadata
+            codec = (meta.row_group(0).column(0).compression.lower()
+                     if meta.num_row_groups and meta.num_columns else "snappy")
+            with fs.open_output_stream(tmp) as sink, \
+                    pq.ParquetWriter(sink, schema, compression=codec) as writer:
+                for i in range(pf.num_row_groups):
+                    writer.write_table(pf.read_row_group(i).replace_schema_metadata(schema.metadata))
+        fs.move(tmp, info.path)
+        crc = f"{folder}.{info.base_name}.crc"  # Hadoop's local checksum of the old bytes
+        if fs.get_file_info(crc).type == pafs.FileType.File:
+            fs.delete_file(crc)
+    return len(parts)
+
+
+def _filesystem(path: str) -> tuple[Any, str]:
+    """pyarrow's file system for ``path`` and the path within it."""
+    import pyarrow.fs as pafs
+
+    if path.startswith("dbfs:/") and Path("/dbfs").is_dir():  # Databricks: DBFS is mounted there
+        return pafs.LocalFileSystem(), "/dbfs/" + path[len("dbfs:/"):].lstrip("/")
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", path):
+        return pafs.FileSystem.from_uri(path)
+    return pafs.LocalFileSystem(), str(Path(path).resolve())
 
 
 # ---------------------------------------------------------------- classify

@@ -11,8 +11,10 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from spendkit.aggregate.coverage import COLUMN, TOP_UNKNOWN, UnknownPayees
 from spendkit.aggregate.summary import FAMILIES, REASON_KIND, ClassCounts
 from spendkit.engines.spark.executor import BLANK_REASON
 from spendkit.errors import InputFileError
@@ -110,11 +112,32 @@ def date_spans(frame: DataFrame) -> pd.DataFrame:
     return out.sort_values(["first_month", "last_month"]).reset_index(drop=True)
 
 
+def unknown_payees(frame: DataFrame) -> dict[str, UnknownPayees]:
+    """Per family, the counted influenceable rows' payees of unknown class: how many, and the
+    net pence of the largest ``TOP_UNKNOWN`` (``aggregate.coverage.unknown_payees``, as the
+    local engine counts them): one small query per family, at most TOP_UNKNOWN rows back."""
+    from pyspark.sql import functions as F
+
+    rows = frame.filter(F.col("rejected_reason").isNull() & F.coalesce(F.col("influenceable"), F.lit(False)))
+    per = rows.groupBy("payee_key").agg(*(
+        F.sum(F.when(F.col(col) == "unknown", F.col("amount_pence"))).alias(family)
+        for family, col in COLUMN.items()))
+    sums = per.agg(*(F.count(F.col(f)).alias(f"n_{f}") for f in COLUMN),
+                   *(F.sum(F.when(F.col(f) > 0, F.col(f))).alias(f"p_{f}") for f in COLUMN)).collect()[0]
+    out = {}
+    for family in COLUMN:
+        top = per.filter(F.col(family) > 0).orderBy(F.col(family).desc()).limit(TOP_UNKNOWN)
+        pence = np.array([int(r[0]) for r in top.select(family).collect()], dtype="int64")
+        out[family] = UnknownPayees(int(sums[f"n_{family}"]), pence, int(sums[f"p_{family}"] or 0))
+    return out
+
+
 def _status(part: pd.DataFrame, status: str) -> pd.DataFrame:
     return part[part["status"] == status]
 
 
-def class_counts(parts: dict[str, pd.DataFrame], spans: pd.DataFrame | None = None) -> ClassCounts:
+def class_counts(parts: dict[str, pd.DataFrame], spans: pd.DataFrame | None = None,
+                 unknown: dict[str, UnknownPayees] | None = None) -> ClassCounts:
     """The grouping sets (and the ``date_spans`` of the counted rows) -> the counts the summary
     is made from (as ``summary.count_rows`` makes them from the local engine's rows)."""
     files = parts["files"]
@@ -136,6 +159,7 @@ def class_counts(parts: dict[str, pd.DataFrame], spans: pd.DataFrame | None = No
         rejected_unread_amounts=int(rejected["unread"].sum()),
         rows_undated=int(counted["undated"].sum()),
         spans=spans,
+        unknown=unknown,
     )
 
 

@@ -6,7 +6,8 @@ holding it) and return one row per organisation in a common frame:
 ==================  ==============================================================
 org_id              org-id identifier: GB-COH-01234567, GB-CHC-1234567, GB-SC-SC012345,
                     GB-NIC-100001, GB-MPR-12345R
-registry            companies_house | charity_commission | oscr | ccni | mutuals
+registry            companies_house | charity_commission | oscr | ccni | mutuals | ocds; the
+                    link tables (charity_company_links, cio_links, dual_registered)
 number              the register's own number for it
 name                its name as registered (whitespace tidied)
 name_key            ``normalise.name_key(name)``
@@ -18,13 +19,22 @@ accounts_category   Companies House only (MICRO ENTITY, SMALL, DORMANT...)
 income_pounds       float, NaN when unknown: charities' latest income
 sic_codes           Companies House only: SIC codes joined with ";"
 company_number      Companies House rows: their own number; charities: the linked
-                    company number where the register gives one; else ""
+                    company number where the register gives one (or a link table does); else ""
+linked_ids          org-ids of the same organisation on other registers, ";"-joined (from the
+                    charity <-> company and CIO lookup tables, dual registrations); else ""
+sme_declared        "yes" / "no": the supplier's own declaration in a procurement notice
+                    (OCDS ``details.scale``: sme -> yes, large -> no); else ""
+vcse_declared       "yes" / "no": the supplier's own VCSE declaration (OCDS ``details.vcse``)
 ==================  ==============================================================
 
 Modules: ``common`` (the frame, ``Field``, number normalising), ``files`` (a register's file
 as downloaded), ``companies_house`` (with its Parquet ``cache``), ``charities`` (Charity
-Commission, OSCR, CCNI) and ``mutuals``. Matching payees to this frame is
-``spendkit.decide.matching``.
+Commission, OSCR, CCNI), ``mutuals``, ``lookups`` (charity <-> company and CIO links, dual
+registrations) and ``ocds`` (procurement notices). ``recognise`` tells which register a file
+is by its content, and its date; ``store`` installs registers once into the user data folder
+and gives every run the registers it uses (``registers_for_run``); ``fetch`` downloads them
+from their publishers; ``name_index`` writes a register's name-matching index at install.
+Matching payees to this frame is ``spendkit.decide.matching``.
 """
 
 from __future__ import annotations
@@ -89,7 +99,8 @@ def register_given_as_ledger(path: PathLike) -> ColumnError | None:
         if all(f.names() & headers for f in fields if f.required):
             return ColumnError(f"{path}: this looks like the {describe(registry)}, not a payment ledger.",
                                hint=f"Give it with {option} {path} (it is matched to the payees of the "
-                                    "ledger you classify), and the payment ledger as the file to read.")
+                                    "ledger you classify), and the payment ledger as the file to read; "
+                                    f"or install it once for every run: spendkit registers add {path}")
     return None
 
 

@@ -25,7 +25,8 @@ PathLike = str | os.PathLike[str]
 Paths = PathLike | Sequence[PathLike]
 
 COLUMNS = ["org_id", "registry", "number", "name", "name_key", "postcode", "legal_form", "status",
-           "accounts_category", "income_pounds", "sic_codes", "company_number"]
+           "accounts_category", "income_pounds", "sic_codes", "company_number", "linked_ids",
+           "sme_declared", "vcse_declared"]
 TEXT_COLUMNS = [c for c in COLUMNS if c != "income_pounds"]
 
 # registry -> (name in words, org-id prefix)
@@ -35,7 +36,14 @@ REGISTRIES: dict[str, tuple[str, str]] = {
     "oscr": ("Scottish Charity Register", "GB-SC-"),
     "ccni": ("Charity Commission for Northern Ireland", "GB-NIC-"),
     "mutuals": ("Mutuals Public Register", "GB-MPR-"),
+    "ocds": ("Procurement notices (OCDS)", ""),
+    "charity_company_links": ("Charity and company number links", "GB-CHC-"),
+    "cio_links": ("CIO company number links", "GB-CHC-"),
+    "dual_registered": ("Charities registered in Scotland and England and Wales", "GB-SC-"),
 }
+# The kinds that only link organisations on other registers (same organisation, two numbers):
+# they add to those registers' rows (``linked_ids``, ``company_number``), never rows of their own.
+LINK_REGISTRIES = ("charity_company_links", "cio_links", "dual_registered")
 # When one organisation is on two registers (a charitable company), a name match reports
 # the charity: that registration is what makes it VCFSE.
 NAME_PRIORITY = {"charity_commission": 0, "oscr": 1, "ccni": 2, "mutuals": 3, "companies_house": 4}
@@ -69,7 +77,12 @@ def describe(registry: str) -> str:
             "charity_commission": "Charity Commission register extract (publicextract.charity)",
             "oscr": "Scottish Charity Register (OSCR) CSV download",
             "ccni": "Charity Commission for Northern Ireland register CSV",
-            "mutuals": "FCA Mutuals Public Register CSV (SocietyList.csv)"}[registry]
+            "mutuals": "FCA Mutuals Public Register CSV (SocietyList.csv)",
+            "ocds": "OCDS procurement notices (releases or packages, JSON or JSON lines)",
+            "charity_company_links": "charity <-> company number lookup (org_id_a,org_id_b,name)",
+            "cio_links": "CIO company number lookup (company_number,charity_number)",
+            "dual_registered": "dual-registered charities lookup (Scottish and E&W numbers)",
+            }[registry]
 
 
 # ---------------------------------------------------------------- frames
@@ -119,8 +132,12 @@ def common_frame(*, registry: str, number: pd.Series, name: pd.Series, postcode:
         "income_pounds": income_pounds,
         "sic_codes": text_column(sic, idx),
         "company_number": text_column(company_number),
+        "linked_ids": "",
+        "sme_declared": "",
+        "vcse_declared": "",
     }, index=idx)
-    frame["registry"] = frame["registry"].astype("str")
+    for name in ("registry", "linked_ids", "sme_declared", "vcse_declared"):
+        frame[name] = frame[name].astype("str")
     return frame[COLUMNS]
 
 

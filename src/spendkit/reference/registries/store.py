@@ -1,0 +1,476 @@
+"""Installed registers: each register kind built once into a directory of the user data folder,
+``registers/<kind>/`` holding ``organisations.parquet`` (the common frame, sorted by org_id,
+in row groups that are read memory-mapped) and ``manifest.json`` (what was installed, from
+which files, dated when, how many rows, checksums). Every run reads them; ``registers add`` and
+``registers fetch`` write them.
+
+An install is built in a temporary directory beside the live one and renamed into place only
+when complete: the old install keeps serving runs until then, and an error or Ctrl-C leaves
+nothing half-installed (the temporary directory is removed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from spendkit.config import MAX_AGE_DAYS, REGISTER_URLS, Settings
+from spendkit.errors import ReferenceDataError
+from spendkit.reference.registries import name_index
+from spendkit.reference.registries.common import (
+    COLUMNS,
+    LINK_REGISTRIES,
+    NAME_PRIORITY,
+    REGISTRIES,
+    TEXT_COLUMNS,
+    text_column,
+)
+from spendkit.reference.registries.recognise import READERS, Recognised, check_complete
+
+STORE_FORMAT = 1
+ENV = "SPENDKIT_DATA_DIR"
+FRAME = "organisations.parquet"
+MANIFEST = "manifest.json"
+ROW_GROUP = 262_144
+# The order registers are read in: a name or number found on two is taken from the first.
+ORDER = ["charity_commission", "oscr", "ccni", "mutuals", "companies_house", "ocds",
+         *LINK_REGISTRIES]
+
+
+def describe_kind(kind: str) -> str:
+    """A kind's name in words (``REGISTRIES``)."""
+    return REGISTRIES.get(kind, (kind, ""))[0]
+
+
+def data_dir(settings: Settings | None = None) -> Path:
+    """Where spendkit keeps installed data: the ``registries.data_dir`` setting, else
+    $SPENDKIT_DATA_DIR, else the user data directory (platformdirs)."""
+    if settings is not None and settings.registries.data_dir is not None:
+        return settings.registries.data_dir
+    env = os.environ.get(ENV)
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("spendkit", appauthor=False))
+
+
+def registers_dir(settings: Settings | None = None) -> Path:
+    return data_dir(settings) / "registers"
+
+
+@dataclass
+class Installed:
+    """One installed register, as its manifest describes it."""
+
+    kind: str
+    directory: Path
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def date(self) -> str:
+        return str(self.manifest.get("date", ""))
+
+    @property
+    def rows(self) -> int:
+        return int(self.manifest.get("rows", 0))
+
+    def age_days(self, today: dt.date | None = None) -> int | None:
+        try:
+            day = dt.date.fromisoformat(self.date)
+        except ValueError:
+            return None
+        return ((today or datetime.now(tz=UTC).date()) - day).days
+
+    def is_old(self, settings: Settings, today: dt.date | None = None) -> bool:
+        limit = {**MAX_AGE_DAYS, **settings.registries.max_age_days}.get(self.kind, 90)
+        age = self.age_days(today)
+        return age is not None and age > limit
+
+    def label(self) -> str:
+        """For notes: 'Companies House 2024-05-01 (17 organisations, installed)'."""
+        return f"{describe_kind(self.kind)} {self.date} ({self.rows:,} rows, installed)"
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.manifest
+        return {"kind": self.kind, "name": describe_kind(self.kind), "date": self.date,
+                "date_from": m.get("date_from", ""), "rows": self.rows,
+                "files": [f["name"] for f in m.get("files", [])], "installed_at": m.get("installed_at", ""),
+                "source": "installed"}
+
+
+# ---------------------------------------------------------------- installing
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_kind(kind: str, files: list[Recognised]) -> pd.DataFrame:
+    """The common frame of one kind's files (each checked for a row cut short first)."""
+    for f in files:
+        check_complete(f.path, kind)
+    return READERS[kind]([f.path for f in files])
+
+
+def install(kind: str, files: list[Recognised], settings: Settings | None = None,
+            frame: pd.DataFrame | None = None) -> Installed:
+    """Read ``files`` (all of one kind) and install them as that kind's register, replacing any
+    earlier install of it only once the new one is complete."""
+    from importlib.metadata import version
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if frame is None:
+        frame = read_kind(kind, files)
+    root = registers_dir(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale(root)
+    building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
+    try:
+        import pyarrow.compute as pc
+
+        attrs = dict(frame.attrs)
+        if kind not in LINK_REGISTRIES:  # an install holds each organisation once
+            repeated = frame["org_id"].duplicated()
+            if repeated.any():
+                attrs["notes"] = [*attrs.get("notes", []), f"{int(repeated.sum()):,} row(s) repeating "
+                                  "an organisation already read: the first of each kept"]
+                frame = frame.loc[~repeated.to_numpy()]
+        # Companies House's previous names are kept for the name index (not read by runs).
+        kept = [*COLUMNS, *(["previous_names"] if "previous_names" in frame else [])]
+        table = pa.Table.from_pandas(frame[kept], preserve_index=False)
+        del frame  # the Arrow table holds it now
+        # Written sorted by org_id a row group at a time, so the register is in memory once.
+        order = pc.sort_indices(table, [("org_id", "ascending")])
+        with pq.ParquetWriter(building / FRAME, table.schema, compression="zstd") as writer:
+            for start in range(0, max(len(order), 1), ROW_GROUP):
+                writer.write_table(table.take(order[start:start + ROW_GROUP]), row_group_size=ROW_GROUP)
+        del table, order
+        frame = read_frame(building / FRAME)
+        frame.attrs.update(attrs)
+        name_index.build(frame, building)
+        day, day_from = install_date(files, str(frame.attrs.get("date", "")))
+        manifest = {
+            "format": STORE_FORMAT, "kind": kind, "name": describe_kind(kind),
+            "files": [{"name": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)}
+                      for p in source_files(kind, files)],
+            "date": day, "date_from": day_from,
+            "rows": len(frame), "notes": [_named(n, files) for n in frame.attrs.get("notes", [])],
+            "spendkit_version": version("spendkit"),
+            "installed_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        }
+        (building / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _swap(building, root / kind)
+        building = None  # type: ignore[assignment]
+    finally:
+        if building is not None:
+            shutil.rmtree(building, ignore_errors=True)
+    return Installed(kind, root / kind, manifest)
+
+
+def source_files(kind: str, files: list[Recognised]) -> list[Path]:
+    """The files an install is read from: those given, and for Companies House every part of a
+    multi-part download (one part given, the others are read from beside it)."""
+    if kind == "companies_house":
+        from spendkit.reference.registries.companies_house import _companies_house_files
+
+        return _companies_house_files([f.path for f in files])
+    return [f.path for f in files]
+
+
+def install_date(files: list[Recognised], content_date: str) -> tuple[str, str]:
+    """The install's date and where it came from: a date in a file's name, else one the reader
+    found in the contents (the latest notice), else the recognised one (contents or the file's
+    modification time)."""
+    named = [f.date for f in files if f.date and f.date_from == "file name"]
+    if named:
+        return max(named), "file name"
+    if content_date:
+        return content_date, "contents"
+    latest = max(files, key=lambda f: f.date)
+    return latest.date, latest.date_from
+
+
+def _named(note: str, files: list[Recognised]) -> str:
+    """A reader's note with the file's path cut to its name (a manifest names no machine path)."""
+    for f in files:
+        note = note.replace(str(f.path.parent) + os.sep, "")
+    return note
+
+
+def _swap(new: Path, live: Path) -> None:
+    """Put ``new`` where ``live`` is: the old directory is moved aside first, then removed."""
+    old = None
+    if live.exists():
+        old = live.with_name(f".old-{live.name}-{os.getpid()}-{time.time_ns()}")
+        os.replace(live, old)
+    try:
+        os.replace(new, live)
+    except OSError:
+        if old is not None:
+            os.replace(old, live)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale(root: Path, older_than: float = 3600) -> None:
+    """Temporary directories left by a run that was killed (never a live install)."""
+    now = time.time()
+    for p in root.glob(".*-*"):
+        with contextlib.suppress(OSError):
+            if p.is_dir() and now - p.stat().st_mtime > older_than:
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def remove(kind: str, settings: Settings | None = None) -> Installed:
+    """Remove an installed register (a ReferenceDataError naming those installed if none)."""
+    found = {i.kind: i for i in installed(settings)}
+    if kind not in found:
+        have = ", ".join(found) or "none"
+        raise ReferenceDataError(f"no register '{kind}' is installed (installed: {have}).",
+                                 hint="See `spendkit registers status`.")
+    gone = found[kind]
+    aside = gone.directory.with_name(f".old-{kind}-{os.getpid()}-{time.time_ns()}")
+    os.replace(gone.directory, aside)
+    shutil.rmtree(aside, ignore_errors=True)
+    return gone
+
+
+# ---------------------------------------------------------------- reading
+
+def installed(settings: Settings | None = None) -> list[Installed]:
+    """The registers installed, in reading order (a damaged install is an error that says what
+    to do, never skipped quietly)."""
+    root = registers_dir(settings)
+    if not root.is_dir():
+        return []
+    out = []
+    for d in sorted(root.iterdir()):
+        if d.name.startswith(".") or not d.is_dir():
+            continue
+        out.append(Installed(d.name, d, _manifest(d)))
+    rank = {k: i for i, k in enumerate(ORDER)}
+    return sorted(out, key=lambda i: rank.get(i.kind, len(rank)))
+
+
+def _manifest(d: Path) -> dict[str, Any]:
+    try:
+        m = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(m, dict) or m.get("format") != STORE_FORMAT or m.get("kind") != d.name \
+                or not (d / FRAME).is_file():
+            raise ValueError("not this version's install")
+        return m
+    except (OSError, ValueError) as exc:
+        raise ReferenceDataError(f"{d}: the installed register is damaged or from another "
+                                 f"version ({exc}).",
+                                 hint=f"Install it again (`spendkit registers add FILE`), or remove "
+                                      f"it: `spendkit registers remove {d.name}`.") from None
+
+
+def read_frame(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A store's Parquet file as the common frame (text columns as text), memory-mapped."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(path, columns=columns, memory_map=True).to_pandas()
+    for name in frame.columns:
+        if name in TEXT_COLUMNS:
+            frame[name] = text_column(frame[name])
+    return frame
+
+
+def read_installed(item: Installed, columns: list[str] | None = None) -> pd.DataFrame:
+    """An installed register's frame (only ``columns`` if given), memory-mapped."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = item.directory / FRAME
+    try:
+        table = pq.read_table(path, columns=columns, memory_map=True)
+    except (OSError, pa.ArrowException) as exc:
+        raise ReferenceDataError(f"{path}: cannot be read ({exc}).",
+                                 hint=f"Install it again, or `spendkit registers remove {item.kind}`.") from None
+    if table.num_rows != item.rows:
+        raise ReferenceDataError(f"{path}: holds {table.num_rows:,} rows, its manifest says "
+                                 f"{item.rows:,}.", hint=f"Install {item.kind} again.")
+    frame = table.to_pandas()
+    for name in frame.columns:
+        if name in TEXT_COLUMNS:
+            frame[name] = text_column(frame[name])
+    return frame
+
+
+def combine(frames: list[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame, list[str]]:
+    """Registers' frames (kind, frame) in one: the link tables added to the rows they link,
+    a notice's SME/VCSE declarations added to a register's row for the same org-id, and each
+    org-id kept once (the first register in ``ORDER`` wins). Returns notes of what was done."""
+    from spendkit.reference.registries.lookups import apply_links
+
+    notes: list[str] = []
+    rank = {k: i for i, k in enumerate(ORDER)}
+    frames = sorted(frames, key=lambda kf: rank.get(kf[0], len(rank)))
+    links = [f for k, f in frames if k in LINK_REGISTRIES]
+    main = [f for k, f in frames if k not in LINK_REGISTRIES]
+    if not main:
+        return _empty(), notes
+    out = pd.concat(main, ignore_index=True) if len(main) > 1 else main[0]
+    if "sme_declared" in out and (out["registry"] == "ocds").any():
+        out = _declarations(out)
+    if links:
+        out, linked = apply_links(out, pd.concat(links, ignore_index=True))
+        if linked:
+            notes.append(f"{linked:,} organisation(s) linked to their number on another register "
+                         "(charity <-> company lookup tables)")
+    return out, notes
+
+
+def _declarations(frame: pd.DataFrame) -> pd.DataFrame:
+    """A notice's SME/VCSE declaration copied to another register's row of the same org-id."""
+    notice = frame[(frame["registry"] == "ocds")]
+    said = notice[(notice["sme_declared"] != "") | (notice["vcse_declared"] != "")] \
+        .drop_duplicates("org_id").set_index("org_id")
+    other = frame["registry"] != "ocds"
+    out = frame.copy()
+    for col in ("sme_declared", "vcse_declared"):
+        found = out["org_id"].map(said[col]).astype(object).fillna("").astype("str")
+        out[col] = out[col].where(~(other & (out[col] == "") & (found != "")), found)
+    return out
+
+
+def _empty() -> pd.DataFrame:
+    from spendkit.reference.registries import empty_registry
+
+    return empty_registry()
+
+
+def name_priority(kind: str) -> int:
+    return NAME_PRIORITY.get(kind, 9)
+
+
+# ---------------------------------------------------------------- a run's registers
+
+# The columns a run reads from an installed register: all but the SIC codes (kept in the store
+# for anyone analysing it; nothing in a run uses them).
+RUN_COLUMNS = [c for c in COLUMNS if c != "sic_codes"]
+GIVEN = {"companies_house": "companies", "charity_commission": "charities", "oscr": "oscr",
+         "ccni": "ccni", "mutuals": "mutuals"}  # kind -> the setting (option) that gives files
+
+
+def registers_for_run(settings: Settings, today: dt.date | None = None) -> pd.DataFrame | None:
+    """The registers a run uses: the files given for it (``--companies`` ...) and every
+    installed register (unless ``registries.installed`` is off); a kind given for the run
+    replaces the installed one of that kind. None when there are none. ``attrs['notes']``
+    names each register used and its date (and warns of old ones); ``attrs['registers']``
+    lists them for the run's document."""
+    r = settings.registries
+    given = {kind: list(getattr(r, opt)) for kind, opt in GIVEN.items() if getattr(r, opt)}
+    items = installed(settings) if r.installed else []
+    # One process classifying several ledgers (league) reads the same registers once.
+    key = (tuple(_stamp(Path(p)) for paths in given.values() for p in paths),
+           tuple(_stamp(i.directory / FRAME) for i in items), today, repr(r.max_age_days))
+    if _LAST and _LAST[0] == key:
+        return _LAST[1]
+    frame = _registers_for_run(settings, given, items, today)
+    _LAST[:] = [key, frame]
+    return frame
+
+
+_LAST: list[Any] = []  # (key, frame) of the last registers read
+
+
+def _stamp(path: Path) -> tuple[str, int, int, int]:
+    """A file as it is now (a new install is a new file: another inode)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (str(path), 0, 0, 0)
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: list[Installed],
+                       today: dt.date | None) -> pd.DataFrame | None:
+    from spendkit.reference.registries import load_registries
+
+    r = settings.registries
+    if not items:
+        if not given:
+            return None
+        frame = load_registries(companies=r.companies or None, charities=r.charities or None,
+                                oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
+        used = [_given(kind, paths) for kind, paths in given.items()]
+        frame.attrs["notes"] = [*frame.attrs.get("notes", []), _used_note(used)]
+        frame.attrs["registers"] = used
+        return frame
+    frames: list[tuple[str, pd.DataFrame]] = []
+    notes: list[str] = []
+    used = []
+    if given:
+        run = load_registries(companies=r.companies or None, charities=r.charities or None,
+                              oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
+        notes += run.attrs.get("notes", [])
+        frames += [(str(k), f[RUN_COLUMNS]) for k, f in run.groupby("registry", sort=False)]
+        used += [_given(kind, paths) for kind, paths in given.items()]
+    for item in items:
+        if item.kind in given:
+            notes.append(f"installed {describe_kind(item.kind)} {item.date} not used: files "
+                         f"given with --{GIVEN[item.kind]} replace it for this run")
+            continue
+        frames.append((item.kind, read_installed(item, RUN_COLUMNS)))
+        used.append(item.to_dict())
+        if item.is_old(settings, today):
+            how = f"`spendkit registers fetch {item.kind}` or " if item.kind in REGISTER_URLS else ""
+            notes.append(f"installed {describe_kind(item.kind)} is {item.age_days(today)} days old "
+                         f"({item.date}): {how}`spendkit registers add` a newer file")
+    frame, more = combine(frames)
+    # each install holds an org-id once: a repeat can only come from two registers
+    several = sum(k not in LINK_REGISTRIES for k, _ in frames) > 1
+    repeated = frame["org_id"].duplicated() if several else pd.Series(False, index=frame.index)
+    if repeated.any():
+        more.append(f"{int(repeated.sum()):,} organisation(s) found on more than one register "
+                    "under one org-id: the register read first is kept (with any SME/VCSE declaration)")
+        frame = frame.loc[~repeated.to_numpy()].reset_index(drop=True)
+    frame.attrs["notes"] = [*notes, *more, _used_note(used)]
+    frame.attrs["registers"] = used
+    # Matching reads each install's name index (built at install, memory-mapped) where the run
+    # holds the install's rows unchanged; a register given for the run is indexed in memory.
+    counts = frame["registry"].value_counts()
+    frame.attrs["name_indexes"] = {
+        **(run.attrs.get("name_indexes", {}) if given else {}),
+        **{i.kind: str(i.directory) for i in items
+        if i.kind not in given and i.kind not in LINK_REGISTRIES and int(counts.get(i.kind, -1)) == i.rows}}
+    return frame
+
+
+def _given(kind: str, paths: list[Path]) -> dict[str, Any]:
+    from spendkit.reference.registries.recognise import date_in_name
+
+    days = [d for p in paths if (d := date_in_name(Path(p).name))]
+    return {"kind": kind, "name": describe_kind(kind), "date": max(days) if days else "",
+            "date_from": "file name" if days else "", "rows": None,
+            "files": [Path(p).name for p in paths], "installed_at": "", "source": "given"}
+
+
+def _used_note(used: list[dict[str, Any]]) -> str:
+    parts = []
+    for u in used:
+        when = u["date"] or "undated"
+        count = f", {u['rows']:,} rows" if u.get("rows") is not None else ""
+        parts.append(f"{u['name']} {when} ({u['source']}{count})")
+    return "registers used: " + "; ".join(parts)
