@@ -44,6 +44,7 @@ def register() -> pd.DataFrame:
         "name": rows["name"], "name_key": "", "postcode": rows["postcode"],
         "legal_form": "Private Limited Company", "status": rows["status"], "accounts_category": "MICRO ENTITY",
         "income_pounds": np.nan, "sic_codes": "", "company_number": rows["number"],
+        "linked_ids": "", "sme_declared": "", "vcse_declared": "",
         "previous_names": rows["previous_names"]})
     for c in frame.columns:
         if c != "income_pounds":

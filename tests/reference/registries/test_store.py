@@ -105,7 +105,8 @@ def test_install_writes_a_sorted_parquet_and_a_manifest(home: Path, monkeypatch:
     ids = table.column("org_id").to_pylist()
     assert ids == sorted(ids) and len(ids) == 17
     # the name index was built in the temporary directory, before it became the install
-    assert built and built[0][0] == 17 and built[0][1].name.startswith(".building-companies_house")
+    assert built and built[0][0] == 17 and built[0][1].name == "name-index"
+    assert built[0][1].parent.name.startswith(".building-companies_house")
     assert [p.name for p in (home / "registers").iterdir()] == ["companies_house"]
 
 
@@ -115,7 +116,7 @@ def test_a_failed_install_leaves_the_old_one_working_and_nothing_half_built(
     before = (home / "registers" / "companies_house" / "manifest.json").read_text()
 
     def interrupted(frame: pd.DataFrame, directory: Path) -> None:
-        assert (directory / "organisations.parquet").is_file()
+        assert (directory.parent / "organisations.parquet").is_file()
         raise KeyboardInterrupt
 
     monkeypatch.setattr(name_index, "build", interrupted)
@@ -315,3 +316,16 @@ def test_a_companies_house_file_cut_anywhere_is_refused_or_read_whole(tmp_path: 
     assert len(frame) in (whole, whole + 1)
     if len(frame) == whole + 1:
         assert not CH_BYTES[:cut].endswith(b"\n")
+
+
+def test_a_run_matches_through_the_installs_name_index(home: Path) -> None:
+    """The name index is built at install (inside the install, beside its Parquet file) and a
+    run reads it (memory-mapped) rather than indexing the register again."""
+    from spendkit.reference.registries import name_index
+
+    (item,) = add("BasicCompanyData-2024-05-01.csv")
+    assert (item.directory / "name-index" / "index.json").is_file()
+    frame = store.registers_for_run(Settings())
+    assert frame is not None
+    assert frame.attrs["name_indexes"] == {"companies_house": str(item.directory / "name-index")}
+    assert name_index.load(item.directory / "name-index").n_rows == item.rows == 17

@@ -42,6 +42,7 @@ from spendkit.reference.registries.recognise import READERS, Recognised, check_c
 STORE_FORMAT = 1
 ENV = "SPENDKIT_DATA_DIR"
 FRAME = "organisations.parquet"
+NAME_INDEX = "name-index"  # the name index of the install (reference.registries.name_index)
 MANIFEST = "manifest.json"
 ROW_GROUP = 262_144
 # The order registers are read in: a name or number found on two is taken from the first.
@@ -165,7 +166,7 @@ def install(kind: str, files: list[Recognised], settings: Settings | None = None
         del table, order
         frame = read_frame(building / FRAME)
         frame.attrs.update(attrs)
-        name_index.build(frame, building)
+        name_index.build(frame, building / NAME_INDEX)
         day, day_from = install_date(files, str(frame.attrs.get("date", "")))
         manifest = {
             "format": STORE_FORMAT, "kind": kind, "name": describe_kind(kind),
@@ -453,7 +454,7 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     counts = frame["registry"].value_counts()
     frame.attrs["name_indexes"] = {
         **(run.attrs.get("name_indexes", {}) if given else {}),
-        **{i.kind: str(i.directory) for i in items
+        **{i.kind: str(i.directory / NAME_INDEX) for i in items
         if i.kind not in given and i.kind not in LINK_REGISTRIES and int(counts.get(i.kind, -1)) == i.rows}}
     return frame
 
