@@ -52,7 +52,10 @@ class SettingOptions(TypedDict, total=False):
     sheet: the workbook sheet(s) to read. size_rule: "procurement-act-2023" (default),
     "eu-2003-361", "companies-act-2006", "companies-act-2006-2025" or "islington-2020".
     guarantee_is_vcfse: count companies limited by guarantee as VCFSE.
-    companies, charities, oscr, ccni, mutuals: register downloads (files, or lists of them).
+    companies, charities, oscr, ccni, mutuals: register downloads (files, or lists of them),
+    used beside (and replacing, kind by kind) the registers installed with `spendkit registers`.
+    no_registers: do not use the installed registers (``--no-registers``).
+    decisions: a decisions file (CSV: payee,org_id or none) applied before any matching.
     config: a spendkit.toml to start from (``--config``).
     dates, organisations, headline, registries: a section of spendkit.toml as a dict, merged
     into the settings' own (e.g. dates={"unreadable": "keep"}).
@@ -73,6 +76,8 @@ class SettingOptions(TypedDict, total=False):
     oscr: str | Path | Sequence[str | Path]
     ccni: str | Path | Sequence[str | Path]
     mutuals: str | Path | Sequence[str | Path]
+    no_registers: bool
+    decisions: str | Path
     config: str | Path
     dates: dict[str, Any]
     organisations: dict[str, Any]
@@ -116,6 +121,10 @@ def settings_for(settings: Settings | None = None, *, function: str = "settings_
             flags["columns"] = {**flags.get("columns", {}), **value}
         elif key == "columns":
             flags["columns"] = {**dict(value), **flags.get("columns", {})}
+        elif key == "no_registers":
+            flags["installed"] = not value
+        elif key == "decisions":
+            flags["decisions"] = Path(value)
         else:
             flags["districts" if key == "place" else key] = value
     try:
@@ -358,7 +367,7 @@ def rank(ledgers: Ledgers, settings: Settings | None = None, *, top: int = 20,
 
 def league(manifest: str | Path, settings: Settings | None = None, *, method: str | None = None,
            fy: str | None = None, year: int | None = None, shares_of: str = "auto",
-           config: str | Path | None = None) -> LeagueTable:
+           **options: Unpack[SettingOptions]) -> LeagueTable:
     """Read the manifest, classify each organisation's ledgers and rank them: the call behind
     `spendkit league`.
 
@@ -368,12 +377,14 @@ def league(manifest: str | Path, settings: Settings | None = None, *, method: st
         method: "spendkit" (default) or "tussell" (Tussell's index: a calendar ``year``).
         fy, year: one UK financial year or calendar year.
         shares_of: "influenceable", "all" or "auto".
+        **options: settings by the command line's option names (see ``SettingOptions``:
+            ``config``, the registers, ``no_registers``...), applied to every organisation.
 
     Returns:
         LeagueTable: ``ordered()`` (the organisations, ranked), ``sentences()``,
         ``to_dict()`` and ``document()``.
     """
-    settings = settings_for(settings, function="league", config=config)
+    settings = settings_for(settings, function="league", **options)
     return make_league(Path(manifest), settings, classify=_engine_classify, method=method, fy=fy,
                        year=year, shares_of=shares_of)
 
