@@ -35,6 +35,7 @@ from spendkit.reference.registries import (
     text_column,
 )
 from spendkit.reference.registries.name_index import NameIndex, normalise_names, tokens_of
+from spendkit.reference.registries.name_index import load as load_index
 
 MATCH_COLUMNS = ["org_id", "match_method", "match_score", "match_evidence", "linked_org_ids",
                  "match_candidates"]
@@ -164,12 +165,13 @@ def as_indexes(registry: pd.DataFrame | NameIndex | Sequence[NameIndex]) -> list
         if missing:
             raise ColumnError(f"the registry frame has no {', '.join(missing)} column(s).",
                               hint="Build it with spendkit.registries.load_registries().")
+        # installed registers whose rows the run did not read: matched by their index alone
+        out = [load_index(Path(d)) for d in (registry.attrs.get("index_only", {}) or {}).values()]
         if not len(registry):
-            return []
+            return out
         cached: dict[str, str] = registry.attrs.get("name_indexes", {}) or {}
         if not cached:
-            return [NameIndex.from_frame(registry)]
-        out = []
+            return [*out, NameIndex.from_frame(registry)]
         for name, part in registry.groupby("registry", sort=False):
             out.append(_cached_index(part, Path(cached[str(name)])) if str(name) in cached
                        else NameIndex.from_frame(part))

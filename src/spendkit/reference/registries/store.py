@@ -422,6 +422,13 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     frames: list[tuple[str, pd.DataFrame]] = []
     notes: list[str] = []
     used = []
+    # Registers that stand alone (no link table or notice to join to their rows, so one org-id
+    # is on one register only) are matched through their install's name index alone: a run
+    # does not read their rows (5.7 million companies are 4 GB in pandas, and the memory-mapped
+    # index holds every row a match needs).
+    alone = not any(i.kind in LINK_REGISTRIES or i.kind == "ocds" for i in items) and \
+        not any(k == "ocds" for k in given)
+    index_only: dict[str, str] = {}
     if given:
         run = load_registries(companies=r.companies or None, charities=r.charities or None,
                               oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
@@ -433,7 +440,10 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
             notes.append(f"installed {describe_kind(item.kind)} {item.date} not used: files "
                          f"given with --{GIVEN[item.kind]} replace it for this run")
             continue
-        frames.append((item.kind, read_installed(item, RUN_COLUMNS)))
+        if alone and (item.directory / NAME_INDEX / "index.json").is_file():
+            index_only[item.kind] = str(item.directory / NAME_INDEX)
+        else:
+            frames.append((item.kind, read_installed(item, RUN_COLUMNS)))
         used.append(item.to_dict())
         if item.is_old(settings, today):
             how = f"`spendkit registers fetch {item.kind}` or " if item.kind in REGISTER_URLS else ""
@@ -452,6 +462,7 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     # Matching reads each install's name index (built at install, memory-mapped) where the run
     # holds the install's rows unchanged; a register given for the run is indexed in memory.
     counts = frame["registry"].value_counts()
+    frame.attrs["index_only"] = index_only
     frame.attrs["name_indexes"] = {
         **(run.attrs.get("name_indexes", {}) if given else {}),
         **{i.kind: str(i.directory / NAME_INDEX) for i in items
