@@ -101,8 +101,9 @@ def detect_columns(frame: pd.DataFrame, source: str,
             f"{source}: this looks like a list of organisations ({', '.join(numbers)}), not a payment "
             "ledger: it has no amount column.",
             hint=_headers_hint(headers) + "\nspendkit classifies payment ledgers (a payee and an amount on "
-            "each row). A register goes with --companies, --charities, --oscr, --ccni or --mutuals; a "
-            "list of your suppliers with --suppliers.")
+            "each row). A register or a lookup table (charity <-> company numbers) is installed once "
+            f"with: spendkit registers add {source}; a register for one run goes with --companies, "
+            "--charities, --oscr, --ccni or --mutuals; a list of your suppliers with --suppliers.")
     if missing:
         raise ColumnError(
             f"{source}: cannot find the {' and '.join(missing)} column{'s' if len(missing) > 1 else ''}.",
