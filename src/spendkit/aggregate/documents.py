@@ -16,7 +16,7 @@ is in docs/json-schema.md.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import SkipJsonSchema
@@ -553,43 +553,24 @@ class Rank(Strict):
     interval_text: str = Field(description="'2nd-4th of 5'.")
 
 
-class MeasureCoverage(Strict):
-    local: Absent[Fraction]
-    sub_regional: Absent[Fraction]
-    sme: Absent[Fraction]
-    vcfse: Absent[Fraction]
+def _per_measure(name: str, value: Any, doc: str) -> type[Strict]:
+    """A model with one optional field per league measure (local, sub_regional, sme, vcfse)."""
+    fields = {m: (Absent[value], None) for m in get_args(Measure)}  # type: ignore[misc,valid-type]
+    model = create_model(name, __base__=Strict, **fields)  # type: ignore[call-overload]
+    model.__doc__ = doc
+    return model  # type: ignore[no-any-return]
 
 
+MeasureCoverage = _per_measure("MeasureCoverage", Fraction, "Per measure: the share of spend known.")
 Bounds = Annotated[list[float | None], Field(min_length=2, max_length=2,
                                              description="[low, high].")]
 
 
-class MeasureBounds(Strict):
-    local: Absent[Bounds]
-    sub_regional: Absent[Bounds]
-    sme: Absent[Bounds]
-    vcfse: Absent[Bounds]
-
-
-class NotRanked(Strict):
-    local: Absent[str]
-    sub_regional: Absent[str]
-    sme: Absent[str]
-    vcfse: Absent[str]
-
-
-class Shares(Strict):
-    local: Absent[Share]
-    sub_regional: Absent[Share]
-    sme: Absent[Share]
-    vcfse: Absent[Share]
-
-
-class Ranks(Strict):
-    local: Absent[Rank]
-    sub_regional: Absent[Rank]
-    sme: Absent[Rank]
-    vcfse: Absent[Rank]
+MeasureBounds = _per_measure("MeasureBounds", Bounds, "Per measure: [low, high].")
+NotRanked = _per_measure("NotRanked", str, "Per measure: why it is listed but not ranked.")
+Shares = _per_measure("Shares", Share, "Per measure: the share (null when not ranked for want "
+                                       "of evidence).")
+Ranks = _per_measure("Ranks", Rank, "Per measure: the rank and its interval.")
 
 
 class LeagueEntry(Strict):
@@ -599,11 +580,13 @@ class LeagueEntry(Strict):
     pence: Pence | None
     denominator_pence: Pence | None
     rows: int | None
-    shares: Shares
-    ranks: Ranks
-    coverage: MeasureCoverage = Field(description="Published shares: {} (taken as exact).")
-    bounds: MeasureBounds
-    not_ranked: NotRanked = Field(description="Why a measure is listed but not ranked.")
+    shares: Shares  # type: ignore[valid-type]
+    ranks: Ranks  # type: ignore[valid-type]
+    coverage: MeasureCoverage = Field(  # type: ignore[valid-type]
+        description="Published shares: {} (taken as exact).")
+    bounds: MeasureBounds  # type: ignore[valid-type]
+    not_ranked: NotRanked = Field(  # type: ignore[valid-type]
+        description="Why a measure is listed but not ranked.")
     notes: list[str]
 
 

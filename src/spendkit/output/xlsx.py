@@ -145,12 +145,7 @@ class Book:
     def sheet(self, title: str, *, landscape: bool = True, one_page: bool = False) -> Any:
         """A new worksheet (its name made valid and unique) with the print set-up."""
         base = sheet_name(title)
-        name, i = base, 2
-        while name.lower() in self.sheet_names:
-            name = f"{base[:28]} {i}"
-            i += 1
-        self.sheet_names.add(name.lower())
-        ws = self.book.add_worksheet(name)
+        ws = self.book.add_worksheet(_unique(base, self.sheet_names, lambda i: f"{base[:28]} {i}"))
         if landscape:
             ws.set_landscape()
         ws.set_paper(9)  # A4
@@ -161,12 +156,7 @@ class Book:
 
     def unique_table_name(self, title: str) -> str:
         base = table_name(title)
-        name, i = base, 2
-        while name.lower() in self.table_names:
-            name = f"{base}{i}"
-            i += 1
-        self.table_names.add(name.lower())
-        return name
+        return _unique(base, self.table_names, lambda i: f"{base}{i}")
 
     # ------------------------------------------------------------ tables
 
@@ -502,3 +492,14 @@ def _cells(column: Column, xf: int | None) -> _Cells:
     tails = opening + words.to_numpy(dtype=object) + "</t></is></c>"
     return _Cells("", "", codes=cats.cat.codes.to_numpy().astype(np.int32),
                   words=pa.array(tails, pa.string()))
+
+
+def _unique(base: str, taken: set[str], numbered: Callable[[int], str]) -> str:
+    """``base``, or ``numbered(2)``, ``numbered(3)``... : the first name not in ``taken``
+    (compared without case, as Excel does); it is added to ``taken``."""
+    name, i = base, 2
+    while name.lower() in taken:
+        name = numbered(i)
+        i += 1
+    taken.add(name.lower())
+    return name
