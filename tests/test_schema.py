@@ -92,8 +92,13 @@ def test_counted_rows_of_classify_follow_the_contract(samples: Path, settings: S
 
 
 def test_spark_output_schema_is_the_contract() -> None:
-    from spendkit.engines.spark.executor import OUTPUT_COLUMNS
+    from spendkit.engines.spark.executor import OUTPUT_COLUMNS, output_columns
 
-    assert [c for c in OUTPUT_COLUMNS if c[0] not in ("row_id", "rejected_reason", "totals_row_pence",
-                                                     "amount_text")] \
+    spark_own = ("row_id", "rejected_reason", "totals_row_pence", "amount_text")
+    assert [c for c in OUTPUT_COLUMNS if c[0] not in spark_own] \
         == [*schema.LEDGER_COLUMNS, *schema.PLACE_COLUMNS, *schema.ORGANISATION_COLUMNS]
+    assert output_columns(registers=False) == OUTPUT_COLUMNS
+    # with registers, the match's columns where the local engine's rows have them
+    assert [c for c in output_columns(registers=True) if c[0] not in spark_own] \
+        == [*schema.LEDGER_COLUMNS, *[(c, "string") for c in schema.REGISTRY_KEPT],
+            *schema.PLACE_COLUMNS, *schema.ORGANISATION_COLUMNS]

@@ -104,11 +104,8 @@ def classify(
             if out is not None:
                 api.check_outputs([out], api.run_inputs(ledgers, settings, config_input(config)),
                                   (out.suffix,))
-            summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)[1]
-            notes: list[str] = []
-            if settings.registries.installed and (kinds := api.registers_status(settings)):
-                notes = ["the installed registers (" + ", ".join(k["kind"] for k in kinds) + ") are "
-                         "not used by --engine spark: payees are not matched to them"]
+            spark_result, summary = classify_for_cli(ledgers, settings, out=out, encoding=encoding)
+            notes = spark_result.register_notes  # what reading the registers found, as below
         else:
             with progress(quiet):
                 result, summary = api.classify_and_export(ledgers, settings, out=out,

@@ -10,14 +10,17 @@ It differs from the local engine only in reading and counting (docs/spark.md say
 
 * ``session``: pyspark's presence, a local session, the command line's session.
 * ``driver``: ``classify_spark`` and ``SparkResult``; reads CSV files or a DataFrame, sets up
-  with ``decide.rows.prepare`` (as the local engine does), broadcasts the reference data.
+  with ``decide.rows.prepare`` and reads the registers (as the local engine does), matches
+  the run's distinct payees to them once (``decide.rows.match_registers``), broadcasts the
+  reference data and the match table.
 * ``executor``: each Arrow batch through ``normalise.ledger.to_ledger`` and
-  ``decide.rows.classify_rows`` (the local engine's steps), out in one fixed schema.
+  ``decide.rows.classify_rows`` (the local engine's steps), out in one fixed schema; with
+  registers, a first pass (``run_keys``) gives the driver the payees to match.
 * ``grouping``: one GROUPING SETS query gives ``aggregate.summary.ClassCounts``, from which
   ``aggregate.summary.document`` makes the classify document, as for the local engine.
 
-Not on this engine: XLSX/zip input, title rows above the header, registry matching
-(--companies, --charities...). Use the local engine for those (docs/spark.md).
+Not on this engine: XLSX/zip input, title rows above the header. Use the local engine for
+those (docs/spark.md).
 """
 
 from spendkit.engines.spark.driver import (

@@ -6,15 +6,22 @@ executors, and make the summary from Spark's counts.
   (checked against the first file's) and a data row's record number is its row number.
 * On the driver: the columns are detected ONCE (``columns.detect_columns`` on the first
   2,000 rows of the first file); the place, supplier file and sector rules are set up by
-  ``decide.rows.prepare``, as the local engine sets them up.
+  ``decide.rows.prepare``, and the registers read by ``decide.rows.load_registries_for``, as
+  the local engine sets them up.
+* With registers: a first Spark pass (``executor.run_keys``) gives every distinct payee of
+  the run as the registers are matched on it; they are collected and matched ONCE on the
+  driver (``decide.rows.match_registers``: the decisions file, identifiers, names), and the
+  match table goes to the executors with the rest of the run.
 * On the executors (``executor``): each Arrow batch goes through ``ledger.to_ledger`` and
-  ``decide.rows.classify_rows``, the local engine's own steps. Reference data is broadcast.
+  ``decide.rows.classify_rows`` (joining the match table), the local engine's own steps.
+  Reference data is broadcast.
 * Spark counts (``grouping``: one GROUPING SETS query) and ``aggregate.summary.document``
   makes the figures from the counts, as it does for the local engine.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -30,12 +37,14 @@ import pandas as pd
 from spendkit.aggregate.records import RECORD_KEY, run_record
 from spendkit.aggregate.summary import document
 from spendkit.config import Settings
-from spendkit.decide.rows import prepare
+from spendkit.decide.rows import MATCH_KEYS, load_registries_for, match_registers, prepare
 from spendkit.engines.spark.executor import (
     BLANK_REASON,
     Task,
     arrow_schema,
+    keys_schema,
     output_names,
+    run_keys,
     run_partition,
     spark_schema,
 )
@@ -49,6 +58,7 @@ from spendkit.engines.spark.grouping import (
 from spendkit.engines.spark.session import require_pyspark, session
 from spendkit.errors import ConfigError, InputFileError, OutputError
 from spendkit.normalise.columns import ColumnMap, detect_columns
+from spendkit.progress import step
 from spendkit.read.files import distinct_files
 from spendkit.read.headers import header_score
 from spendkit.read.table import clean_header, find_header, trim, unique_names
@@ -72,7 +82,10 @@ class SparkResult:
     """Classified rows as a Spark DataFrame, and the figures Spark aggregates from them.
 
     ``frame`` holds every row read: counted rows (``rejected_reason`` null), rejected rows
-    (with the reason) and blank rows (``rejected_reason`` = BLANK_REASON).
+    (with the reason) and blank rows (``rejected_reason`` = BLANK_REASON). ``notes``: what
+    reading the ledgers found (in each ``inputs`` entry); ``register_notes`` and
+    ``registers``: the registers used and what reading them found (the local engine's
+    ``Result.notes`` and ``Result.registers``).
     """
 
     frame: DataFrame
@@ -85,6 +98,8 @@ class SparkResult:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    register_notes: list[str] = field(default_factory=list)
+    registers: list[dict[str, Any]] = field(default_factory=list)
     _summary: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
@@ -111,7 +126,8 @@ class SparkResult:
             self._summary = document(class_counts(parts, date_spans(self.frame), unknown_payees(self.frame)),
                                      inputs=inputs, suppliers=self.suppliers,
                                      directory=self.directory, place=self.place,
-                                     districts=self.districts, settings=self.settings)
+                                     districts=self.districts, settings=self.settings,
+                                     registers=self.registers)
         return self._summary
 
     def _input(self, got: dict[str, Any]) -> dict[str, Any]:
@@ -251,6 +267,10 @@ def classify_spark(spark: SparkSession, ledgers: str | Path | Sequence[str | Pat
     setting ``spark.sql.legacy.javaCharsets``). ``broadcast=False`` ships the reference data
     inside each task instead of as Spark broadcast variables (what Spark Connect needs; used
     automatically when the session has no SparkContext).
+
+    The registers are the local engine's (``registries`` settings: files given for the run
+    and the installed ones, unless ``registries.installed`` is off): with any, one more Spark
+    pass collects the run's distinct payees, matched once on the driver (``_match``).
     """
     require_pyspark()
     from pyspark.sql import DataFrame
@@ -258,6 +278,7 @@ def classify_spark(spark: SparkSession, ledgers: str | Path | Sequence[str | Pat
     settings = settings or Settings()  # type: ignore[call-arg]
     _check_settings(settings)
     prepared = prepare(settings)  # the local engine's set-up; a bad rules file fails here
+    registry = load_registries_for(settings)  # as the local engine reads them (None: none)
     notes: list[str] = []
     if isinstance(ledgers, DataFrame):
         read = _read_dataframe(ledgers, source)
@@ -269,8 +290,11 @@ def classify_spark(spark: SparkSession, ledgers: str | Path | Sequence[str | Pat
                 names=read.names, header=read.header, place=prepared.place,
                 districts=prepared.districts, suppliers=prepared.supplier_file,
                 rules=prepared.rules, source=source)
+    if registry is not None:
+        task = dataclasses.replace(task, matches=_match(spark, read, task, registry,
+                                                        prepared.decisions, broadcast))
     out_names = output_names(read.names)
-    schema = arrow_schema(out_names)
+    schema = arrow_schema(out_names, registers=registry is not None)
     func = functools.partial(run_partition, task_ref=_share(spark, task, broadcast),
                              index_ref=_shared_index(spark, prepared.index, broadcast),
                              out_names=out_names, schema=schema)
@@ -281,7 +305,24 @@ def classify_spark(spark: SparkSession, ledgers: str | Path | Sequence[str | Pat
                        columns=dict(cmap.roles),
                        suppliers=supplier_file.info if supplier_file else None,
                        encoding=read.encoding, delimiter=read.delimiter,
-                       notes=[*cmap.notes, *notes])
+                       notes=[*cmap.notes, *notes],
+                       register_notes=list(registry.attrs.get("notes", [])) if registry is not None else [],
+                       registers=list(registry.attrs.get("registers", [])) if registry is not None else [])
+
+
+def _match(spark: SparkSession, read: _Read, task: Task, registry: pd.DataFrame,
+           decisions: pd.DataFrame | None, broadcast: bool) -> pd.DataFrame:
+    """The run's match table: every distinct payee of the ledgers (one Spark pass, ``run_keys``:
+    tens of thousands of rows, collected), matched to the registers once, here on the driver
+    (``decide.rows.match_registers``, as the local engine matches its distinct payees)."""
+    step("Collecting the payees to match to the registers")
+    func = functools.partial(run_keys, task_ref=_share(spark, task, broadcast))
+    got = read.df.mapInArrow(func, spark_schema(keys_schema())).distinct().collect()
+    keys = list(MATCH_KEYS)
+    payees = pd.DataFrame([[r[k] for k in keys] for r in got], columns=keys, dtype="str").fillna("")
+    payees = payees.sort_values(keys, ignore_index=True)  # Spark's order varies: one order
+    step(f"Matching {len(payees):,} payees to the registers")
+    return match_registers(payees, registry, decisions)
 
 
 def _read_dataframe(ledgers: DataFrame, source: str) -> _Read:
@@ -359,11 +400,6 @@ def _detect(read: _Read, settings: Settings, encoding: str, notes: list[str]) ->
 
 
 def _check_settings(settings: Settings) -> None:
-    r = settings.registries
-    if any((r.companies, r.charities, r.oscr, r.ccni, r.mutuals)):
-        raise ConfigError("registry matching (--companies, --charities, --oscr, --ccni, --mutuals) "
-                          "is not available on the Spark engine yet.",
-                          hint="Use the local engine for registry matching (docs/spark.md).")
     if settings.sheet:
         raise ConfigError("--sheet is for workbooks; the Spark engine reads CSV files.",
                           hint="Use the local engine for XLSX (docs/spark.md).")

@@ -4,8 +4,13 @@
 by file (a file is never split across partitions: ``multiLine``), its rows numbered as a
 spreadsheet shows them, and each file's rows go through ``normalise.ledger.to_ledger`` and
 ``decide.rows.classify_rows``, exactly what the local engine runs. Counted, rejected and
-blank rows all come out as one Arrow table in one fixed schema (``OUTPUT_COLUMNS`` after the
-ledger's own columns).
+blank rows all come out as one Arrow table in one fixed schema (``output_columns`` after the
+ledger's own columns: ``OUTPUT_COLUMNS``, and the register columns when registers are used).
+
+With registers, a first pass (``run_keys``) takes each batch through the same steps as far
+as the payees the registers are matched on (``decide.rows.match_keys``) and gives back its
+distinct payees; the driver matches them all once, and ``run_partition`` joins that match
+table (``Task.matches``) onto every batch's rows (``decide.rows.join_matches``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from spendkit.config import Settings
-from spendkit.decide.rows import Prepared, classify_rows
+from spendkit.decide.rows import MATCH_KEYS, Prepared, classify_rows, distinct_keys, match_keys
 from spendkit.decide.sectors import Rules
 from spendkit.errors import InputFileError
 from spendkit.normalise import ledger as _ledger
@@ -26,8 +31,8 @@ from spendkit.normalise import values as normalise
 from spendkit.read.table import RawTable, clean_header, trim
 from spendkit.reference.districts import Districts, Place
 from spendkit.reference.postcode_index import PostcodeIndex
-from spendkit.reference.suppliers import SupplierFile
-from spendkit.schema import LEDGER_COLUMNS, ORGANISATION_COLUMNS, PLACE_COLUMNS
+from spendkit.reference.suppliers import SupplierFile, join_suppliers
+from spendkit.schema import LEDGER_COLUMNS, ORGANISATION_COLUMNS, PLACE_COLUMNS, REGISTRY_KEPT
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -40,7 +45,8 @@ SPARK_COLUMNS = [("row_id", "int64")]
 STATUS_COLUMNS = [("rejected_reason", "string"), ("totals_row_pence", "int64"), ("amount_text", "string")]
 OUTPUT_COLUMNS = [*LEDGER_COLUMNS, *SPARK_COLUMNS, *PLACE_COLUMNS, *ORGANISATION_COLUMNS,
                   *STATUS_COLUMNS]
-_CLASSIFIED = [n for n, _ in (*LEDGER_COLUMNS, *PLACE_COLUMNS, *ORGANISATION_COLUMNS)]
+REGISTER_COLUMNS = [(c, "string") for c in REGISTRY_KEPT]  # with registers, after row_id
+_CLASSIFIED = [n for n, _ in (*LEDGER_COLUMNS, *REGISTER_COLUMNS, *PLACE_COLUMNS, *ORGANISATION_COLUMNS)]
 
 
 @dataclass
@@ -55,6 +61,16 @@ class Task:
     suppliers: SupplierFile | None
     rules: Rules  # the sector rules, loaded (and checked) on the driver
     source: str  # source_file for DataFrame input
+    matches: pd.DataFrame | None = None  # the run's match table (decide.rows.match_registers)
+
+
+def output_columns(registers: bool) -> list[tuple[str, str]]:
+    """The output's columns after the ledger's own: ``OUTPUT_COLUMNS``, with the register
+    match's (``REGISTER_COLUMNS``: org_id...) after ``row_id`` when registers are used."""
+    if not registers:
+        return list(OUTPUT_COLUMNS)
+    at = OUTPUT_COLUMNS.index(SPARK_COLUMNS[-1]) + 1
+    return [*OUTPUT_COLUMNS[:at], *REGISTER_COLUMNS, *OUTPUT_COLUMNS[at:]]
 
 
 # ---------------------------------------------------------------- the output schema
@@ -62,7 +78,7 @@ class Task:
 def output_names(names: list[str]) -> list[str]:
     """The ledger's column names in the output: made unique ignoring case (Spark and Parquet
     compare names that way), and clear of spendkit's own columns ('payee' -> 'payee (ledger)')."""
-    taken = {n.lower() for n, _ in OUTPUT_COLUMNS}
+    taken = {n.lower() for n, _ in output_columns(registers=True)}
     out = []
     for name in names:
         candidate, n = name, 1
@@ -74,13 +90,20 @@ def output_names(names: list[str]) -> list[str]:
     return out
 
 
-def arrow_schema(out_names: list[str]) -> pa.Schema:
+def arrow_schema(out_names: list[str], registers: bool = False) -> pa.Schema:
     import pyarrow as pa
 
     types = {"string": pa.string(), "int64": pa.int64(), "bool": pa.bool_(),
              "timestamp": pa.timestamp("us")}
     return pa.schema([pa.field(n, pa.string()) for n in out_names]
-                     + [pa.field(n, types[t]) for n, t in OUTPUT_COLUMNS])
+                     + [pa.field(n, types[t]) for n, t in output_columns(registers)])
+
+
+def keys_schema() -> pa.Schema:
+    """What ``run_keys`` gives back: the payees as the registers are matched on them."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(n, pa.string()) for n in MATCH_KEYS])
 
 
 def spark_schema(schema: pa.Schema) -> Any:
@@ -119,15 +142,48 @@ def run_partition(batches: Iterable[pa.RecordBatch], *, task_ref: Any, index_ref
             yield from _classify_batch(batch, task, prepared, seen, out_names, schema)
 
 
-def _classify_batch(batch: pa.RecordBatch, task: Task, prepared: Prepared, seen: dict[str, int],
-                    out_names: list[str], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+def run_keys(batches: Iterable[pa.RecordBatch], *, task_ref: Any) -> Iterator[pa.RecordBatch]:
+    """One partition's Arrow batches -> the distinct payees of their counted rows, as the
+    registers are matched on them (``decide.rows.match_keys``: after ``to_ledger`` and the
+    supplier file's join, as ``classify_rows`` forms them)."""
     import pyarrow as pa
 
+    task: Task = task_ref.value
+    schema = keys_schema()
+    seen: dict[str, int] = {}
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        frame, files, _ = _batch_frame(batch, task)
+        keys = []
+        for source, pos, _records in _file_chunks(frame, files, task, seen):
+            body = _nonblank(frame.iloc[pos].reset_index(drop=True))[0]
+            if not len(body):
+                continue
+            rows = _ledger.to_ledger(_raw_table(body, source, task), task.settings).rows
+            if task.suppliers is not None:
+                rows = rows.join(join_suppliers(rows, task.suppliers))
+            keys.append(distinct_keys(match_keys(rows, task.suppliers))[1])
+        if keys:
+            distinct = distinct_keys(pd.concat(keys, ignore_index=True))[1]
+            yield pa.RecordBatch.from_pandas(distinct, schema=schema, preserve_index=False)
+
+
+def _batch_frame(batch: pa.RecordBatch, task: Task) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """A batch's cells as text (one column per ledger column), its files and Spark's row ids."""
     width = len(task.names)
     frame = pd.DataFrame({name: batch.column(i).to_pandas() for i, name in enumerate(task.names)})
     frame = frame.fillna("").astype("str")
     files = batch.column(width).to_pandas()
     row_ids = batch.column(width + 1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return frame, files, row_ids
+
+
+def _classify_batch(batch: pa.RecordBatch, task: Task, prepared: Prepared, seen: dict[str, int],
+                    out_names: list[str], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
+    frame, files, row_ids = _batch_frame(batch, task)
     tables = [_classify_chunk(frame.iloc[pos].reset_index(drop=True), source, records,
                               row_ids[pos], task, prepared, out_names, schema)
               for source, pos, records in _file_chunks(frame, files, task, seen) if len(pos)]
@@ -166,16 +222,11 @@ def _classify_chunk(frame: pd.DataFrame, source: str, records: np.ndarray | None
     import pyarrow as pa
 
     settings = task.settings
-    nonblank = (frame != "").any(axis=1).to_numpy()
-    kept = np.flatnonzero(nonblank)
-    blank = np.flatnonzero(~nonblank)
-    body = frame.iloc[kept].reset_index(drop=True)
-    table = RawTable(frame=body, source=source, row_numbers=np.arange(len(body), dtype=np.int64),
-                     header_row=1, headers=list(task.names), encoding=None, delimiter=None)
+    body, kept, blank = _nonblank(frame)
     pieces = []
     if len(body):
-        led = _ledger.to_ledger(table, settings)
-        rows = classify_rows(led.rows, prepared, settings)
+        led = _ledger.to_ledger(_raw_table(body, source, task), settings)
+        rows = classify_rows(led.rows, prepared, settings, matches=task.matches)
         pieces.append(_counted_table(rows, body, kept, records, row_ids, out_names, schema))
         if len(led.rejected):
             pieces.append(_rejected_table(led.rejected, body, kept, source, records, row_ids,
@@ -188,6 +239,20 @@ def _classify_chunk(frame: pd.DataFrame, source: str, records: np.ndarray | None
                     rejected_reason=[BLANK_REASON] * len(blank))
         pieces.append(_table(cols, len(blank), schema))
     return pa.concat_tables(pieces) if pieces else schema.empty_table()
+
+
+def _nonblank(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(the rows with a cell filled, their positions, the positions of the blank rows)."""
+    nonblank = (frame != "").any(axis=1).to_numpy()
+    kept = np.flatnonzero(nonblank)
+    return frame.iloc[kept].reset_index(drop=True), kept, np.flatnonzero(~nonblank)
+
+
+def _raw_table(body: pd.DataFrame, source: str, task: Task) -> RawTable:
+    """Non-blank rows of one file as the local engine's reader gives them (``source_row`` is
+    the position in ``body``; the output tables turn it into the file's row number)."""
+    return RawTable(frame=body, source=source, row_numbers=np.arange(len(body), dtype=np.int64),
+                    header_row=1, headers=list(task.names), encoding=None, delimiter=None)
 
 
 # ---------------------------------------------------------------- the output tables
