@@ -102,7 +102,7 @@ def test_installed_registers_same_matches_and_figures(spark, ledgers, installed)
     """Installed registers (matched through their name indexes), the supplier file's numbers
     and a decisions file: every row's match, place, size and sector, and the figures, as the
     local engine gives them."""
-    from spendkit.engines.spark import classify_spark
+    from spendkit.engines.spark import BLANK_REASON, classify_spark
 
     s = run_settings(ledgers)
     local = spendkit.classify([ledgers["a"], ledgers["b"]], s)
@@ -116,7 +116,8 @@ def test_installed_registers_same_matches_and_figures(spark, ledgers, installed)
     assert result.register_notes == local.notes
     assert any(n.startswith("registers used: ") for n in result.register_notes)
 
-    rows = result.rows.toPandas()
+    every = result.frame.toPandas()
+    rows = every[every["rejected_reason"].isna()]
     assert_same_rows(rows, local.rows)
     got = by_row(rows).set_index("payee")
     assert got.loc["Acme Ltd", "org_id"].tolist() == ["GB-COH-04142000"] * 2
@@ -128,8 +129,9 @@ def test_installed_registers_same_matches_and_figures(spark, ledgers, installed)
     assert got.loc["Brightstart Community CIC", "sector"] == "vcfse"
     assert "registry: Companies House GB-COH-04142000" in got.loc["Acme Ltd", "geography_evidence"].iloc[0]
     assert got.loc["Acme Ltd", "size_band"].iloc[0] == "micro"
-    # rejected rows are not matched
-    assert result.rejected.filter("org_id is not null").count() == 0
+    rejected = every[every["rejected_reason"].notna() & (every["rejected_reason"] != BLANK_REASON)]
+    assert len(rejected) == len(local.rejected) == 1
+    assert rejected["org_id"].isna().all()  # rejected rows are not matched
 
 
 def cli(*args: object) -> dict:
@@ -163,19 +165,22 @@ def test_given_companies_file_on_the_command_line(spark, ledgers, installed, tmp
     assert (written["org_id"] == "GB-COH-04142000").sum() == 2
 
 
-def test_no_registers_uses_none(spark, ledgers, installed, tmp_path) -> None:
+def test_no_registers_uses_none(spark, ledgers, installed) -> None:
     """--no-registers: the installed registers are not read; no row is matched, and the
     figures are the local engine's without registers (which differ from those with them)."""
+    from spendkit.engines.spark import classify_spark
+
     common = [ledgers["a"], ledgers["b"], "--place", "Wigan", "--suppliers", ledgers["suppliers"],
               "--format", "json", "--no-registers"]
-    out = tmp_path / "classified.parquet"
-    got = cli("classify", *common, "--engine", "spark", "--out", out)
+    got = cli("classify", *common, "--engine", "spark")
     want = cli("classify", *common)
     for section in SECTIONS:
         assert got["document"][section] == want["document"][section], section
     assert got["document"]["registers"] == [] and "registers used" not in got["stderr"]
     with_registers = spendkit.classify([ledgers["a"], ledgers["b"]], run_settings(ledgers))
     assert got["document"]["geography"] != with_registers.summary()["geography"]
-    written = pd.read_parquet(out)
-    assert "org_id" not in written.columns
-    assert not written["geography_evidence"].fillna("").str.contains("registry:").any()
+    # no match columns (the schema is known without running a Spark job)
+    result = classify_spark(spark, [str(ledgers["a"])],
+                            run_settings(ledgers, installed=False))
+    assert "org_id" not in result.frame.columns and "geography" in result.frame.columns
+    assert result.registers == [] and result.register_notes == []
