@@ -89,9 +89,15 @@ def test_files_that_are_no_register_are_refused_saying_what_they_are(tmp_path: P
         recognise(notjson)
 
 
-def test_install_writes_a_sorted_parquet_and_a_manifest(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_install_writes_the_rows_the_index_and_a_manifest(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[tuple[int, Path]] = []
-    monkeypatch.setattr(name_index, "build", lambda frame, d: built.append((len(frame), d)))
+    real_build = name_index.build_from_rows
+
+    def build(d: Path) -> None:
+        built.append((name_index._open_ipc(d / name_index.ROWS).num_rows, d))
+        real_build(d)
+
+    monkeypatch.setattr(name_index, "build_from_rows", build)
     (item,) = add("BasicCompanyData-2024-05-01.csv")
     folder = home / "registers" / "companies_house"
     assert item.directory == folder
@@ -103,7 +109,9 @@ def test_install_writes_a_sorted_parquet_and_a_manifest(home: Path, monkeypatch:
     assert "/" not in json.dumps(manifest["files"])  # names, never paths
     table = pq.read_table(folder / "organisations.parquet")
     ids = table.column("org_id").to_pylist()
-    assert ids == sorted(ids) and len(ids) == 17
+    assert ids[0] == "GB-COH-04142000" and len(set(ids)) == len(ids) == 17  # the publisher's order
+    # the index's memory-mapped rows are the store's rows
+    assert name_index.load(folder / "name-index").row_table.column("org_id").to_pylist() == ids
     # the name index was built in the temporary directory, before it became the install
     assert built and built[0][0] == 17 and built[0][1].name == "name-index"
     assert built[0][1].parent.name.startswith(".building-companies_house")
@@ -115,11 +123,11 @@ def test_a_failed_install_leaves_the_old_one_working_and_nothing_half_built(
     add("BasicCompanyData-2024-05-01.csv")
     before = (home / "registers" / "companies_house" / "manifest.json").read_text()
 
-    def interrupted(frame: pd.DataFrame, directory: Path) -> None:
+    def interrupted(directory: Path) -> None:
         assert (directory.parent / "organisations.parquet").is_file()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(name_index, "build", interrupted)
+    monkeypatch.setattr(name_index, "build_from_rows", interrupted)
     with pytest.raises(KeyboardInterrupt):
         add("BasicCompanyData-2024-05-01-part1_2.zip")
     assert (home / "registers" / "companies_house" / "manifest.json").read_text() == before
@@ -336,3 +344,32 @@ def test_a_run_matches_through_the_installs_name_index(home: Path) -> None:
 def kinds(frame: pd.DataFrame) -> set[str]:
     """The registers a run uses: those whose rows it read, and those matched by index alone."""
     return set(frame["registry"]) | set(frame.attrs.get("index_only", {}))
+
+
+def test_companies_house_is_installed_a_block_at_a_time_with_every_row_accounted_for(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks far smaller than the file (as 32 MB blocks are of the 2.7 GB download): a row
+    without a number and a company listed twice are counted in the manifest's notes, a byte
+    that is not UTF-8 in a late block has the file read as Latin-1 from where it was, and the
+    store, the index's rows and the manifest agree."""
+    from spendkit.reference.registries import companies_house
+
+    monkeypatch.setattr(companies_house, "BLOCK_BYTES", 2048)
+    lines = (DATA / "BasicCompanyData-2024-05-01.csv").read_bytes().split(b"\n")
+    header, body = lines[0], [x for x in lines[1:] if x.strip()]
+    no_number = body[1].replace(b'"09876543"', b'""', 1)
+    latin = body[2].replace(b"WIDGETS", b"WIDG\xc9TS", 1).replace(b'"10101010"', b'"10101011"', 1)
+    rows = [*body, no_number, body[0], latin]
+    path = tmp_path / "BasicCompanyData-2024-06-01.csv"
+    path.write_bytes(b"\n".join([header, *rows]) + b"\n")
+    (item,) = add(path)
+    assert item.rows == 18  # 18 companies; the copy and the row without a number are not kept
+    notes = item.manifest["notes"]
+    assert "Companies House: 1 row(s) without a registration number skipped" in notes
+    assert "1 row(s) repeating an organisation already read: the first of each kept" in notes
+    names = name_index.load(item.directory / "name-index").row_table.column("name").to_pylist()
+    stored = pq.read_table(item.directory / "organisations.parquet")
+    assert stored.column("name").to_pylist() == names and len(names) == 18
+    assert names[0] == "ACME LIMITED" and names.count("ACME LIMITED") == 1  # the first kept
+    assert names[-1] == '"QUOTED" WIDGÉTS LIMITED'  # read as Latin-1, in the last block
+    assert stored.num_rows == item.rows

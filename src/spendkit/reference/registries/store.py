@@ -1,6 +1,7 @@
 """Installed registers: each register kind built once into a directory of the user data folder,
-``registers/<kind>/`` holding ``organisations.parquet`` (the common frame, sorted by org_id,
-in row groups that are read memory-mapped) and ``manifest.json`` (what was installed, from
+``registers/<kind>/`` holding ``organisations.parquet`` (the common frame, in the publisher's
+order, in row groups that are read memory-mapped), ``name-index/`` (the rows again, uncompressed
+for memory mapping, and the name index built from them) and ``manifest.json`` (what was installed, from
 which files, dated when, how many rows, checksums). Every run reads them; ``registers add`` and
 ``registers fetch`` write them.
 
@@ -19,6 +20,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,61 +131,173 @@ def read_kind(kind: str, files: list[Recognised]) -> pd.DataFrame:
     return READERS[kind]([f.path for f in files])
 
 
-def install(kind: str, files: list[Recognised], settings: Settings | None = None,
-            frame: pd.DataFrame | None = None) -> Installed:
+def install(kind: str, files: list[Recognised], settings: Settings | None = None) -> Installed:
     """Read ``files`` (all of one kind) and install them as that kind's register, replacing any
     earlier install of it only once the new one is complete."""
-    from importlib.metadata import version
+    return install_all({kind: files}, settings)[0]
 
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    if frame is None:
-        frame = read_kind(kind, files)
+def install_all(kinds: dict[str, list[Recognised]], settings: Settings | None = None) -> list[Installed]:
+    """Install several registers (kind -> its files): every one is built first, beside the live
+    installs, and only when all are complete are they put in place; a file that cannot be read
+    stops everything before anything is installed (what was built is removed)."""
     root = registers_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale(root)
-    building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
+    built: list[tuple[str, Path, dict[str, Any]]] = []
     try:
-        import pyarrow.compute as pc
-
-        attrs = dict(frame.attrs)
-        if kind not in LINK_REGISTRIES:  # an install holds each organisation once
-            repeated = frame["org_id"].duplicated()
-            if repeated.any():
-                attrs["notes"] = [*attrs.get("notes", []), f"{int(repeated.sum()):,} row(s) repeating "
-                                  "an organisation already read: the first of each kept"]
-                frame = frame.loc[~repeated.to_numpy()]
-        # Companies House's previous names are kept for the name index (not read by runs).
-        kept = [*COLUMNS, *(["previous_names"] if "previous_names" in frame else [])]
-        table = pa.Table.from_pandas(frame[kept], preserve_index=False)
-        del frame  # the Arrow table holds it now
-        # Written sorted by org_id a row group at a time, so the register is in memory once.
-        order = pc.sort_indices(table, [("org_id", "ascending")])
-        with pq.ParquetWriter(building / FRAME, table.schema, compression="zstd") as writer:
-            for start in range(0, max(len(order), 1), ROW_GROUP):
-                writer.write_table(table.take(order[start:start + ROW_GROUP]), row_group_size=ROW_GROUP)
-        del table, order
-        frame = read_frame(building / FRAME)
-        frame.attrs.update(attrs)
-        name_index.build(frame, building / NAME_INDEX)
-        day, day_from = install_date(files, str(frame.attrs.get("date", "")))
-        manifest = {
-            "format": STORE_FORMAT, "kind": kind, "name": describe_kind(kind),
-            "files": [{"name": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)}
-                      for p in source_files(kind, files)],
-            "date": day, "date_from": day_from,
-            "rows": len(frame), "notes": [_named(n, files) for n in frame.attrs.get("notes", [])],
-            "spendkit_version": version("spendkit"),
-            "installed_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
-        }
-        (building / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        _swap(building, root / kind)
-        building = None  # type: ignore[assignment]
+        for kind, files in kinds.items():
+            building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
+            built.append((kind, building, {}))
+            built[-1][2].update(_build(kind, files, building))
+        for kind, building, _ in built:
+            _swap(building, root / kind)
     finally:
-        if building is not None:
-            shutil.rmtree(building, ignore_errors=True)
-    return Installed(kind, root / kind, manifest)
+        for _, building, _ in built:
+            if building.exists():
+                shutil.rmtree(building, ignore_errors=True)
+    return [Installed(kind, root / kind, manifest) for kind, _, manifest in built]
+
+
+def _build(kind: str, files: list[Recognised], building: Path) -> dict[str, Any]:
+    """Build one register's install in ``building``: its rows written a block at a time (the
+    Parquet store and the name index's memory-mapped rows), then the name index from them, then
+    the manifest. Returns the manifest."""
+    from importlib.metadata import version
+
+    for f in files:
+        check_complete(f.path, kind)
+    notes: list[str] = []
+    attrs: dict[str, Any] = {}
+    (building / NAME_INDEX).mkdir()
+    rows = _write_rows(_blocks(kind, files, notes, attrs), building, notes,
+                       once=kind not in LINK_REGISTRIES)
+    name_index.build_from_rows(building / NAME_INDEX)
+    day, day_from = install_date(files, str(attrs.get("date", "")))
+    manifest = {
+        "format": STORE_FORMAT, "kind": kind, "name": describe_kind(kind),
+        "files": [{"name": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)}
+                  for p in source_files(kind, files)],
+        "date": day, "date_from": day_from,
+        "rows": rows, "notes": [_named(n, files) for n in notes],
+        "spendkit_version": version("spendkit"),
+        "installed_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+    }
+    (building / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
+
+
+# The columns an install keeps: the common frame's and Companies House's previous names (for the
+# name index; runs do not read them).
+STORE_COLUMNS = name_index.ROW_COLUMNS
+
+
+def _store_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema([(c, pa.float64() if c == "income_pounds" else pa.string()) for c in STORE_COLUMNS])
+
+
+def _blocks(kind: str, files: list[Recognised], notes: list[str], attrs: dict[str, Any]) -> Iterator[Any]:
+    """One kind's rows as Arrow tables of ``STORE_COLUMNS``: Companies House a block of its CSV at
+    a time (5.7 million companies are never in memory whole), the smaller registers whole.
+    Rows without the register's number are dropped and counted, as ``finish_frame`` does."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == "companies_house":
+        from spendkit.reference.registries.companies_house import companies_house_tables
+
+        dropped = 0
+        for table in companies_house_tables([f.path for f in files], notes):
+            has = pc.not_equal(table.column("number"), "")
+            dropped += table.num_rows - int(pc.sum(has).as_py() or 0)
+            yield table.filter(has)
+        if dropped:
+            notes.append(f"Companies House: {dropped} row(s) without a registration number skipped")
+        return
+    frame = READERS[kind]([f.path for f in files])
+    notes += frame.attrs.get("notes", [])
+    attrs.update(frame.attrs)
+    for c in STORE_COLUMNS:
+        if c not in frame:
+            frame[c] = ""
+    yield pa.Table.from_pandas(frame[STORE_COLUMNS], preserve_index=False)
+
+
+def _write_rows(blocks: Iterator[Any], building: Path, notes: list[str], *, once: bool) -> int:
+    """Write ``blocks`` to the store's Parquet file and the name index's rows file as they come;
+    with ``once``, an org-id read again is dropped (the first kept, counted in ``notes``: an
+    install holds each organisation once). Returns the rows written."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    schema = _store_schema()
+    ids = []
+    rows_file = building / NAME_INDEX / name_index.ROWS
+    with pq.ParquetWriter(building / FRAME, schema, compression="zstd") as parquet, \
+            pa.OSFile(str(rows_file), "wb") as sink, pa.ipc.new_file(sink, schema) as ipc:
+        for block in blocks:
+            table = _conform(block, schema)
+            parquet.write_table(table, row_group_size=ROW_GROUP)
+            ipc.write_table(table, max_chunksize=1 << 20)
+            ids.append(table.column("org_id"))
+            del block, table
+    every = pa.chunked_array([c for col in ids for c in col.chunks], type=pa.string())
+    del ids
+    if not once or pc.count_distinct(every).as_py() == len(every):
+        return len(every)
+    repeated = pd.Series(every.to_numpy(), dtype=object).duplicated().to_numpy()
+    del every
+    notes.append(f"{int(repeated.sum()):,} row(s) repeating an organisation already read: the first "
+                 "of each kept")
+    return _drop_rows(building, repeated, schema)
+
+
+def _drop_rows(building: Path, drop: Any, schema: Any) -> int:
+    """Write the install's rows again without those ``drop`` marks (rare: a register that lists
+    an organisation twice), a record batch at a time from the memory-mapped rows file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows_file = building / NAME_INDEX / name_index.ROWS
+    old = rows_file.with_name("rows-with-repeats.arrow")
+    os.replace(rows_file, old)
+    kept = 0
+    with pa.memory_map(str(old)) as source, pq.ParquetWriter(building / FRAME, schema, compression="zstd") as parquet, \
+            pa.OSFile(str(rows_file), "wb") as sink, pa.ipc.new_file(sink, schema) as ipc:
+        reader = pa.ipc.open_file(source)
+        start = 0
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i)
+            keep = ~drop[start:start + batch.num_rows]
+            start += batch.num_rows
+            table = pa.Table.from_batches([batch.filter(pa.array(keep))], schema=schema)
+            parquet.write_table(table, row_group_size=ROW_GROUP)
+            ipc.write_table(table)
+            kept += table.num_rows
+    old.unlink()
+    return kept
+
+
+def _conform(table: Any, schema: Any) -> Any:
+    """``table`` with exactly ``schema``'s columns and types (text never null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for field_ in schema:
+        if field_.name in table.column_names:
+            col = table.column(field_.name)
+            if col.type != field_.type:
+                col = col.cast(field_.type)
+        else:
+            col = pa.nulls(table.num_rows, field_.type)
+        if field_.type == pa.string() and col.null_count:
+            col = pc.fill_null(col, "")
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def source_files(kind: str, files: list[Recognised]) -> list[Path]:
