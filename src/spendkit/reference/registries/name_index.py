@@ -413,6 +413,10 @@ class NameIndex:
     row_table: pa.Table
     entry_table: pa.Table
     meta: dict[str, object]
+    # added to the rows ``rows`` gives (an installed register's, matched with link tables or
+    # notices installed beside it): ``lookups.apply_links`` and ``lookups.apply_declarations``
+    links: pd.DataFrame | None = None
+    declarations: pd.DataFrame | None = None
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> NameIndex:
@@ -455,13 +459,22 @@ class NameIndex:
 
     def rows(self, positions: np.ndarray) -> pd.DataFrame:
         """The register rows at ``positions`` (common-frame columns, ``previous_names``,
-        ``postcode_share``), as a pandas frame with text columns as ``str``."""
+        ``postcode_share``), as a pandas frame with text columns as ``str``, with the links and
+        declarations the index was given."""
         out = _take(self.row_table, positions).to_pandas()
         if "postcode_share" in self.arrays:  # (an index built before it was an array holds a column)
             out["postcode_share"] = np.asarray(self.arrays["postcode_share"])[np.asarray(positions, dtype=np.int64)]
         for c in out.columns:
             if c not in ("income_pounds", "postcode_share"):
                 out[c] = text_column(out[c])
+        if self.links is not None:
+            from spendkit.reference.registries.lookups import apply_links
+
+            out, _ = apply_links(out, self.links)
+        if self.declarations is not None:
+            from spendkit.reference.registries.lookups import apply_declarations
+
+            out = apply_declarations(out, self.declarations)
         return out
 
     def entries(self, ids: np.ndarray, columns: tuple[str, ...] = ("full", "key", "row", "kind")

@@ -458,15 +458,11 @@ def combine(frames: list[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame, list[
 
 def _declarations(frame: pd.DataFrame) -> pd.DataFrame:
     """A notice's SME/VCSE declaration copied to another register's row of the same org-id."""
-    notice = frame[(frame["registry"] == "ocds")]
-    said = notice[(notice["sme_declared"] != "") | (notice["vcse_declared"] != "")] \
-        .drop_duplicates("org_id").set_index("org_id")
-    other = frame["registry"] != "ocds"
-    out = frame.copy()
-    for col in ("sme_declared", "vcse_declared"):
-        found = out["org_id"].map(said[col]).astype(object).fillna("").astype("str")
-        out[col] = out[col].where(~(other & (out[col] == "") & (found != "")), found)
-    return out
+    from spendkit.reference.registries.lookups import apply_declarations, declarations
+
+    notice = frame["registry"] == "ocds"
+    other = apply_declarations(frame.loc[~notice.to_numpy()], declarations(frame.loc[notice.to_numpy()]))
+    return pd.concat([other, frame.loc[notice.to_numpy()]]).loc[frame.index]
 
 
 def _empty() -> pd.DataFrame:
@@ -536,13 +532,12 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     frames: list[tuple[str, pd.DataFrame]] = []
     notes: list[str] = []
     used = []
-    # Registers that stand alone (no link table or notice to join to their rows, so one org-id
-    # is on one register only) are matched through their install's name index alone: a run
-    # does not read their rows (5.7 million companies are 4 GB in pandas, and the memory-mapped
-    # index holds every row a match needs).
-    alone = not any(i.kind in LINK_REGISTRIES or i.kind == "ocds" for i in items) and \
-        not any(k == "ocds" for k in given)
+    # Installed registers are matched through their install's name index (memory-mapped): a run
+    # reads none of their rows but the few a match fetches (5.7 million companies are 4 GB in
+    # pandas). Link tables and notices' declarations are small: they are read, and added to the
+    # rows a match fetches (``NameIndex.rows``) as to the rows of registers given for the run.
     index_only: dict[str, str] = {}
+    declared: list[pd.DataFrame] = []
     if given:
         run = load_registries(companies=r.companies or None, charities=r.charities or None,
                               oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
@@ -554,8 +549,12 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
             notes.append(f"installed {describe_kind(item.kind)} {item.date} not used: files "
                          f"given with --{GIVEN[item.kind]} replace it for this run")
             continue
-        if alone and (item.directory / NAME_INDEX / "index.json").is_file():
+        if item.kind not in LINK_REGISTRIES and (item.directory / NAME_INDEX / "index.json").is_file():
             index_only[item.kind] = str(item.directory / NAME_INDEX)
+            if item.kind == "ocds":
+                from spendkit.reference.registries.lookups import declarations
+
+                declared.append(declarations(read_installed(item, ["org_id", "sme_declared", "vcse_declared"])))
         else:
             frames.append((item.kind, read_installed(item, RUN_COLUMNS)))
         used.append(item.to_dict())
@@ -573,14 +572,14 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
         frame = frame.loc[~repeated.to_numpy()].reset_index(drop=True)
     frame.attrs["notes"] = [*notes, *more, _used_note(used)]
     frame.attrs["registers"] = used
-    # Matching reads each install's name index (built at install, memory-mapped) where the run
-    # holds the install's rows unchanged; a register given for the run is indexed in memory.
-    counts = frame["registry"].value_counts()
+    # Matching reads each install's name index (``index_only``: memory-mapped, the links and
+    # declarations added to the rows it fetches); a register given for the run is indexed in
+    # memory, or through the index kept beside its cache (``name_indexes``).
     frame.attrs["index_only"] = index_only
-    frame.attrs["name_indexes"] = {
-        **(run.attrs.get("name_indexes", {}) if given else {}),
-        **{i.kind: str(i.directory / NAME_INDEX) for i in items
-        if i.kind not in given and i.kind not in LINK_REGISTRIES and int(counts.get(i.kind, -1)) == i.rows}}
+    links = [f for k, f in frames if k in LINK_REGISTRIES]
+    frame.attrs["links"] = pd.concat(links, ignore_index=True) if links else None
+    frame.attrs["declarations"] = pd.concat(declared, ignore_index=True) if declared else None
+    frame.attrs["name_indexes"] = run.attrs.get("name_indexes", {}) if given else {}
     return frame
 
 
