@@ -189,11 +189,20 @@ def test_files_given_for_a_run_replace_the_installed_register_of_their_kind(home
     given = Settings(registries=RegistrySettings(
         companies=[DATA / "BasicCompanyData-2024-05-01-part1_2.zip"]))
     frame = store.registers_for_run(given)
-    assert frame is not None
-    assert set(frame["registry"]) == {"companies_house"}  # the file given, read for the run
-    assert set(frame.attrs["index_only"]) == {"charity_commission"}  # the install, by its index
+    assert frame is not None and frame.empty
+    # the file given, installed into the cache folder once; the installed charities, by their index
+    assert set(frame.attrs["index_only"]) == {"companies_house", "charity_commission"}
+    cached = Path(frame.attrs["index_only"]["companies_house"])
+    assert home not in cached.parents and cached.parent.name.startswith("companies_house-")
+    assert name_index.load(cached).n_rows == 17
     assert [u["source"] for u in frame.attrs["registers"]] == ["given", "installed"]
     assert any("installed Companies House 2024-05-01 not used" in n for n in frame.attrs["notes"])
+    # a later run giving the same files matches through the same cached install, not built again
+    built = (cached / "index.json").stat().st_mtime_ns
+    store._LAST.clear()
+    again = store.registers_for_run(given)
+    assert again is not None and Path(again.attrs["index_only"]["companies_house"]) == cached
+    assert (cached / "index.json").stat().st_mtime_ns == built
 
 
 def seen(frame: pd.DataFrame) -> pd.DataFrame:

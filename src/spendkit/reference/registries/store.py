@@ -386,10 +386,10 @@ def installed(settings: Settings | None = None) -> list[Installed]:
     return sorted(out, key=lambda i: rank.get(i.kind, len(rank)))
 
 
-def _manifest(d: Path) -> dict[str, Any]:
+def _manifest(d: Path, kind: str | None = None) -> dict[str, Any]:
     try:
         m = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
-        if not isinstance(m, dict) or m.get("format") != STORE_FORMAT or m.get("kind") != d.name \
+        if not isinstance(m, dict) or m.get("format") != STORE_FORMAT or m.get("kind") != (kind or d.name) \
                 or not (d / FRAME).is_file():
             raise ValueError("not this version's install")
         return m
@@ -398,17 +398,6 @@ def _manifest(d: Path) -> dict[str, Any]:
                                  f"version ({exc}).",
                                  hint=f"Install it again (`spendkit registers add FILE`), or remove "
                                       f"it: `spendkit registers remove {d.name}`.") from None
-
-
-def read_frame(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """A store's Parquet file as the common frame (text columns as text), memory-mapped."""
-    import pyarrow.parquet as pq
-
-    frame = pq.read_table(path, columns=columns, memory_map=True).to_pandas()
-    for name in frame.columns:
-        if name in TEXT_COLUMNS:
-            frame[name] = text_column(frame[name])
-    return frame
 
 
 def read_installed(item: Installed, columns: list[str] | None = None) -> pd.DataFrame:
@@ -520,15 +509,8 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     from spendkit.reference.registries import load_registries
 
     r = settings.registries
-    if not items:
-        if not given:
-            return None
-        frame = load_registries(companies=r.companies or None, charities=r.charities or None,
-                                oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
-        used = [_given(kind, paths) for kind, paths in given.items()]
-        frame.attrs["notes"] = [*frame.attrs.get("notes", []), _used_note(used)]
-        frame.attrs["registers"] = used
-        return frame
+    if not items and not given:
+        return None
     frames: list[tuple[str, pd.DataFrame]] = []
     notes: list[str] = []
     used = []
@@ -536,14 +518,21 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     # reads none of their rows but the few a match fetches (5.7 million companies are 4 GB in
     # pandas). Link tables and notices' declarations are small: they are read, and added to the
     # rows a match fetches (``NameIndex.rows``) as to the rows of registers given for the run.
+    # Companies House given for the run (--companies) is installed into the cache folder the
+    # first time, and matched the same way; the smaller registers given are read for the run.
     index_only: dict[str, str] = {}
     declared: list[pd.DataFrame] = []
-    if given:
-        run = load_registries(companies=r.companies or None, charities=r.charities or None,
-                              oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
+    run = None
+    if "companies_house" in given:
+        cached = given_install("companies_house", given["companies_house"])
+        index_only["companies_house"] = str(cached.directory / NAME_INDEX)
+        notes += cached.manifest.get("notes", [])
+    if any(kind != "companies_house" for kind in given):
+        run = load_registries(charities=r.charities or None, oscr=r.oscr or None, ccni=r.ccni or None,
+                              mutuals=r.mutuals or None)
         notes += run.attrs.get("notes", [])
         frames += [(str(k), f[RUN_COLUMNS]) for k, f in run.groupby("registry", sort=False)]
-        used += [_given(kind, paths) for kind, paths in given.items()]
+    used += [_given(kind, paths) for kind, paths in given.items()]
     for item in items:
         if item.kind in given:
             notes.append(f"installed {describe_kind(item.kind)} {item.date} not used: files "
@@ -579,8 +568,44 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     links = [f for k, f in frames if k in LINK_REGISTRIES]
     frame.attrs["links"] = pd.concat(links, ignore_index=True) if links else None
     frame.attrs["declarations"] = pd.concat(declared, ignore_index=True) if declared else None
-    frame.attrs["name_indexes"] = run.attrs.get("name_indexes", {}) if given else {}
+    frame.attrs["name_indexes"] = run.attrs.get("name_indexes", {}) if run is not None else {}
     return frame
+
+
+CACHE_KEEP = 3  # registers given for runs kept installed in the cache folder (the most recent)
+
+
+def given_install(kind: str, paths: list[Path]) -> Installed:
+    """A register given for a run (``--companies``) installed into the cache folder, as
+    ``registers add`` installs one, under a key of the files' names, sizes and modification
+    times: built on the first run that gives those files (with the same checks and notes), and
+    matched through its name index on every later one. The ``CACHE_KEEP`` most recent are kept."""
+    from spendkit.reference.postcode_index import cache_dir
+    from spendkit.reference.registries.cache import cache_key
+    from spendkit.reference.registries.recognise import date_in_name
+
+    def recognised(p: Path) -> Recognised:
+        day = date_in_name(p.name)
+        return Recognised(p, kind, day, "file name" if day else "")
+
+    files = [recognised(Path(p)) for p in paths]
+    root = cache_dir() / "registries"
+    target = root / f"{kind}-{cache_key(source_files(kind, files))}"
+    with contextlib.suppress(OSError, ValueError, ReferenceDataError):
+        if (target / NAME_INDEX / "index.json").is_file():
+            return Installed(kind, target, _manifest(target, kind))
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale(root)
+    building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
+    try:
+        manifest = _build(kind, files, building)
+        _swap(building, target)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    kept = sorted(root.glob(f"{kind}-*"), key=lambda d: d.stat().st_mtime, reverse=True)
+    for old in kept[CACHE_KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return Installed(kind, target, manifest)
 
 
 def _given(kind: str, paths: list[Path]) -> dict[str, Any]:
