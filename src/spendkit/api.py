@@ -430,14 +430,12 @@ def install_registers(found: Sequence[Any], settings: Settings | None = None) ->
     """Read every recognised file, then install each register kind (all files of one kind
     together): the installs (``store.Installed``). A file that cannot be read stops everything
     before anything is installed."""
-    from spendkit.reference.registries.store import install, read_kind
+    from spendkit.reference.registries.store import install_all
 
-    settings = settings or Settings()
     kinds: dict[str, list[Any]] = {}
     for f in found:
         kinds.setdefault(f.kind, []).append(f)
-    frames = {kind: read_kind(kind, files) for kind, files in kinds.items()}
-    return [install(kind, kinds[kind], settings, frame=frames.pop(kind)) for kind in list(kinds)]
+    return install_all(kinds, settings or Settings())
 
 
 def fetch_registers(kinds: Sequence[str], settings: Settings | None = None,

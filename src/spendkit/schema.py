@@ -16,7 +16,8 @@ registers (``decide.rows               adds ``REGISTRY_KEPT`` (org_id, match_met
 .registry_rows``; with registers)      match_evidence, reg_registry) and the helpers
                                        ``REGISTRY_HELPERS`` (reg_postcode, reg_label,
                                        reg_legal_form, reg_accounts_category,
-                                       reg_income_pounds, reg_status)
+                                       reg_income_pounds, reg_status,
+                                       reg_sme_declared, reg_vcse_declared)
 decide: place (``decide.place          drops ``postcode_raw``; adds ``PLACE_COLUMNS``
 .place_rows``)
 decide: organisation (``decide.rows    drops every helper (``DECIDE_HELPERS``); adds
@@ -92,7 +93,7 @@ NORMALISE_HELPERS = ("postcode_raw",)  # normalise -> place_rows (which drops it
 SUPPLIER_HELPERS = ("supplier_row", "supplier_match")  # join_suppliers -> place, organisation
 REGISTRY_KEPT = ("org_id", "match_method", "match_evidence", "match_candidates", "reg_registry")
 REGISTRY_HELPERS = ("reg_postcode", "reg_label", "reg_legal_form", "reg_accounts_category",
-                    "reg_income_pounds", "reg_status")  # registry_rows -> place, organisation
+                    "reg_income_pounds", "reg_status", "reg_sme_declared", "reg_vcse_declared")  # registry_rows -> place, organisation
 REGISTRY_COLUMNS = (*REGISTRY_KEPT, *REGISTRY_HELPERS[2:])  # a register match's columns
 DECIDE_HELPERS = (*SUPPLIER_HELPERS, *REGISTRY_HELPERS)  # organisation_rows drops them
 

@@ -132,3 +132,32 @@ def test_every_command_takes_the_register_options(command: str, ledger: Path, ho
     assert result.exit_code == 0, result.output
     off = run(command, ledger, "--place", "Wigan", "--no-registers")
     assert off.exit_code == 0, off.output
+
+
+def test_a_notices_declarations_decide_size_and_sector_where_the_registers_do_not(
+        home: Path, tmp_path: Path) -> None:
+    """OCDS ``details.scale``/``details.vcse``: the supplier's own declaration decides only where no
+    register figure or category does, says so, and agrees with a band within SME."""
+    import pandas as pd
+
+    assert run("registers", "add", CH, DATA / "ocds-release-package.json").exit_code == 0
+    ledger = tmp_path / "notices.csv"
+    ledger.write_text("Supplier Name,Amount,Payment Date\n"
+                      "Acme Ltd,100.00,01/04/2024\n"  # Companies House: micro-entity accounts; declared SME
+                      "Hilltop Catering Company,50.00,02/04/2024\n"  # only in the notices: large, VCSE
+                      "No Declaration Ltd,5.00,03/04/2024\n", encoding="utf-8")
+    out = tmp_path / "rows.csv"
+    result = run("classify", ledger, "--place", "Wigan", "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig").set_index("payee")
+    acme = rows.loc["Acme Ltd"]
+    assert acme["size_band"] == "micro" and "micro-entity accounts" in acme["size_evidence"]
+    assert acme["size_conflict"] == ""  # declared SME and micro say the same
+    hilltop = rows.loc["Hilltop Catering Company"]
+    assert hilltop["org_id"] == "GB-CFS-200"
+    assert hilltop["size_band"] == "large"
+    assert hilltop["size_evidence"] == "procurement notice: the supplier's own SME declaration 'no'"
+    assert hilltop["size_strength"] == "weak"
+    assert hilltop["sector"] == "vcfse" and "own VCSE declaration" in hilltop["sector_evidence"]
+    nobody = rows.loc["No Declaration Ltd"]
+    assert nobody["size_band"] == "unknown" and nobody["sector"] != "vcfse"

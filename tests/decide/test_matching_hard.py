@@ -250,10 +250,11 @@ def test_a_new_build_replaces_the_old_index_only_when_complete(tmp_path, monkeyp
     NI.build(register(), folder)
     before = sorted(p.name for p in folder.iterdir())
 
-    def broken(frame):
+    def broken(rows, meta):
+        yield "entries", NI._rows_table(register())  # a part written, then the build fails
         raise MemoryError("out of memory half-way")
 
-    monkeypatch.setattr(NI, "_build_arrays", broken)
+    monkeypatch.setattr(NI, "_index_parts", broken)
     with pytest.raises(MemoryError):
         NI.build(register(), folder)
     assert sorted(p.name for p in folder.iterdir()) == before

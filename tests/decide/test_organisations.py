@@ -185,3 +185,28 @@ def test_formation_agent_office_is_weak_evidence_of_place() -> None:
     assert out.loc[0, "org_id"] == "GB-COH-00000007"
     assert out.loc[0, "reg_postcode"] == "EC1V 2NX"
     assert "registered office shared by 600 companies: weak evidence of place" in out.loc[0, "reg_label"]
+
+
+def test_a_notices_declaration_fills_in_where_the_register_implies_no_size() -> None:
+    """The declaration (weak) decides only where accounts and charity income do not; a register
+    band that disagrees keeps the decision and the declaration shows as the conflict."""
+    from spendkit.decide.organisations import OrganisationSettings, decide
+
+    payees = pd.DataFrame({
+        "name": ["Full Accounts Ltd", "Micro Ltd", "Micro Too Ltd", "Guarantee Co"],
+        "reg_registry": "companies_house",
+        "reg_accounts_category": ["FULL", "MICRO ENTITY", "MICRO ENTITY", ""],
+        "reg_legal_form": ["Private Limited Company"] * 3
+        + ["PRI/LBG/NSC (Private, Limited by guarantee, no share capital, use of 'Limited' exemption)"],
+        "reg_sme_declared": ["yes", "no", "yes", ""],
+        "reg_vcse_declared": ["", "", "", "yes"],
+        "reg_org_id": ["GB-COH-1", "GB-COH-2", "GB-COH-3", "GB-COH-4"],
+    })
+    out = decide(payees, OrganisationSettings())
+    assert out["size_band"].tolist() == ["sme", "micro", "micro", "unknown"]
+    assert out.loc[0, "size_evidence"] == "procurement notice: the supplier's own SME declaration 'yes'"
+    assert out.loc[0, "size_strength"] == "weak" and bool(out.loc[0, "sme"]) is True
+    assert "; procurement notice says large" in out.loc[1, "size_conflict"]
+    assert out.loc[2, "size_conflict"] == ""  # SME and micro agree
+    assert out.loc[3, "sector"] == "vcfse" and "own VCSE declaration" in out.loc[3, "sector_evidence"]
+    assert out.loc[3, "sector_strength"] == "weak"

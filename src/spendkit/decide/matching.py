@@ -165,8 +165,11 @@ def as_indexes(registry: pd.DataFrame | NameIndex | Sequence[NameIndex]) -> list
         if missing:
             raise ColumnError(f"the registry frame has no {', '.join(missing)} column(s).",
                               hint="Build it with spendkit.registries.load_registries().")
-        # installed registers whose rows the run did not read: matched by their index alone
+        # installed registers whose rows the run did not read: matched by their index alone,
+        # the link tables and notices' declarations added to the rows a match fetches
         out = [load_index(Path(d)) for d in (registry.attrs.get("index_only", {}) or {}).values()]
+        for ix in out:
+            ix.links, ix.declarations = registry.attrs.get("links"), registry.attrs.get("declarations")
         if not len(registry):
             return out
         cached: dict[str, str] = registry.attrs.get("name_indexes", {}) or {}

@@ -88,9 +88,9 @@ def decide(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame
 
 _SIZE_FACTS = ("sup_employees", "sup_turnover", "sup_balance_sheet", "sup_sme_flag", "sme_flag",
                "sup_large_group", "sup_legal_form", "reg_legal_form", "name_plc", "reg_registry",
-               "reg_income_pounds", "reg_accounts_category")
+               "reg_income_pounds", "reg_accounts_category", "reg_sme_declared")
 _SECTOR_FACTS = ("sup_sector", "sup_vcse_flag", "vcse_flag", "reg_registry", "reg_legal_form", "reg_org_id",
-                 "charity_number", "sup_charity_number", "name_charity_number", "company_number",
+                 "reg_vcse_declared", "charity_number", "sup_charity_number", "name_charity_number", "company_number",
                  "sup_company_number", "sup_legal_form", "name_sector", "name_sector_evidence",
                  "name_sector_strength")
 
@@ -127,7 +127,9 @@ def _size(payees: pd.DataFrame, settings: OrganisationSettings) -> pd.DataFrame:
             col("reg_registry").str.contains("charit|oscr|ccni"), np.nan)
         sources += [(sizes.band_from_income(charity_income, rule), "charity income"),
                     (sizes.band_from_accounts_category(col("reg_accounts_category")),
-                     "Companies House accounts")]
+                     "Companies House accounts"),
+                    (_flag_size(col("reg_sme_declared"), _DECLARED_SME, strength="weak"),
+                     "procurement notice")]
     size = sizes.combine(*(f for f, _ in sources), sources=[label for _, label in sources])
     sme = pd.Series(pd.NA, index=idx, dtype="boolean")
     sme = sme.mask(size["size_band"].isin([*sizes.SME_BANDS, "sme"]), True)
@@ -156,14 +158,16 @@ def _sector(payees: pd.DataFrame, settings: OrganisationSettings, rules: sectors
                                   "registered: " + col("reg_org_id") + " (" + reg.str.replace("_", " ") + ")",
                                   "strong", idx)
     from_number = _charity_number(col)
+    from_notice = _sector_frame(np.where(col("reg_vcse_declared") == "yes", "vcfse", "unknown"),
+                                pd.Series(_DECLARED_VCSE, index=idx, dtype="str"), "weak", idx)
     from_form = sectors.sector_from_legal_form(_legal_form(col), rules,
                                                guarantee_is_vcfse=settings.guarantee_is_vcfse)
     from_name = payees[["name_sector", "name_sector_evidence", "name_sector_strength"]].rename(
         columns=lambda c: c.removeprefix("name_"))
-    out = _combine_sectors([from_sector, from_sup_vcse, from_ledger_vcse, from_registry, from_number, from_form,
-                            from_name],
+    out = _combine_sectors([from_sector, from_sup_vcse, from_ledger_vcse, from_registry, from_number, from_notice,
+                            from_form, from_name],
                            ["supplier file", "supplier file", "ledger", "registry", "charity number",
-                            "legal form", "name"])
+                            "procurement notice", "legal form", "name"])
     company = col("company_number").where(col("company_number") != "", col("sup_company_number"))
     note = ((out["sector"] == "unknown") & (company != "")).to_numpy()
     if note.any():
@@ -210,12 +214,19 @@ def _prefix_evidence(frame: pd.DataFrame, column: str, prefix: str) -> pd.DataFr
     return frame
 
 
-def _flag_size(flag: pd.Series, label: str) -> pd.DataFrame:
+def _flag_size(flag: pd.Series, label: str, strength: str = "strong") -> pd.DataFrame:
     yes, no = flag.str.fullmatch(YES), flag.str.fullmatch(NO)
     band = np.where(yes, "sme", np.where(no, "large", "unknown"))
     evidence = pd.Series(np.where(yes | no, label + " '" + flag + "'", ""), index=flag.index, dtype="str")
     return pd.DataFrame({"size_band": band, "size_evidence": evidence,
-                         "size_strength": np.where(yes | no, "strong", "")}, index=flag.index)
+                         "size_strength": np.where(yes | no, strength, "")}, index=flag.index)
+
+
+# A supplier's own declaration in a procurement notice (OCDS ``details.scale`` / ``details.vcse``,
+# read from an installed or given notices register): self-declared and unchecked, so it decides
+# only where no register figure or category does, and a disagreeing register shows as a conflict.
+_DECLARED_SME = "procurement notice: the supplier's own SME declaration"
+_DECLARED_VCSE = "procurement notice: the supplier's own VCSE declaration 'yes' (self-declared)"
 
 
 def _sector_frame(sector: np.ndarray | pd.Series, evidence: pd.Series, strength: str,

@@ -31,9 +31,10 @@ def layers(frames: Sequence[pd.DataFrame], column: str, missing: str = "") -> np
 
 
 def first_known(values: np.ndarray, labels: Sequence[str], evidence: np.ndarray,
-                *extra: np.ndarray) -> Won:
+                *extra: np.ndarray, agree: frozenset[tuple[str, str]] = frozenset()) -> Won:
     """The first value per row that is not "unknown", with its source, evidence, the ``extra``
-    columns of the same source, and the later sources that know another value."""
+    columns of the same source, and the later sources that know another value (a pair of values
+    in ``agree``, winner first, is no conflict: "sme" and "micro" say the same)."""
     known = values != "unknown"
     decided = known.any(axis=0)
     win = known.argmax(axis=0)
@@ -47,6 +48,9 @@ def first_known(values: np.ndarray, labels: Sequence[str], evidence: np.ndarray,
     conflict = np.full(values.shape[1], "", dtype=object)
     for i, label in enumerate(labels):
         rows = np.flatnonzero(known[i] & decided & (values[i] != value))
+        if len(rows) and agree:
+            pairs = pd.Series(value[rows] + "|" + values[i, rows], dtype="str")
+            rows = rows[~pairs.isin([f"{a}|{b}" for a, b in agree]).to_numpy()]
         if len(rows):
             note = label + " says " + values[i, rows] + " (" + evidence[i, rows] + ")"
             before = conflict[rows]

@@ -35,6 +35,8 @@ COLUMNS = ["size_band", "size_evidence", "size_strength"]
 
 _UNKNOWN = -1
 _LARGE = 3
+# "sme" (a flag or declaration) and a band within it say the same: no conflict either way round
+_SME_AGREES = frozenset((a, b) for band in SME_BANDS for a, b in (("sme", band), (band, "sme")))
 
 
 def is_sme(band: pd.Series) -> pd.Series:
@@ -265,7 +267,7 @@ def combine(*frames: pd.DataFrame, sources: Sequence[str] | None = None) -> pd.D
     aligned = [f.reindex(index) for f in frames]
     bands, evidence, strength = (layers(aligned, c, missing) for c, missing in (
         ("size_band", "unknown"), ("size_evidence", ""), ("size_strength", "")))
-    won = first_known(bands, labels, evidence, strength)
+    won = first_known(bands, labels, evidence, strength, agree=_SME_AGREES)
     # Where no source knows, the evidence is every source's reason, joined.
     undecided = np.flatnonzero(won.source == "")
     won.evidence[undecided] = joined(evidence[:, undecided])

@@ -89,9 +89,15 @@ def test_files_that_are_no_register_are_refused_saying_what_they_are(tmp_path: P
         recognise(notjson)
 
 
-def test_install_writes_a_sorted_parquet_and_a_manifest(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_install_writes_the_rows_the_index_and_a_manifest(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[tuple[int, Path]] = []
-    monkeypatch.setattr(name_index, "build", lambda frame, d: built.append((len(frame), d)))
+    real_build = name_index.build_from_rows
+
+    def build(d: Path) -> None:
+        built.append((name_index._open_ipc(d / name_index.ROWS).num_rows, d))
+        real_build(d)
+
+    monkeypatch.setattr(name_index, "build_from_rows", build)
     (item,) = add("BasicCompanyData-2024-05-01.csv")
     folder = home / "registers" / "companies_house"
     assert item.directory == folder
@@ -103,7 +109,9 @@ def test_install_writes_a_sorted_parquet_and_a_manifest(home: Path, monkeypatch:
     assert "/" not in json.dumps(manifest["files"])  # names, never paths
     table = pq.read_table(folder / "organisations.parquet")
     ids = table.column("org_id").to_pylist()
-    assert ids == sorted(ids) and len(ids) == 17
+    assert ids[0] == "GB-COH-04142000" and len(set(ids)) == len(ids) == 17  # the publisher's order
+    # the index's memory-mapped rows are the store's rows
+    assert name_index.load(folder / "name-index").row_table.column("org_id").to_pylist() == ids
     # the name index was built in the temporary directory, before it became the install
     assert built and built[0][0] == 17 and built[0][1].name == "name-index"
     assert built[0][1].parent.name.startswith(".building-companies_house")
@@ -115,11 +123,11 @@ def test_a_failed_install_leaves_the_old_one_working_and_nothing_half_built(
     add("BasicCompanyData-2024-05-01.csv")
     before = (home / "registers" / "companies_house" / "manifest.json").read_text()
 
-    def interrupted(frame: pd.DataFrame, directory: Path) -> None:
+    def interrupted(directory: Path) -> None:
         assert (directory.parent / "organisations.parquet").is_file()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(name_index, "build", interrupted)
+    monkeypatch.setattr(name_index, "build_from_rows", interrupted)
     with pytest.raises(KeyboardInterrupt):
         add("BasicCompanyData-2024-05-01-part1_2.zip")
     assert (home / "registers" / "companies_house" / "manifest.json").read_text() == before
@@ -181,11 +189,30 @@ def test_files_given_for_a_run_replace_the_installed_register_of_their_kind(home
     given = Settings(registries=RegistrySettings(
         companies=[DATA / "BasicCompanyData-2024-05-01-part1_2.zip"]))
     frame = store.registers_for_run(given)
-    assert frame is not None
-    assert set(frame["registry"]) == {"companies_house"}  # the file given, read for the run
-    assert set(frame.attrs["index_only"]) == {"charity_commission"}  # the install, by its index
+    assert frame is not None and frame.empty
+    # the file given, installed into the cache folder once; the installed charities, by their index
+    assert set(frame.attrs["index_only"]) == {"companies_house", "charity_commission"}
+    cached = Path(frame.attrs["index_only"]["companies_house"])
+    assert home not in cached.parents and cached.parent.name.startswith("companies_house-")
+    assert name_index.load(cached).n_rows == 17
     assert [u["source"] for u in frame.attrs["registers"]] == ["given", "installed"]
     assert any("installed Companies House 2024-05-01 not used" in n for n in frame.attrs["notes"])
+    # a later run giving the same files matches through the same cached install, not built again
+    built = (cached / "index.json").stat().st_mtime_ns
+    store._LAST.clear()
+    again = store.registers_for_run(given)
+    assert again is not None and Path(again.attrs["index_only"]["companies_house"]) == cached
+    assert (cached / "index.json").stat().st_mtime_ns == built
+
+
+def seen(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every register row as matching sees it: the installs' rows, fetched through their name
+    indexes (with the links and declarations added), and the rows read for the run."""
+    import numpy as np
+
+    from spendkit.decide.matching import as_indexes
+
+    return pd.concat([ix.rows(np.arange(ix.n_rows)) for ix in as_indexes(frame)], ignore_index=True)
 
 
 def test_lookup_tables_link_the_registers_rows(home: Path) -> None:
@@ -193,8 +220,9 @@ def test_lookup_tables_link_the_registers_rows(home: Path) -> None:
         "cio_company_numbers.csv")
     frame = store.registers_for_run(Settings())
     assert frame is not None
-    assert set(frame["registry"]) == {"companies_house", "charity_commission"}  # links add no rows
-    row = frame.set_index("org_id")
+    assert frame.empty  # no installed register's rows read: matched through their indexes
+    assert set(frame.attrs["index_only"]) == {"companies_house", "charity_commission"}  # links add none
+    row = seen(frame).set_index("org_id")
     assert row.loc["GB-CHC-1234567", "linked_ids"] == "GB-COH-07123456"
     assert row.loc["GB-COH-07123456", "linked_ids"] == "GB-CHC-1234567"
     assert row.loc["GB-CHC-1180001", "linked_ids"] == "GB-COH-CE012345"
@@ -208,10 +236,9 @@ def test_lookup_tables_link_the_registers_rows(home: Path) -> None:
 
 def test_notices_declarations_reach_the_companies_row(home: Path) -> None:
     add("BasicCompanyData-2024-05-01.csv", "ocds-release-package.json")
-    frame = store.registers_for_run(Settings())
-    assert frame is not None
-    acme = frame[frame["org_id"] == "GB-COH-04142000"]
-    assert len(acme) == 1 and acme.iloc[0]["registry"] == "companies_house"
+    frame = seen(store.registers_for_run(Settings()))
+    acme = frame[(frame["org_id"] == "GB-COH-04142000") & (frame["registry"] == "companies_house")]
+    assert len(acme) == 1
     assert acme.iloc[0]["sme_declared"] == "yes" and acme.iloc[0]["vcse_declared"] == "no"
     hilltop = frame[frame["org_id"] == "GB-CFS-200"].iloc[0]
     # the later notice wins
@@ -336,3 +363,32 @@ def test_a_run_matches_through_the_installs_name_index(home: Path) -> None:
 def kinds(frame: pd.DataFrame) -> set[str]:
     """The registers a run uses: those whose rows it read, and those matched by index alone."""
     return set(frame["registry"]) | set(frame.attrs.get("index_only", {}))
+
+
+def test_companies_house_is_installed_a_block_at_a_time_with_every_row_accounted_for(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks far smaller than the file (as 32 MB blocks are of the 2.7 GB download): a row
+    without a number and a company listed twice are counted in the manifest's notes, a byte
+    that is not UTF-8 in a late block has the file read as Latin-1 from where it was, and the
+    store, the index's rows and the manifest agree."""
+    from spendkit.reference.registries import companies_house
+
+    monkeypatch.setattr(companies_house, "BLOCK_BYTES", 2048)
+    lines = (DATA / "BasicCompanyData-2024-05-01.csv").read_bytes().split(b"\n")
+    header, body = lines[0], [x for x in lines[1:] if x.strip()]
+    no_number = body[1].replace(b'"09876543"', b'""', 1)
+    latin = body[2].replace(b"WIDGETS", b"WIDG\xc9TS", 1).replace(b'"10101010"', b'"10101011"', 1)
+    rows = [*body, no_number, body[0], latin]
+    path = tmp_path / "BasicCompanyData-2024-06-01.csv"
+    path.write_bytes(b"\n".join([header, *rows]) + b"\n")
+    (item,) = add(path)
+    assert item.rows == 18  # 18 companies; the copy and the row without a number are not kept
+    notes = item.manifest["notes"]
+    assert "Companies House: 1 row(s) without a registration number skipped" in notes
+    assert "1 row(s) repeating an organisation already read: the first of each kept" in notes
+    names = name_index.load(item.directory / "name-index").row_table.column("name").to_pylist()
+    stored = pq.read_table(item.directory / "organisations.parquet")
+    assert stored.column("name").to_pylist() == names and len(names) == 18
+    assert names[0] == "ACME LIMITED" and names.count("ACME LIMITED") == 1  # the first kept
+    assert names[-1] == '"QUOTED" WIDGÉTS LIMITED'  # read as Latin-1, in the last block
+    assert stored.num_rows == item.rows

@@ -52,6 +52,7 @@ CH_FIELDS = (
     *(Field(f"previous{i}", f"PreviousName_{i}.CompanyName", required=False) for i in range(1, 11)),
 )
 
+BLOCK_BYTES = 32 << 20  # CSV read (and turned into the common columns) this much at a time
 _PART = re.compile(r"^(?P<stem>.+)-part(?P<i>\d+)_(?P<n>\d+)\.(?P<ext>zip|csv)$", re.IGNORECASE)
 
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
@@ -76,27 +77,30 @@ def read_companies_house(path: Paths, *, use_cache: bool = True) -> pd.DataFrame
             return frame
     import pyarrow as pa
 
-    # Each member is read a block at a time and each block turned into the common frame's
-    # columns at once, so the raw text of 5 million companies is never in memory whole.
-    parts: list[Any] = []
     notes: list[str] = []
-    for source, opener in _companies_house_members(files):
-        tables, note = _read_ch_member(source, opener)
-        parts += tables
-        notes += note
+    parts = list(companies_house_tables(files, notes))
     if not parts:
         parts = [pa.Table.from_pandas(_ch_columns(_no_rows()), preserve_index=False)]
-    table = pa.concat_tables(parts)
+    table = pa.concat_tables(parts, promote_options="permissive")
     del parts
     columns = table.to_pandas()
     del table
     for name in [*TEXT_COLUMNS, "previous_names"]:
         columns[name] = text_column(columns[name])
-    frame = finish_frame(columns, "Companies House", [])
-    frame.attrs["notes"] = notes
+    frame = finish_frame(columns, "Companies House", notes)
     if use_cache and write_cache(cached, key, frame):
         frame.attrs["name_index"] = str(cached.with_suffix(".index"))
     return frame
+
+
+def companies_house_tables(path: Paths, notes: list[str]) -> Iterator[Any]:
+    """The download (as ``read_companies_house`` takes it) a block at a time: Arrow tables of the
+    common frame's columns and ``previous_names``, rows without a number included. Each block is
+    turned into those columns at once, so the raw text of 5 million companies is never in memory
+    whole (an install writes each table and lets it go). Notes of rows skipped go to ``notes``
+    once each file is read."""
+    for source, opener in _companies_house_members(_companies_house_files(path)):
+        yield from _read_ch_member(source, opener, notes)
 
 
 # ---------------------------------------------------------------- the files
@@ -183,9 +187,9 @@ def _file_opener(path: Path) -> Opener:
 
 # ---------------------------------------------------------------- one member -> columns
 
-def _read_ch_member(source: str, opener: Opener) -> tuple[list[Any], list[str]]:
-    """One CSV of the download -> Arrow tables of the common frame's columns (a block at a
-    time), and notes of rows skipped."""
+def _read_ch_member(source: str, opener: Opener, notes: list[str]) -> Iterator[Any]:
+    """One CSV of the download -> Arrow tables of the common frame's columns, a block at a
+    time; a note of rows skipped added to ``notes`` at its end."""
     import pyarrow as pa
 
     try:
@@ -198,35 +202,37 @@ def _read_ch_member(source: str, opener: Opener) -> tuple[list[Any], list[str]]:
     found = map_fields(headers, CH_FIELDS, source, "companies_house")
     names = [f"c{i}" for i in range(len(headers))]
     wanted = [names[i] for i in sorted(set(found.values()))]
+    count = [0, 0]  # rows read, rows skipped
     try:
         try:
-            tables, rows, bad = _arrow_csv(opener, names, wanted, delimiter, "utf8", found)
+            yield from _arrow_csv(opener, names, wanted, delimiter, "utf8", found, count)
         except pa.ArrowInvalid as exc:
             if "utf8" not in str(exc).lower():
                 raise
-            tables, rows, bad = _arrow_csv(opener, names, wanted, delimiter, "latin-1", found)
+            # Not UTF-8 after all: read again as Latin-1, past the rows already given (they
+            # were valid UTF-8, so ASCII or text that reads the same either way).
+            done, count[:] = count[0], [0, 0]
+            yield from _arrow_csv(opener, names, wanted, delimiter, "latin-1", found, count, skip=done)
     except (pa.ArrowInvalid, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise InputFileError(f"{source}: cannot be read as the {describe('companies_house')} ({exc}).",
                              hint="Download the file again from Companies House.") from None
-    notes = skipped_rows(source, bad, len(headers), rows,
-                         hint=f"This does not look like the {describe('companies_house')}.")
-    return tables, notes
+    notes += skipped_rows(source, count[1], len(headers), count[0],
+                          hint=f"This does not look like the {describe('companies_house')}.")
 
 
 def _arrow_csv(opener: Opener, names: list[str], wanted: list[str], delimiter: str,
-               encoding: str, found: dict[str, int]) -> tuple[list[Any], int, int]:
-    """(the common frame's columns as Arrow tables, one per block read; rows read; rows skipped)."""
+               encoding: str, found: dict[str, int], count: list[int], skip: int = 0) -> Iterator[Any]:
+    """The common frame's columns as Arrow tables, one per block read, after the first ``skip``
+    rows; ``count`` gets the rows read and skipped."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     bad: list[Any] = []
-    tables = []
-    rows = 0
     with opener() as fh:
         reader = pacsv.open_csv(
             fh,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding,
-                                           block_size=32 << 20, use_threads=True),
+                                           block_size=BLOCK_BYTES, use_threads=True),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                               invalid_row_handler=skipper(bad)),
             convert_options=pacsv.ConvertOptions(
@@ -234,10 +240,15 @@ def _arrow_csv(opener: Opener, names: list[str], wanted: list[str], delimiter: s
                 column_types=dict.fromkeys(wanted, pa.string()),
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         for batch in reader:
-            rows += batch.num_rows
-            raw = by_role(batch.to_pandas(), CH_FIELDS, found, names)
-            tables.append(pa.Table.from_pandas(_ch_columns(raw), preserve_index=False))
-    return tables, rows, len(bad)
+            count[0] += batch.num_rows
+            count[1] = len(bad)
+            if skip >= batch.num_rows:
+                skip -= batch.num_rows
+                continue
+            raw = by_role(batch.slice(skip).to_pandas(), CH_FIELDS, found, names)
+            skip = 0
+            yield pa.Table.from_pandas(_ch_columns(raw), preserve_index=False)
+    count[1] = len(bad)
 
 
 def _no_rows() -> pd.DataFrame:

@@ -2,7 +2,8 @@
 company numbers (``org_id_a,org_id_b,name``), CIO company numbers (``company_number,
 charity_number``) and charities registered in both Scotland and England and Wales. Each is read
 into the common frame (one row per link: ``org_id`` and the other number in ``linked_ids``);
-``apply_links`` adds them to the rows of the registers they link."""
+``apply_links`` adds them to the rows of the registers they link. ``apply_declarations`` adds a
+procurement notice's SME/VCSE declarations to another register's row of the same org-id."""
 
 from __future__ import annotations
 
@@ -129,3 +130,29 @@ def apply_links(frame: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.DataFrame,
     fill = (out["company_number"] == "") & (company_no != "")
     out["company_number"] = out["company_number"].where(~fill, company_no)
     return out, int((new != "").sum())
+
+
+DECLARED = ("sme_declared", "vcse_declared")
+
+
+def declarations(notices: pd.DataFrame) -> pd.DataFrame:
+    """A notices register's declarations: org_id, sme_declared, vcse_declared, one row per
+    org-id that declared anything (the notices register keeps each supplier once, as in its
+    latest notice)."""
+    said = (notices[list(DECLARED)] != "").any(axis=1)
+    return notices.loc[said, ["org_id", *DECLARED]].drop_duplicates("org_id").reset_index(drop=True)
+
+
+def apply_declarations(frame: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a notice's declarations (``declarations``) copied to the rows of the same
+    org-id that hold none of their own (a notice's own rows keep theirs)."""
+    if declared.empty or frame.empty:
+        return frame
+    said = declared.set_index("org_id")
+    out = frame.copy()
+    for col in DECLARED:
+        if col not in out:
+            out[col] = ""
+        found = out["org_id"].map(said[col]).astype(object).fillna("").astype("str")
+        out[col] = out[col].where((out[col] != "") | (found == ""), found)
+    return out

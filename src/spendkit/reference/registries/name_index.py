@@ -1,7 +1,8 @@
 """A register's names and numbers, indexed for matching payees to it at national scale.
 
-``build(frame, directory)`` runs once when a register is installed, on its common frame
-(``spendkit.reference.registries``); ``load(directory)`` memory-maps the result, so a run pays
+``build_from_rows(directory)`` runs once when a register is installed, on the rows the install
+wrote there a block at a time (``build(frame, directory)`` does the same from a common frame,
+``spendkit.reference.registries``); ``load(directory)`` memory-maps the result, so a run pays
 only for the pages it reads. ``NameIndex.from_frame`` builds the same thing in memory for a
 register file given for one run. Everything is vectorised (Arrow compute and NumPy); nothing
 loops over the register's rows.
@@ -14,16 +15,18 @@ Companies House lists):
   ``LIMITED`` -> ``LTD``, ``PUBLIC LIMITED COMPANY`` -> ``PLC``, ``COMMUNITY INTEREST COMPANY``
   -> ``CIC``, Welsh ``CYFYNGEDIG`` -> ``LTD``...) and its *key* (the full form without the legal
   forms at its end). ``ACME (Northern) Limited`` -> ``ACME NORTHERN LTD`` / ``ACME NORTHERN``.
-* the key, hashed (64-bit), sorted: exact lookups by binary search;
+* the key, hashed (64-bit), sorted: exact lookups by binary search (each large sorted array has
+  a *fence*, every page's first element, so a run's searches read a page each by ``pread``
+  instead of mapping a 350 MB array into memory: ``fenced_search``);
 * the full form's first ``PREFIX_BYTES`` bytes, sorted: prefix lookups for names a finance
   system cut at its field limit;
 * the key's words (tokens), with each word's document frequency and its postings (the entries
   holding it), sorted by word: candidates for fuzzy matching are the entries sharing a
   payee's rarest words;
 * the identifiers (company number, charity number, org-id), hashed and sorted;
-* the rows themselves (Arrow IPC, uncompressed: read by memory map), with ``postcode_share``:
-  how many of the register's rows give the same postcode (a formation agent's address is shared
-  by thousands of companies).
+* the rows themselves (``rows.arrow``: Arrow IPC, uncompressed, read by memory map), and
+  ``postcode_share``: how many of the register's rows give the same postcode (a formation
+  agent's address is shared by thousands of companies).
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -166,6 +170,10 @@ def fixed_width(texts: pa.Array, width: int) -> np.ndarray:
 
 # ---------------------------------------------------------------- building
 
+ROWS = "rows.arrow"  # the register's rows (``ROW_COLUMNS``), Arrow IPC, read by memory map
+ROW_COLUMNS = [*COLUMNS, "previous_names"]
+
+
 def build(frame: pd.DataFrame, directory: Path) -> None:
     """Index the register ``frame`` (the common frame, optionally with ``previous_names``:
     ';'-joined) into ``directory``. Built beside it and renamed into place when complete, so an
@@ -177,13 +185,8 @@ def build(frame: pd.DataFrame, directory: Path) -> None:
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir()
     try:
-        arrays, rows, entries, meta = _build_arrays(frame)
-        for name, arr in arrays.items():
-            np.save(building / f"{name}.npy", arr, allow_pickle=False)
-        del arrays
-        _write_ipc(rows, building / "rows.arrow")
-        _write_ipc(entries, building / "entries.arrow")
-        (building / "index.json").write_text(json.dumps(meta, indent=1))
+        write_ipc(_rows_table(frame), building / ROWS)
+        build_from_rows(building)
         old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
         if directory.exists():
             os.replace(directory, old)
@@ -193,16 +196,41 @@ def build(frame: pd.DataFrame, directory: Path) -> None:
         shutil.rmtree(building, ignore_errors=True)
 
 
-def _write_ipc(table: pa.Table, path: Path) -> None:
+def build_from_rows(directory: Path) -> None:
+    """Index the rows already in ``directory``/``ROWS`` (written by ``build``, or a block at a
+    time by an install that never holds the register whole). Each part is written as soon as it
+    is made and then let go, so the index's arrays are never all in memory at once; the rows
+    are read by memory map. ``index.json`` is written last."""
+    directory = Path(directory)
+    rows = _open_ipc(directory / ROWS)
+    meta: dict[str, object] = {}
+    for name, part in _index_parts(rows, meta):
+        if isinstance(part, pa.Table):
+            write_ipc(part, directory / f"{name}.arrow")
+        else:
+            np.save(directory / f"{name}.npy", part, allow_pickle=False)
+        del part
+    (directory / "index.json").write_text(json.dumps(meta, indent=1))
+
+
+def write_ipc(table: pa.Table, path: Path) -> None:
     import pyarrow.ipc as ipc
 
     with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table, max_chunksize=1 << 20)
 
 
-def _build_arrays(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], pa.Table, pa.Table, dict[str, object]]:
-    n = len(frame)
-    rows = _rows_table(frame)
+def _open_ipc(path: Path) -> pa.Table:
+    """An Arrow IPC file's table, memory-mapped (zero copy)."""
+    import pyarrow.ipc as ipc
+
+    return ipc.open_file(pa.memory_map(str(path))).read_all()
+
+
+def _index_parts(rows: pa.Table, meta: dict[str, object]) -> Iterator[tuple[str, np.ndarray | pa.Table]]:
+    """The index of ``rows``, a part at a time (``meta`` filled at the end). Each intermediate is
+    dropped as soon as the parts that need it are made: the peak is one step's, not the sum."""
+    n = rows.num_rows
     # entries: current names, then previous names
     names = _arrow(rows.column("name")) if n else pa.array([], type=pa.string())
     entry_row = np.arange(n, dtype=np.int32)
@@ -217,52 +245,87 @@ def _build_arrays(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], pa.Table,
         names = pa.concat_arrays([names, flat.filter(pa.array(keep))])
         entry_row = np.concatenate([entry_row, parent[keep].astype(np.int32)])
         entry_kind = np.concatenate([entry_kind, np.ones(int(keep.sum()), dtype=np.int8)])
+        del lists, parent, flat, keep
+    del prev, has_prev
+    n_entries = len(entry_row)
     full, key = normalise_names(names)
-    entries = pa.table({"full": full, "key": key, "row": pa.array(entry_row), "kind": pa.array(entry_kind)})
-
-    arrays: dict[str, np.ndarray] = {}
+    del names
+    yield "entries", pa.table({"full": full, "key": key, "row": pa.array(entry_row),
+                               "kind": pa.array(entry_kind)})
+    del entry_row, entry_kind
     # exact keys
     kh = hash_texts(key)
     order = np.argsort(kh, kind="stable")
-    arrays["key_hash"], arrays["key_entry"] = kh[order], order.astype(np.int32)
+    yield from _with_fence("key_hash", kh[order], meta)
+    yield "key_entry", order.astype(np.int32)
+    del kh, order
     # prefixes of the full names
     order = pc.sort_indices(full).to_numpy()  # Arrow's sort: full strings, so their prefixes too
-    arrays["prefix"], arrays["prefix_entry"] = fixed_width(full.take(pa.array(order)), PREFIX_BYTES), \
-        order.astype(np.int32)
+    yield "prefix_entry", order.astype(np.int32)
+    yield from _with_fence("prefix", fixed_width(full.take(pa.array(order)), PREFIX_BYTES), meta)
+    del full, order
     # words: document frequency and postings
     parent, words = tokens_of(key)
+    del key
     encoded = pc.dictionary_encode(words)
     del words
     codes = encoded.indices.to_numpy()
     vocab = encoded.dictionary
+    del encoded
     vh = hash_texts(vocab)
     vorder = np.argsort(vh, kind="stable")
     rank = np.empty_like(vorder)
     rank[vorder] = np.arange(len(vorder))
-    tid = rank[codes] if len(codes) else codes
-    # one posting per (word, entry)
-    pairs = np.sort(tid.astype(np.int64) * (len(entry_row) + 1) + parent.astype(np.int64))
-    if len(pairs):  # distinct (sorting is much faster than NumPy's hashing unique here)
+    # one posting per (word, entry), distinct (sorting is much faster than NumPy's hashing unique)
+    pairs = (rank[codes].astype(np.int64) if len(codes) else codes.astype(np.int64)) * (n_entries + 1)
+    del codes
+    pairs += parent
+    del parent
+    pairs.sort()
+    if len(pairs):
         pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
-    ptid, pentry = pairs // (len(entry_row) + 1), pairs % (len(entry_row) + 1)
-    arrays["vocab_hash"] = vh[vorder]
-    arrays["vocab_df"] = np.bincount(ptid, minlength=len(vh)).astype(np.int32)
-    arrays["post_offsets"] = np.concatenate([[0], np.cumsum(arrays["vocab_df"], dtype=np.int64)])
-    arrays["post_entry"] = pentry.astype(np.int32)
+    yield "vocab_hash", vh[vorder]
+    vocab_df = np.bincount(pairs // (n_entries + 1), minlength=len(vh)).astype(np.int32)
+    yield "vocab_df", vocab_df
+    yield "post_offsets", np.concatenate([[0], np.cumsum(vocab_df, dtype=np.int64)])
+    yield "post_entry", (pairs % (n_entries + 1)).astype(np.int32)
+    del pairs
     # identifiers
     ident_hash, ident_row = _identifiers(rows)
     order = np.argsort(ident_hash, kind="stable")
-    arrays["id_hash"], arrays["id_row"] = ident_hash[order], ident_row[order]
+    yield from _with_fence("id_hash", ident_hash[order], meta)
+    yield "id_row", ident_row[order]
+    del ident_hash, ident_row, order
+    yield "postcode_share", postcode_share(rows.column("postcode"))
     counts = pc.value_counts(rows.column("registry")).to_pylist() if n else []
-    meta: dict[str, object] = {"format": INDEX_FORMAT, "rows": n, "entries": len(entry_row),
-                               "words": len(vh),
-                               "registries": {str(c["values"]): int(c["counts"]) for c in counts}}
-    return arrays, rows, entries, meta
+    meta.update({"format": INDEX_FORMAT, "rows": n, "entries": n_entries, "words": len(vh),
+                 "registries": {str(c["values"]): int(c["counts"]) for c in counts}})
+
+
+def _with_fence(name: str, arr: np.ndarray, meta: dict[str, object]) -> Iterator[tuple[str, np.ndarray]]:
+    """A sorted array and its fence: every ``block``-th element, a block being about a page
+    (``fenced_search``); the block is recorded in ``meta['fences']``."""
+    block = max(1, 4096 // arr.dtype.itemsize)
+    fences = meta.setdefault("fences", {})
+    assert isinstance(fences, dict)
+    fences[name] = block
+    yield name, arr
+    yield f"{name}_fence", np.ascontiguousarray(arr[::block])
+
+
+def postcode_share(postcodes: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Per row, how many of the register's rows give the same postcode (0 for none)."""
+    postcode = _arrow(pc.utf8_upper(pc.replace_substring(postcodes, " ", "")))
+    encoded = pc.dictionary_encode(postcode)
+    codes = encoded.indices.to_numpy()
+    share = np.bincount(codes, minlength=len(encoded.dictionary))[codes].astype(np.int32) if len(codes) \
+        else np.zeros(0, np.int32)
+    share[pc.equal(postcode, "").to_numpy(zero_copy_only=False)] = 0
+    return share
 
 
 def _rows_table(frame: pd.DataFrame) -> pa.Table:
-    """The common frame's columns (text as Arrow strings, income as float64), previous names, and
-    how many rows share each row's postcode."""
+    """The common frame's columns (text as Arrow strings, income as float64) and previous names."""
     cols: dict[str, pa.Array | pa.ChunkedArray] = {}
     for c in COLUMNS:
         if c == "income_pounds":
@@ -271,13 +334,6 @@ def _rows_table(frame: pd.DataFrame) -> pa.Table:
         else:
             cols[c] = _text_arrow(frame, c)
     cols["previous_names"] = _text_arrow(frame, "previous_names")
-    postcode = _arrow(pc.utf8_upper(pc.replace_substring(cols["postcode"], " ", "")))
-    encoded = pc.dictionary_encode(postcode)
-    codes = encoded.indices.to_numpy()
-    share = np.bincount(codes, minlength=len(encoded.dictionary))[codes].astype(np.int32) if len(codes) \
-        else np.zeros(0, np.int32)
-    share[pc.equal(postcode, "").to_numpy(zero_copy_only=False)] = 0
-    cols["postcode_share"] = pa.array(share, type=pa.int32())
     return pa.table(cols)
 
 
@@ -330,8 +386,6 @@ def _identifiers(rows: pa.Table) -> tuple[np.ndarray, np.ndarray]:
 
 def load(directory: Path) -> NameIndex:
     """The index ``build`` wrote in ``directory``, memory-mapped."""
-    import pyarrow.ipc as ipc
-
     directory = Path(directory)
     marker = directory / "index.json"
     try:
@@ -344,8 +398,7 @@ def load(directory: Path) -> NameIndex:
                                  hint="Install the register again (spendkit registers add).")
     try:
         arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False) for p in directory.glob("*.npy")}
-        tables = [ipc.open_file(pa.memory_map(str(directory / f"{n}.arrow"))).read_all()
-                  for n in ("rows", "entries")]
+        tables = [_open_ipc(directory / f"{n}.arrow") for n in ("rows", "entries")]
     except (OSError, ValueError, pa.ArrowInvalid) as exc:
         raise ReferenceDataError(f"{directory}: the register's name index cannot be read ({exc}).",
                                  hint="Install the register again (spendkit registers add).") from None
@@ -360,12 +413,20 @@ class NameIndex:
     row_table: pa.Table
     entry_table: pa.Table
     meta: dict[str, object]
+    # added to the rows ``rows`` gives (an installed register's, matched with link tables or
+    # notices installed beside it): ``lookups.apply_links`` and ``lookups.apply_declarations``
+    links: pd.DataFrame | None = None
+    declarations: pd.DataFrame | None = None
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> NameIndex:
         """The index of a register frame, in memory (a register file given for one run)."""
-        arrays, rows, entries, meta = _build_arrays(frame)
-        return cls(arrays, rows, entries, meta)
+        rows = _rows_table(frame)
+        meta: dict[str, object] = {}
+        arrays: dict[str, np.ndarray | pa.Table] = dict(_index_parts(rows, meta))
+        entries = arrays.pop("entries")
+        assert isinstance(entries, pa.Table)
+        return cls({k: v for k, v in arrays.items() if isinstance(v, np.ndarray)}, rows, entries, meta)
 
     @property
     def n_rows(self) -> int:
@@ -375,6 +436,22 @@ class NameIndex:
     def n_entries(self) -> int:
         return self.entry_table.num_rows
 
+    def search(self, name: str, values: np.ndarray, side: Literal["left", "right"]) -> np.ndarray:
+        """``np.searchsorted`` on the sorted array ``name``: through its fence when it has one
+        and is on disk (``fenced_search``: a few thousand lookups then read a few thousand
+        blocks, not every page of a 350 MB array), else directly."""
+        arr = self.arrays[name]
+        fence = self.arrays.get(f"{name}_fence")
+        block = int(dict(self.meta.get("fences", {}) or {}).get(name, 0))  # type: ignore[call-overload]
+        if fence is None or not block or not isinstance(arr, np.memmap):
+            return np.asarray(np.searchsorted(arr, values, side), dtype=np.int64)
+        return fenced_search(arr, np.asarray(fence), block, values, side)
+
+    def _ranges(self, name: str, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query position, value) for every element of the sorted array ``name`` equal to a query."""
+        lo, hi = self.search(name, queries, "left"), self.search(name, queries, "right")
+        return _expand(lo, hi, np.arange(len(queries)), values)
+
     @cached_property
     def key_lengths(self) -> np.ndarray:
         """Per entry, its key's length in bytes (read from the offsets alone: no text is touched)."""
@@ -382,11 +459,22 @@ class NameIndex:
 
     def rows(self, positions: np.ndarray) -> pd.DataFrame:
         """The register rows at ``positions`` (common-frame columns, ``previous_names``,
-        ``postcode_share``), as a pandas frame with text columns as ``str``."""
+        ``postcode_share``), as a pandas frame with text columns as ``str``, with the links and
+        declarations the index was given."""
         out = _take(self.row_table, positions).to_pandas()
+        if "postcode_share" in self.arrays:  # (an index built before it was an array holds a column)
+            out["postcode_share"] = np.asarray(self.arrays["postcode_share"])[np.asarray(positions, dtype=np.int64)]
         for c in out.columns:
             if c not in ("income_pounds", "postcode_share"):
                 out[c] = text_column(out[c])
+        if self.links is not None:
+            from spendkit.reference.registries.lookups import apply_links
+
+            out, _ = apply_links(out, self.links)
+        if self.declarations is not None:
+            from spendkit.reference.registries.lookups import apply_declarations
+
+            out = apply_declarations(out, self.declarations)
         return out
 
     def entries(self, ids: np.ndarray, columns: tuple[str, ...] = ("full", "key", "row", "kind")
@@ -397,20 +485,19 @@ class NameIndex:
 
     def by_key(self, keys: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """(query position, entry id) for every entry whose key equals a query's key."""
-        return _ranges(self.arrays["key_hash"], self.arrays["key_entry"], hash_texts(keys))
+        return self._ranges("key_hash", self.arrays["key_entry"], hash_texts(keys))
 
     def by_id(self, kind: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(query position, row) for every row holding an identifier: ``kind`` 'C' (company
         number), 'H' (charity number, normalised) or 'O' (org-id)."""
-        return _ranges(self.arrays["id_hash"], self.arrays["id_row"], id_keys(kind, values))
+        return self._ranges("id_hash", self.arrays["id_row"], id_keys(kind, values))
 
     def by_prefix(self, prefixes: list[str], limit: int = 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query position, entry id) of the entries whose full form starts with a query, for
         queries with at most ``limit`` such entries; and per query, how many there are."""
-        arr = self.arrays["prefix"]
         q = np.asarray([p.encode()[:PREFIX_BYTES] for p in prefixes], dtype=f"S{PREFIX_BYTES}")
         hi = np.asarray([_successor(p.encode()[:PREFIX_BYTES]) for p in prefixes], dtype=f"S{PREFIX_BYTES}")
-        lo_at, hi_at = np.searchsorted(arr, q, "left"), np.searchsorted(arr, hi, "left")
+        lo_at, hi_at = self.search("prefix", q, "left"), self.search("prefix", hi, "left")
         count = hi_at - lo_at
         small = count <= limit
         qs, ents = _expand(lo_at[small], hi_at[small], np.flatnonzero(small), self.arrays["prefix_entry"])
@@ -460,10 +547,32 @@ def _successor(b: bytes) -> bytes:
     return b[:-1] + bytes([min(b[-1] + 1, 255)])
 
 
-def _ranges(sorted_hash: np.ndarray, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.searchsorted(sorted_hash, queries, "left")
-    hi = np.searchsorted(sorted_hash, queries, "right")
-    return _expand(lo, hi, np.arange(len(queries)), values)
+def fenced_search(arr: np.ndarray, fence: np.ndarray, block: int, values: np.ndarray,
+                  side: Literal["left", "right"]) -> np.ndarray:
+    """``np.searchsorted(arr, values, side)`` for a sorted array on disk (a memory-mapped
+    ``.npy``), reading only the blocks the answers lie in: ``fence`` (every ``block``-th element,
+    in memory) says which block each answer is in, those blocks are read from the file (by
+    ``pread``, so no page of the file is mapped into the process), and the answers are found in
+    them. Answers in a block are the same as in the whole array: the blocks read, in order, are
+    a sorted array whose elements before a query's block are all below it."""
+    n = len(arr)
+    if not len(values) or not n:
+        return np.zeros(len(values), dtype=np.int64)
+    which = np.clip(np.searchsorted(fence, values, side) - 1, 0, len(fence) - 1)
+    blocks, at = np.unique(which, return_inverse=True)
+    starts = blocks * block
+    counts = np.minimum(block, n - starts)
+    item = arr.dtype.itemsize
+    base = int(getattr(arr, "offset", 0))
+    fd = os.open(str(getattr(arr, "filename", "")), os.O_RDONLY)
+    try:
+        read = b"".join(os.pread(fd, int(c) * item, base + int(s) * item) for s, c in zip(starts, counts, strict=True))
+    finally:
+        os.close(fd)
+    local = np.frombuffer(read, dtype=arr.dtype)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    found = np.searchsorted(local, values, side)
+    return (starts[at] + found - first[at]).astype(np.int64)
 
 
 def _expand(lo: np.ndarray, hi: np.ndarray, owners: np.ndarray, values: np.ndarray

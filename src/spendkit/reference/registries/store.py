@@ -1,6 +1,7 @@
 """Installed registers: each register kind built once into a directory of the user data folder,
-``registers/<kind>/`` holding ``organisations.parquet`` (the common frame, sorted by org_id,
-in row groups that are read memory-mapped) and ``manifest.json`` (what was installed, from
+``registers/<kind>/`` holding ``organisations.parquet`` (the common frame, in the publisher's
+order, in row groups that are read memory-mapped), ``name-index/`` (the rows again, uncompressed
+for memory mapping, and the name index built from them) and ``manifest.json`` (what was installed, from
 which files, dated when, how many rows, checksums). Every run reads them; ``registers add`` and
 ``registers fetch`` write them.
 
@@ -19,6 +20,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,61 +131,173 @@ def read_kind(kind: str, files: list[Recognised]) -> pd.DataFrame:
     return READERS[kind]([f.path for f in files])
 
 
-def install(kind: str, files: list[Recognised], settings: Settings | None = None,
-            frame: pd.DataFrame | None = None) -> Installed:
+def install(kind: str, files: list[Recognised], settings: Settings | None = None) -> Installed:
     """Read ``files`` (all of one kind) and install them as that kind's register, replacing any
     earlier install of it only once the new one is complete."""
-    from importlib.metadata import version
+    return install_all({kind: files}, settings)[0]
 
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    if frame is None:
-        frame = read_kind(kind, files)
+def install_all(kinds: dict[str, list[Recognised]], settings: Settings | None = None) -> list[Installed]:
+    """Install several registers (kind -> its files): every one is built first, beside the live
+    installs, and only when all are complete are they put in place; a file that cannot be read
+    stops everything before anything is installed (what was built is removed)."""
     root = registers_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale(root)
-    building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
+    built: list[tuple[str, Path, dict[str, Any]]] = []
     try:
-        import pyarrow.compute as pc
-
-        attrs = dict(frame.attrs)
-        if kind not in LINK_REGISTRIES:  # an install holds each organisation once
-            repeated = frame["org_id"].duplicated()
-            if repeated.any():
-                attrs["notes"] = [*attrs.get("notes", []), f"{int(repeated.sum()):,} row(s) repeating "
-                                  "an organisation already read: the first of each kept"]
-                frame = frame.loc[~repeated.to_numpy()]
-        # Companies House's previous names are kept for the name index (not read by runs).
-        kept = [*COLUMNS, *(["previous_names"] if "previous_names" in frame else [])]
-        table = pa.Table.from_pandas(frame[kept], preserve_index=False)
-        del frame  # the Arrow table holds it now
-        # Written sorted by org_id a row group at a time, so the register is in memory once.
-        order = pc.sort_indices(table, [("org_id", "ascending")])
-        with pq.ParquetWriter(building / FRAME, table.schema, compression="zstd") as writer:
-            for start in range(0, max(len(order), 1), ROW_GROUP):
-                writer.write_table(table.take(order[start:start + ROW_GROUP]), row_group_size=ROW_GROUP)
-        del table, order
-        frame = read_frame(building / FRAME)
-        frame.attrs.update(attrs)
-        name_index.build(frame, building / NAME_INDEX)
-        day, day_from = install_date(files, str(frame.attrs.get("date", "")))
-        manifest = {
-            "format": STORE_FORMAT, "kind": kind, "name": describe_kind(kind),
-            "files": [{"name": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)}
-                      for p in source_files(kind, files)],
-            "date": day, "date_from": day_from,
-            "rows": len(frame), "notes": [_named(n, files) for n in frame.attrs.get("notes", [])],
-            "spendkit_version": version("spendkit"),
-            "installed_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
-        }
-        (building / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        _swap(building, root / kind)
-        building = None  # type: ignore[assignment]
+        for kind, files in kinds.items():
+            building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
+            built.append((kind, building, {}))
+            built[-1][2].update(_build(kind, files, building))
+        for kind, building, _ in built:
+            _swap(building, root / kind)
     finally:
-        if building is not None:
-            shutil.rmtree(building, ignore_errors=True)
-    return Installed(kind, root / kind, manifest)
+        for _, building, _ in built:
+            if building.exists():
+                shutil.rmtree(building, ignore_errors=True)
+    return [Installed(kind, root / kind, manifest) for kind, _, manifest in built]
+
+
+def _build(kind: str, files: list[Recognised], building: Path) -> dict[str, Any]:
+    """Build one register's install in ``building``: its rows written a block at a time (the
+    Parquet store and the name index's memory-mapped rows), then the name index from them, then
+    the manifest. Returns the manifest."""
+    from importlib.metadata import version
+
+    for f in files:
+        check_complete(f.path, kind)
+    notes: list[str] = []
+    attrs: dict[str, Any] = {}
+    (building / NAME_INDEX).mkdir()
+    rows = _write_rows(_blocks(kind, files, notes, attrs), building, notes,
+                       once=kind not in LINK_REGISTRIES)
+    name_index.build_from_rows(building / NAME_INDEX)
+    day, day_from = install_date(files, str(attrs.get("date", "")))
+    manifest = {
+        "format": STORE_FORMAT, "kind": kind, "name": describe_kind(kind),
+        "files": [{"name": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)}
+                  for p in source_files(kind, files)],
+        "date": day, "date_from": day_from,
+        "rows": rows, "notes": [_named(n, files) for n in notes],
+        "spendkit_version": version("spendkit"),
+        "installed_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+    }
+    (building / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
+
+
+# The columns an install keeps: the common frame's and Companies House's previous names (for the
+# name index; runs do not read them).
+STORE_COLUMNS = name_index.ROW_COLUMNS
+
+
+def _store_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema([(c, pa.float64() if c == "income_pounds" else pa.string()) for c in STORE_COLUMNS])
+
+
+def _blocks(kind: str, files: list[Recognised], notes: list[str], attrs: dict[str, Any]) -> Iterator[Any]:
+    """One kind's rows as Arrow tables of ``STORE_COLUMNS``: Companies House a block of its CSV at
+    a time (5.7 million companies are never in memory whole), the smaller registers whole.
+    Rows without the register's number are dropped and counted, as ``finish_frame`` does."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == "companies_house":
+        from spendkit.reference.registries.companies_house import companies_house_tables
+
+        dropped = 0
+        for table in companies_house_tables([f.path for f in files], notes):
+            has = pc.not_equal(table.column("number"), "")
+            dropped += table.num_rows - int(pc.sum(has).as_py() or 0)
+            yield table.filter(has)
+        if dropped:
+            notes.append(f"Companies House: {dropped} row(s) without a registration number skipped")
+        return
+    frame = READERS[kind]([f.path for f in files])
+    notes += frame.attrs.get("notes", [])
+    attrs.update(frame.attrs)
+    for c in STORE_COLUMNS:
+        if c not in frame:
+            frame[c] = ""
+    yield pa.Table.from_pandas(frame[STORE_COLUMNS], preserve_index=False)
+
+
+def _write_rows(blocks: Iterator[Any], building: Path, notes: list[str], *, once: bool) -> int:
+    """Write ``blocks`` to the store's Parquet file and the name index's rows file as they come;
+    with ``once``, an org-id read again is dropped (the first kept, counted in ``notes``: an
+    install holds each organisation once). Returns the rows written."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    schema = _store_schema()
+    ids = []
+    rows_file = building / NAME_INDEX / name_index.ROWS
+    with pq.ParquetWriter(building / FRAME, schema, compression="zstd") as parquet, \
+            pa.OSFile(str(rows_file), "wb") as sink, pa.ipc.new_file(sink, schema) as ipc:
+        for block in blocks:
+            table = _conform(block, schema)
+            parquet.write_table(table, row_group_size=ROW_GROUP)
+            ipc.write_table(table, max_chunksize=1 << 20)
+            ids.append(table.column("org_id"))
+            del block, table
+    every = pa.chunked_array([c for col in ids for c in col.chunks], type=pa.string())
+    del ids
+    if not once or pc.count_distinct(every).as_py() == len(every):
+        return len(every)
+    repeated = pd.Series(every.to_numpy(), dtype=object).duplicated().to_numpy()
+    del every
+    notes.append(f"{int(repeated.sum()):,} row(s) repeating an organisation already read: the first "
+                 "of each kept")
+    return _drop_rows(building, repeated, schema)
+
+
+def _drop_rows(building: Path, drop: Any, schema: Any) -> int:
+    """Write the install's rows again without those ``drop`` marks (rare: a register that lists
+    an organisation twice), a record batch at a time from the memory-mapped rows file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows_file = building / NAME_INDEX / name_index.ROWS
+    old = rows_file.with_name("rows-with-repeats.arrow")
+    os.replace(rows_file, old)
+    kept = 0
+    with pa.memory_map(str(old)) as source, pq.ParquetWriter(building / FRAME, schema, compression="zstd") as parquet, \
+            pa.OSFile(str(rows_file), "wb") as sink, pa.ipc.new_file(sink, schema) as ipc:
+        reader = pa.ipc.open_file(source)
+        start = 0
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i)
+            keep = ~drop[start:start + batch.num_rows]
+            start += batch.num_rows
+            table = pa.Table.from_batches([batch.filter(pa.array(keep))], schema=schema)
+            parquet.write_table(table, row_group_size=ROW_GROUP)
+            ipc.write_table(table)
+            kept += table.num_rows
+    old.unlink()
+    return kept
+
+
+def _conform(table: Any, schema: Any) -> Any:
+    """``table`` with exactly ``schema``'s columns and types (text never null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for field_ in schema:
+        if field_.name in table.column_names:
+            col = table.column(field_.name)
+            if col.type != field_.type:
+                col = col.cast(field_.type)
+        else:
+            col = pa.nulls(table.num_rows, field_.type)
+        if field_.type == pa.string() and col.null_count:
+            col = pc.fill_null(col, "")
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def source_files(kind: str, files: list[Recognised]) -> list[Path]:
@@ -272,10 +386,10 @@ def installed(settings: Settings | None = None) -> list[Installed]:
     return sorted(out, key=lambda i: rank.get(i.kind, len(rank)))
 
 
-def _manifest(d: Path) -> dict[str, Any]:
+def _manifest(d: Path, kind: str | None = None) -> dict[str, Any]:
     try:
         m = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
-        if not isinstance(m, dict) or m.get("format") != STORE_FORMAT or m.get("kind") != d.name \
+        if not isinstance(m, dict) or m.get("format") != STORE_FORMAT or m.get("kind") != (kind or d.name) \
                 or not (d / FRAME).is_file():
             raise ValueError("not this version's install")
         return m
@@ -284,17 +398,6 @@ def _manifest(d: Path) -> dict[str, Any]:
                                  f"version ({exc}).",
                                  hint=f"Install it again (`spendkit registers add FILE`), or remove "
                                       f"it: `spendkit registers remove {d.name}`.") from None
-
-
-def read_frame(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """A store's Parquet file as the common frame (text columns as text), memory-mapped."""
-    import pyarrow.parquet as pq
-
-    frame = pq.read_table(path, columns=columns, memory_map=True).to_pandas()
-    for name in frame.columns:
-        if name in TEXT_COLUMNS:
-            frame[name] = text_column(frame[name])
-    return frame
 
 
 def read_installed(item: Installed, columns: list[str] | None = None) -> pd.DataFrame:
@@ -344,15 +447,11 @@ def combine(frames: list[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame, list[
 
 def _declarations(frame: pd.DataFrame) -> pd.DataFrame:
     """A notice's SME/VCSE declaration copied to another register's row of the same org-id."""
-    notice = frame[(frame["registry"] == "ocds")]
-    said = notice[(notice["sme_declared"] != "") | (notice["vcse_declared"] != "")] \
-        .drop_duplicates("org_id").set_index("org_id")
-    other = frame["registry"] != "ocds"
-    out = frame.copy()
-    for col in ("sme_declared", "vcse_declared"):
-        found = out["org_id"].map(said[col]).astype(object).fillna("").astype("str")
-        out[col] = out[col].where(~(other & (out[col] == "") & (found != "")), found)
-    return out
+    from spendkit.reference.registries.lookups import apply_declarations, declarations
+
+    notice = frame["registry"] == "ocds"
+    other = apply_declarations(frame.loc[~notice.to_numpy()], declarations(frame.loc[notice.to_numpy()]))
+    return pd.concat([other, frame.loc[notice.to_numpy()]]).loc[frame.index]
 
 
 def _empty() -> pd.DataFrame:
@@ -410,38 +509,41 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     from spendkit.reference.registries import load_registries
 
     r = settings.registries
-    if not items:
-        if not given:
-            return None
-        frame = load_registries(companies=r.companies or None, charities=r.charities or None,
-                                oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
-        used = [_given(kind, paths) for kind, paths in given.items()]
-        frame.attrs["notes"] = [*frame.attrs.get("notes", []), _used_note(used)]
-        frame.attrs["registers"] = used
-        return frame
+    if not items and not given:
+        return None
     frames: list[tuple[str, pd.DataFrame]] = []
     notes: list[str] = []
     used = []
-    # Registers that stand alone (no link table or notice to join to their rows, so one org-id
-    # is on one register only) are matched through their install's name index alone: a run
-    # does not read their rows (5.7 million companies are 4 GB in pandas, and the memory-mapped
-    # index holds every row a match needs).
-    alone = not any(i.kind in LINK_REGISTRIES or i.kind == "ocds" for i in items) and \
-        not any(k == "ocds" for k in given)
+    # Installed registers are matched through their install's name index (memory-mapped): a run
+    # reads none of their rows but the few a match fetches (5.7 million companies are 4 GB in
+    # pandas). Link tables and notices' declarations are small: they are read, and added to the
+    # rows a match fetches (``NameIndex.rows``) as to the rows of registers given for the run.
+    # Companies House given for the run (--companies) is installed into the cache folder the
+    # first time, and matched the same way; the smaller registers given are read for the run.
     index_only: dict[str, str] = {}
-    if given:
-        run = load_registries(companies=r.companies or None, charities=r.charities or None,
-                              oscr=r.oscr or None, ccni=r.ccni or None, mutuals=r.mutuals or None)
+    declared: list[pd.DataFrame] = []
+    run = None
+    if "companies_house" in given:
+        cached = given_install("companies_house", given["companies_house"])
+        index_only["companies_house"] = str(cached.directory / NAME_INDEX)
+        notes += cached.manifest.get("notes", [])
+    if any(kind != "companies_house" for kind in given):
+        run = load_registries(charities=r.charities or None, oscr=r.oscr or None, ccni=r.ccni or None,
+                              mutuals=r.mutuals or None)
         notes += run.attrs.get("notes", [])
         frames += [(str(k), f[RUN_COLUMNS]) for k, f in run.groupby("registry", sort=False)]
-        used += [_given(kind, paths) for kind, paths in given.items()]
+    used += [_given(kind, paths) for kind, paths in given.items()]
     for item in items:
         if item.kind in given:
             notes.append(f"installed {describe_kind(item.kind)} {item.date} not used: files "
                          f"given with --{GIVEN[item.kind]} replace it for this run")
             continue
-        if alone and (item.directory / NAME_INDEX / "index.json").is_file():
+        if item.kind not in LINK_REGISTRIES and (item.directory / NAME_INDEX / "index.json").is_file():
             index_only[item.kind] = str(item.directory / NAME_INDEX)
+            if item.kind == "ocds":
+                from spendkit.reference.registries.lookups import declarations
+
+                declared.append(declarations(read_installed(item, ["org_id", "sme_declared", "vcse_declared"])))
         else:
             frames.append((item.kind, read_installed(item, RUN_COLUMNS)))
         used.append(item.to_dict())
@@ -459,15 +561,51 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
         frame = frame.loc[~repeated.to_numpy()].reset_index(drop=True)
     frame.attrs["notes"] = [*notes, *more, _used_note(used)]
     frame.attrs["registers"] = used
-    # Matching reads each install's name index (built at install, memory-mapped) where the run
-    # holds the install's rows unchanged; a register given for the run is indexed in memory.
-    counts = frame["registry"].value_counts()
+    # Matching reads each install's name index (``index_only``: memory-mapped, the links and
+    # declarations added to the rows it fetches); a register given for the run is indexed in
+    # memory, or through the index kept beside its cache (``name_indexes``).
     frame.attrs["index_only"] = index_only
-    frame.attrs["name_indexes"] = {
-        **(run.attrs.get("name_indexes", {}) if given else {}),
-        **{i.kind: str(i.directory / NAME_INDEX) for i in items
-        if i.kind not in given and i.kind not in LINK_REGISTRIES and int(counts.get(i.kind, -1)) == i.rows}}
+    links = [f for k, f in frames if k in LINK_REGISTRIES]
+    frame.attrs["links"] = pd.concat(links, ignore_index=True) if links else None
+    frame.attrs["declarations"] = pd.concat(declared, ignore_index=True) if declared else None
+    frame.attrs["name_indexes"] = run.attrs.get("name_indexes", {}) if run is not None else {}
     return frame
+
+
+CACHE_KEEP = 3  # registers given for runs kept installed in the cache folder (the most recent)
+
+
+def given_install(kind: str, paths: list[Path]) -> Installed:
+    """A register given for a run (``--companies``) installed into the cache folder, as
+    ``registers add`` installs one, under a key of the files' names, sizes and modification
+    times: built on the first run that gives those files (with the same checks and notes), and
+    matched through its name index on every later one. The ``CACHE_KEEP`` most recent are kept."""
+    from spendkit.reference.postcode_index import cache_dir
+    from spendkit.reference.registries.cache import cache_key
+    from spendkit.reference.registries.recognise import date_in_name
+
+    def recognised(p: Path) -> Recognised:
+        day = date_in_name(p.name)
+        return Recognised(p, kind, day, "file name" if day else "")
+
+    files = [recognised(Path(p)) for p in paths]
+    root = cache_dir() / "registries"
+    target = root / f"{kind}-{cache_key(source_files(kind, files))}"
+    with contextlib.suppress(OSError, ValueError, ReferenceDataError):
+        if (target / NAME_INDEX / "index.json").is_file():
+            return Installed(kind, target, _manifest(target, kind))
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale(root)
+    building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
+    try:
+        manifest = _build(kind, files, building)
+        _swap(building, target)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    kept = sorted(root.glob(f"{kind}-*"), key=lambda d: d.stat().st_mtime, reverse=True)
+    for old in kept[CACHE_KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return Installed(kind, target, manifest)
 
 
 def _given(kind: str, paths: list[Path]) -> dict[str, Any]:
