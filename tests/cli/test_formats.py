@@ -130,12 +130,12 @@ def test_piped_tables_cut_no_figure(command: str, base: list[str]) -> None:
 @pytest.mark.parametrize("format", ["csv", "jsonl"])
 def test_rows_in_parts_are_the_rows_whole(format: str, base: list[str],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """Written a part at a time (here 7 rows), the stream is what one part would give: one
+    """Written a part at a time (here 251 rows: 12 parts), the stream is what one part would give: one
     header, every row once, in order."""
     from spendkit.output import export
 
     whole = run("classify", *base, "--format", format, "--quiet")
-    monkeypatch.setattr(export, "STREAM_ROWS", 7)
+    monkeypatch.setattr(export, "STREAM_ROWS", 251)
     parts = run("classify", *base, "--format", format, "--quiet")
     assert parts.exit_code == whole.exit_code == 0
     assert parts.stdout == whole.stdout
