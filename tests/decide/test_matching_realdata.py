@@ -50,7 +50,7 @@ def test_previous_names_from_the_real_companies_house_layout(tmp_path):
     from spendkit.reference.registries import name_index
     from spendkit.reference.registries.companies_house import read_companies_house
 
-    frame = read_companies_house(CH_SAMPLE, use_cache=False)
+    frame = read_companies_house(CH_SAMPLE)
     assert frame.loc[frame["number"] == frame["number"].iloc[11], "previous_names"].iloc[0] != ""
     name_index.build(frame, tmp_path)
     index = name_index.load(tmp_path)

@@ -170,37 +170,10 @@ def as_indexes(registry: pd.DataFrame | NameIndex | Sequence[NameIndex]) -> list
         out = [load_index(Path(d)) for d in (registry.attrs.get("index_only", {}) or {}).values()]
         for ix in out:
             ix.links, ix.declarations = registry.attrs.get("links"), registry.attrs.get("declarations")
-        if not len(registry):
-            return out
-        cached: dict[str, str] = registry.attrs.get("name_indexes", {}) or {}
-        if not cached:
-            return [*out, NameIndex.from_frame(registry)]
-        for name, part in registry.groupby("registry", sort=False):
-            out.append(_cached_index(part, Path(cached[str(name)])) if str(name) in cached
-                       else NameIndex.from_frame(part))
-        return out
+        return [*out, NameIndex.from_frame(registry)] if len(registry) else out
     if isinstance(registry, NameIndex):
         return [registry]
     return list(registry)
-
-
-def _cached_index(part: pd.DataFrame, directory: Path) -> NameIndex:
-    """A large register's name index kept beside its cache (built on the first run that needs
-    it, read by memory map on every later one); built in memory when it cannot be kept."""
-    from spendkit.errors import ReferenceDataError
-    from spendkit.reference.registries import name_index
-
-    try:
-        found = name_index.load(directory)
-        if found.n_rows == len(part):
-            return found
-    except ReferenceDataError:
-        pass
-    try:
-        name_index.build(part, directory)
-        return name_index.load(directory)
-    except (OSError, ReferenceDataError):
-        return NameIndex.from_frame(part)
 
 
 # ---------------------------------------------------------------- payees' names

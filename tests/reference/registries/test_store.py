@@ -392,3 +392,37 @@ def test_companies_house_is_installed_a_block_at_a_time_with_every_row_accounted
     assert names[0] == "ACME LIMITED" and names.count("ACME LIMITED") == 1  # the first kept
     assert names[-1] == '"QUOTED" WIDGÉTS LIMITED'  # read as Latin-1, in the last block
     assert stored.num_rows == item.rows
+
+
+def test_registers_given_for_runs_keep_the_most_recent_installs(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each set of files given with --companies is installed into the cache folder once; the
+    ``CACHE_KEEP`` most recent are kept, and a changed file is installed again."""
+    monkeypatch.setenv("SPENDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    files = []
+    for i in range(store.CACHE_KEEP + 1):
+        f = tmp_path / f"v{i}" / "BasicCompanyData-2024-05-01.csv"
+        f.parent.mkdir()
+        shutil.copy(DATA / "BasicCompanyData-2024-05-01.csv", f)
+        files.append(f)
+    made = [store.given_install("companies_house", [f]) for f in files]
+    assert [m.date for m in made] == ["2024-05-01"] * len(files) and made[0].rows == 17
+    kept = sorted(p.name for p in (tmp_path / "cache" / "registries").iterdir() if not p.name.startswith("."))
+    assert len(kept) == store.CACHE_KEEP and made[0].directory.name not in kept
+    assert store.given_install("companies_house", [files[-1]]).directory == made[-1].directory
+    with open(files[-1], "ab") as fh:  # the file changes: a new install
+        fh.write(b'"NEW COMPANY LIMITED","99999999"' + b',""' * 53 + b"\n")
+    again = store.given_install("companies_house", [files[-1]])
+    assert again.directory != made[-1].directory and again.rows == 18
+
+
+def test_an_unwritable_cache_folder_only_costs_speed(home: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("SPENDKIT_CACHE_DIR", str(blocked / "cache"))
+    frame = store.registers_for_run(Settings(registries=RegistrySettings(
+        companies=[DATA / "BasicCompanyData-2024-05-01.csv"])))
+    assert frame is not None and len(frame) == 17 and not frame.attrs["index_only"]
+    assert any("could not be kept in the cache folder" in n and "read for this run only" in n
+               for n in frame.attrs["notes"])

@@ -126,9 +126,6 @@ def load_registries(companies: Paths | None = None, charities: Paths | None = No
         notes.append(f"{int(repeated.sum())} organisation(s) given twice: the first of each is kept")
         out = out.loc[~repeated.to_numpy()].reset_index(drop=True)
     out.attrs["notes"] = notes
-    # where a cached register's name index lives (Companies House: beside its Parquet cache)
-    out.attrs["name_indexes"] = {str(f["registry"].iloc[0]): f.attrs["name_index"] for f in frames
-                                 if len(f) and "name_index" in f.attrs}
     return out
 
 

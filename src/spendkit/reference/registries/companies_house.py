@@ -16,7 +16,6 @@ from typing import IO, Any
 import pandas as pd
 
 from spendkit.errors import InputFileError
-from spendkit.reference.registries.cache import cache_key, cache_path, read_cache, write_cache
 from spendkit.reference.registries.common import (
     TEXT_COLUMNS,
     Field,
@@ -58,27 +57,18 @@ _PART = re.compile(r"^(?P<stem>.+)-part(?P<i>\d+)_(?P<n>\d+)\.(?P<ext>zip|csv)$"
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
-def read_companies_house(path: Paths, *, use_cache: bool = True) -> pd.DataFrame:
+def read_companies_house(path: Paths) -> pd.DataFrame:
     """Companies House "Free Company Data Product" (BasicCompanyData) -> common frame.
 
     ``path``: the CSV, the single zip, or the multi-part zips (``...-part1_7.zip``; give one
-    part and the others are found beside it, or give them all). Only the needed columns
-    are read (pyarrow). The result is cached as Parquet in ``cache_dir()/registries`` under a
-    hash of the files' names, sizes and modification times, and rebuilt if that cache is
-    missing, stale or unreadable.
+    part and the others are found beside it, or give them all). Only the needed columns are
+    read (pyarrow), a block at a time. The whole register is 5.7 million rows: runs match
+    against it through an install (``store``), never this frame.
     """
-    files = _companies_house_files(path)
-    key = cache_key(files)
-    cached = cache_path(key)
-    if use_cache:
-        frame = read_cache(cached, key)
-        if frame is not None:
-            frame.attrs["name_index"] = str(cached.with_suffix(".index"))
-            return frame
     import pyarrow as pa
 
     notes: list[str] = []
-    parts = list(companies_house_tables(files, notes))
+    parts = list(companies_house_tables(path, notes))
     if not parts:
         parts = [pa.Table.from_pandas(_ch_columns(_no_rows()), preserve_index=False)]
     table = pa.concat_tables(parts, promote_options="permissive")
@@ -87,10 +77,7 @@ def read_companies_house(path: Paths, *, use_cache: bool = True) -> pd.DataFrame
     del table
     for name in [*TEXT_COLUMNS, "previous_names"]:
         columns[name] = text_column(columns[name])
-    frame = finish_frame(columns, "Companies House", notes)
-    if use_cache and write_cache(cached, key, frame):
-        frame.attrs["name_index"] = str(cached.with_suffix(".index"))
-    return frame
+    return finish_frame(columns, "Companies House", notes)
 
 
 def companies_house_tables(path: Paths, notes: list[str]) -> Iterator[Any]:

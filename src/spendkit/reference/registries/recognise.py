@@ -54,7 +54,7 @@ NOT_REGISTERS: dict[frozenset[str], str] = {
 
 
 def _ch(paths: list[Path]) -> pd.DataFrame:
-    return read_companies_house(paths, use_cache=False)
+    return read_companies_house(paths)
 
 
 def _each(reader: Callable[[PathLike], pd.DataFrame]) -> Callable[[list[Path]], pd.DataFrame]:

@@ -522,13 +522,19 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     # first time, and matched the same way; the smaller registers given are read for the run.
     index_only: dict[str, str] = {}
     declared: list[pd.DataFrame] = []
-    run = None
+    read_companies = False
     if "companies_house" in given:
-        cached = given_install("companies_house", given["companies_house"])
-        index_only["companies_house"] = str(cached.directory / NAME_INDEX)
-        notes += cached.manifest.get("notes", [])
-    if any(kind != "companies_house" for kind in given):
-        run = load_registries(charities=r.charities or None, oscr=r.oscr or None, ccni=r.ccni or None,
+        try:
+            cached = given_install("companies_house", given["companies_house"])
+            index_only["companies_house"] = str(cached.directory / NAME_INDEX)
+            notes += cached.manifest.get("notes", [])
+        except OSError as exc:  # an unwritable cache folder costs only speed
+            notes.append(f"Companies House could not be kept in the cache folder ({exc}): read "
+                         "for this run only")
+            read_companies = True
+    if read_companies or any(kind != "companies_house" for kind in given):
+        run = load_registries(companies=r.companies if read_companies else None,
+                              charities=r.charities or None, oscr=r.oscr or None, ccni=r.ccni or None,
                               mutuals=r.mutuals or None)
         notes += run.attrs.get("notes", [])
         frames += [(str(k), f[RUN_COLUMNS]) for k, f in run.groupby("registry", sort=False)]
@@ -562,13 +568,11 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
     frame.attrs["notes"] = [*notes, *more, _used_note(used)]
     frame.attrs["registers"] = used
     # Matching reads each install's name index (``index_only``: memory-mapped, the links and
-    # declarations added to the rows it fetches); a register given for the run is indexed in
-    # memory, or through the index kept beside its cache (``name_indexes``).
+    # declarations added to the rows it fetches); the rows of the frame are indexed in memory.
     frame.attrs["index_only"] = index_only
     links = [f for k, f in frames if k in LINK_REGISTRIES]
     frame.attrs["links"] = pd.concat(links, ignore_index=True) if links else None
     frame.attrs["declarations"] = pd.concat(declared, ignore_index=True) if declared else None
-    frame.attrs["name_indexes"] = run.attrs.get("name_indexes", {}) if run is not None else {}
     return frame
 
 
