@@ -2,7 +2,7 @@
 well and how fast spendkit resolves the ledger's payees against it.
 
     python scripts/bench/registers.py generate   # the register (5.7M rows) and the ledger, cached
-    python scripts/bench/registers.py run        # build the name index, resolve, score
+    python scripts/bench/registers.py run        # install it as registers add does, resolve, score
 
 Files (``SPENDKIT_BENCH_DIR``, default ``/tmp/spendkit-bench-registers``; generated once, reused):
 
