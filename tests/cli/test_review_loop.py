@@ -52,6 +52,8 @@ def test_unresolved_payees_ranked_with_cumulative_share_and_candidates(tmp_path)
     assert "GB-MPR-34567R" in table[0]["spendkit: candidates"]
     assert "ambiguous" in table[0]["spendkit: register match"]
     assert "Payees to review: 2" in result.stdout
+    # the file keeps the figure; the screen groups its thousands
+    assert table[0]["spendkit: spend (£)"] == "5000.00" and "5,000.00" in result.stdout
 
 
 def test_decisions_file_resolves_the_review_list(tmp_path):

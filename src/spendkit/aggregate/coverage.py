@@ -38,8 +38,8 @@ COLUMN = {"place": "geography", "size": "size_band", "sector": "sector"}
 TOP_UNKNOWN = 10_000
 TARGET = 0.8
 REMEDY = {
-    "place": "a supplier file with postcodes (--suppliers FILE), or registers with registered "
-             "addresses (spendkit registers add/fetch, then --companies/--charities)",
+    "place": "a supplier file with postcodes (--suppliers FILE), or the registers' registered "
+             "addresses (installed once with spendkit registers add/fetch; every run then uses them)",
     "size": "staff and turnover in a supplier file (--suppliers FILE), or the Companies House "
             "and charity registers (spendkit registers add/fetch)",
     "sector": "a sector or legal form in a supplier file (--suppliers FILE), or the charity "

@@ -379,9 +379,22 @@ def print_supplier_list(table: Any, console: Any, *, top: int = 25, review: bool
     columns = [c for c in (REVIEW_COLUMNS if review else SUPPLIER_LIST_COLUMNS) if c in table.columns]
     for name in columns:
         show.add_column(name.removeprefix("spendkit: "), justify="right" if "£" in name or "share" in name else "left")
-    for cells in table.head(top)[columns].astype(str).itertuples(index=False):
+    shown = table.head(top)[columns].astype(str)
+    if "spendkit: spend (£)" in shown:  # '92857600.08' -> '92,857,600.08' (the file keeps the figure)
+        shown["spendkit: spend (£)"] = shown["spendkit: spend (£)"].map(_grouped)
+    for cells in shown.itertuples(index=False):
         show.add_row(*map(cell, cells))
     console.print(show)
+
+
+def _grouped(pounds: str) -> str:
+    """An exact pounds figure with thousands separators (as written when it is not one)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return f"{Decimal(pounds):,.2f}"
+    except (InvalidOperation, ValueError):
+        return pounds
 
 
 def counted_line(rec: dict[str, Any], written: bool) -> str:
