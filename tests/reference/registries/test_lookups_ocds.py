@@ -56,6 +56,43 @@ def test_a_bad_line_in_the_middle_is_named(tmp_path: Path) -> None:
         list(iter_releases(path.read_bytes(), str(path)))
 
 
+def test_json_lines_are_read_a_line_at_a_time() -> None:
+    """The first release comes before the rest is read: a broken later line stops the reading
+    only when it is reached (a year of notices is never in memory whole)."""
+    lines = [json.dumps(r).encode() for r in PACKAGE["releases"]]
+    releases = iter_releases(b"\n".join([lines[0], lines[1], b"{broken", lines[2]]), "n.jsonl")
+    assert next(releases)["ocid"] == PACKAGE["releases"][0]["ocid"]
+    assert next(releases)["ocid"] == PACKAGE["releases"][1]["ocid"]
+    with pytest.raises(InputFileError, match="line 3 is not valid JSON"):
+        next(releases)
+
+
+def test_cut_notices_are_named_as_cut(tmp_path: Path) -> None:
+    lines = tmp_path / "cut.jsonl"
+    whole = "\n".join(json.dumps(r) for r in PACKAGE["releases"])
+    lines.write_text(whole[:-15], encoding="utf-8")
+    with pytest.raises(InputFileError, match="the last line is cut short"):
+        read_ocds(lines)
+    package = tmp_path / "cut.json"
+    text = json.dumps(PACKAGE, indent=2)
+    package.write_text(text[: len(text) // 2], encoding="utf-8")
+    with pytest.raises(InputFileError, match="the file is cut short") as err:
+        read_ocds(package)
+    assert str(package) in str(err.value)
+
+
+def test_zipped_json_lines(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "notices.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("readme.txt", "not the notices")
+        z.writestr("notices.jsonl", "\n".join(json.dumps(r) for r in PACKAGE["releases"]) + "\n")
+    frame = read_ocds(path)
+    pd.testing.assert_frame_equal(frame, read_ocds(DATA / "ocds-release-package.json"), check_like=False)
+    assert frame.attrs["source"].endswith("notices.zip!notices.jsonl")
+
+
 def test_links_read_and_applied_both_ways() -> None:
     links = pd.concat([read_charity_company_links(DATA / "charity-company-numbers.csv"),
                        read_cio_links(DATA / "cio_company_numbers.csv"),

@@ -10,12 +10,14 @@ named in several notices is kept once, as the latest notice describes it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -37,13 +39,14 @@ _HINT = "Download the notices again (a file cut short by a failed download shows
 
 
 def read_ocds(path: PathLike) -> pd.DataFrame:
-    """OCDS notices -> the common frame (``registry`` "ocds"), one row per supplier."""
+    """OCDS notices -> the common frame (``registry`` "ocds"), one row per supplier. JSON lines
+    are read a line at a time (a year of notices is gigabytes); a single JSON document whole."""
     p = Path(path)
     check_path(p, "ocds")
-    data, source = _file_bytes(p)
+    opener, source = _opener(p)
     suppliers: list[dict[str, str]] = []
     releases = 0
-    for release in iter_releases(data, source):
+    for release in iter_releases(opener, source):
         releases += 1
         suppliers.extend(_suppliers(release))
     notes: list[str] = []
@@ -67,52 +70,82 @@ def read_ocds(path: PathLike) -> pd.DataFrame:
     return out
 
 
-def _file_bytes(p: Path) -> tuple[bytes, str]:
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]
+
+
+def _opener(p: Path) -> tuple[Opener, str]:
+    """How to open the notices (the file, or the largest JSON member of the zip it is) as a
+    binary stream, and their name for messages."""
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as fh:
+            zipped = fh.read(4) == b"PK\x03\x04"
     except OSError as exc:
         raise InputFileError(f"{p}: cannot be read ({exc.strerror or exc}).") from None
-    if data[:4] != b"PK\x03\x04":
-        return data, str(p)
+    if not zipped:
+        return (lambda: open(p, "rb")), str(p)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
+        with zipfile.ZipFile(p) as z:
             members = [i for i in z.infolist() if not i.is_dir()
                        and i.filename.lower().endswith((".json", ".jsonl", ".ndjson"))]
-            if not members:
-                raise InputFileError(f"{p}: the zip holds no JSON file.",
-                                     hint="Expected OCDS notices as JSON or JSON lines.")
-            member = max(members, key=lambda i: i.file_size)
-            return z.read(member), f"{p}!{member.filename}"
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise InputFileError(f"{p}: the zip file is damaged ({exc}).", hint=_HINT) from None
+    if not members:
+        raise InputFileError(f"{p}: the zip holds no JSON file.",
+                             hint="Expected OCDS notices as JSON or JSON lines.")
+    name = max(members, key=lambda i: i.file_size).filename
+
+    @contextlib.contextmanager
+    def member() -> Iterator[IO[bytes]]:
+        with zipfile.ZipFile(p) as z, z.open(name) as fh:
+            yield fh
+    return member, f"{p}!{name}"
 
 
-def iter_releases(data: bytes, source: str) -> Iterator[dict[str, Any]]:
-    """Every release in ``data`` (JSON lines, a package, a release or a list of releases)."""
-    text = data.decode("utf-8-sig", errors="replace")
-    stripped = text.lstrip()
+def iter_releases(data: bytes | Opener, source: str) -> Iterator[dict[str, Any]]:
+    """Every release in ``data`` (bytes, or how to open them): JSON lines a line at a time, or
+    one JSON document (a package, a release or a list of releases) read whole."""
+    opener: Opener = (lambda: contextlib.nullcontext(io.BytesIO(data))) if isinstance(data, bytes) else data
+    try:
+        with opener() as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline=None)
+            yield from _releases(text, source)
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise InputFileError(f"{source}: cannot be read ({exc}).", hint=_HINT) from None
+
+
+def _releases(text: IO[str], source: str) -> Iterator[dict[str, Any]]:
+    lines = enumerate(text, 1)
+    n, first = next(((i, line) for i, line in lines if line.strip()), (0, ""))
+    stripped = first.lstrip()
     if not stripped:
         raise InputFileError(f"{source}: the file is empty.", hint=_HINT)
     if stripped[0] not in "{[":
         raise InputFileError(f"{source}: not JSON (it starts {stripped[:20]!r}).",
                              hint="Expected OCDS notices as JSON or JSON lines.")
     try:
-        whole = json.loads(text)
+        doc = json.loads(first)
     except json.JSONDecodeError:
-        whole = None
-    if whole is not None:
-        yield from _unpack(whole)
+        # one document over many lines (a package as published): read whole
+        whole = first + text.read()
+        try:
+            doc = json.loads(whole)
+        except json.JSONDecodeError as exc:
+            end = not whole[exc.pos:].strip()
+            what = "the file is cut short" if end else "not valid JSON"
+            raise InputFileError(f"{source}: {what} ({exc.msg}, line {exc.lineno + n - 1} column "
+                                 f"{exc.colno}).", hint=_HINT) from None
+        yield from _unpack(doc)
         return
-    lines = text.splitlines()
-    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
-    for i, line in enumerate(lines):
+    yield from _unpack(doc)
+    for i, line in lines:  # JSON lines: the rest, a line at a time
         if not line.strip():
             continue
         try:
             doc = json.loads(line)
         except json.JSONDecodeError as exc:
-            where = "the last line is cut short" if i == last else f"line {i + 1} is not valid JSON"
-            raise InputFileError(f"{source}: {where} ({exc.msg}, line {i + 1} column {exc.colno}).",
+            last = not any(rest.strip() for _, rest in lines)
+            where = "the last line is cut short" if last else f"line {i} is not valid JSON"
+            raise InputFileError(f"{source}: {where} ({exc.msg}, line {i} column {exc.colno}).",
                                  hint=_HINT) from None
         yield from _unpack(doc)
 
