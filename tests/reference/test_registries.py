@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -21,7 +20,6 @@ from spendkit.decide import matching as M
 from spendkit.errors import EXIT_INPUT, InputFileError
 from spendkit.normalise.values import name_key
 from spendkit.reference import registries as R
-from spendkit.reference.registries import companies_house
 
 DATA = Path(__file__).parents[1] / "data" / "registries"
 CH_CSV = DATA / "BasicCompanyData-2024-05-01.csv"
@@ -127,64 +125,11 @@ def test_companies_house_single_zip(tmp_path):
     pd.testing.assert_frame_equal(R.read_companies_house(one), R.read_companies_house(CH_CSV))
 
 
-def _cache_files(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / "cache" / "registries").glob("*"))
-
-
-def test_companies_house_cache_reused_then_rebuilt_when_corrupt(tmp_path, monkeypatch):
-    source = tmp_path / CH_CSV.name
-    shutil.copy(CH_CSV, source)
-    calls = []
-    real = companies_house._read_ch_member
-    monkeypatch.setattr(companies_house, "_read_ch_member", lambda *a: calls.append(a) or real(*a))
-
-    first = R.read_companies_house(source)
-    assert len(calls) == 1
-    cached = _cache_files(tmp_path)
-    assert len(cached) == 1 and cached[0].suffix == ".parquet"  # no temporary files left behind
-
-    second = R.read_companies_house(source)
-    assert len(calls) == 1  # read from the cache
-    pd.testing.assert_frame_equal(second, first)
-
-    cached[0].write_bytes(b"PAR1 this is not a parquet file")
-    third = R.read_companies_house(source)
-    assert len(calls) == 2  # corrupt cache: rebuilt, not trusted
-    pd.testing.assert_frame_equal(third, first)
-    R.read_companies_house(source)
-    assert len(calls) == 2  # and the rebuilt cache is good again
-
-    data = cached[0].read_bytes()
-    cached[0].write_bytes(data[: len(data) // 2])  # truncated
-    pd.testing.assert_frame_equal(R.read_companies_house(source), first)
-    assert len(calls) == 3
-
-
-def test_companies_house_cache_follows_the_file(tmp_path, monkeypatch):
-    source = tmp_path / CH_CSV.name
-    shutil.copy(CH_CSV, source)
-    R.read_companies_house(source)
-    # a new download (different size and time) is a different cache entry
-    source.write_text(CH_CSV.read_text().replace("ACME LIMITED", "ACME HOLDINGS LIMITED"))
-    os.utime(source, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
-    ch = R.read_companies_house(source)
-    assert "ACME HOLDINGS LIMITED" in set(ch["name"])
-    assert len(_cache_files(tmp_path)) == 2
-
-
-def test_companies_house_cache_with_wrong_columns_is_rebuilt(tmp_path, monkeypatch):
-    source = tmp_path / CH_CSV.name
-    shutil.copy(CH_CSV, source)
-    first = R.read_companies_house(source)
-    cached = _cache_files(tmp_path)[0]
-    # a valid Parquet file that is not the frame we wrote
-    pd.DataFrame({"org_id": ["x"]}).to_parquet(cached)
-    pd.testing.assert_frame_equal(R.read_companies_house(source), first)
-
-
-def test_companies_house_without_cache_writes_nothing(tmp_path):
-    R.read_companies_house(CH_CSV, use_cache=False)
-    assert _cache_files(tmp_path) == []
+def test_companies_house_reading_writes_nothing(tmp_path):
+    """Reading the register is only reading: a run keeps it as an install (``store``), never as
+    a cache of this frame."""
+    R.read_companies_house(CH_CSV)
+    assert not (tmp_path / "cache").exists()
 
 
 # ---------------------------------------------------------------- charity registers
@@ -298,7 +243,7 @@ def test_wrong_register_names_file_registry_and_columns():
     assert "'CompanyName'" in text and "'CompanyNumber'" in text  # found
     assert err.value.exit_code == EXIT_INPUT
     with pytest.raises(InputFileError, match=r"(?s)Companies House BasicCompanyData.*registered_charity_number"):
-        R.read_companies_house(CCEW_TXT, use_cache=False)
+        R.read_companies_house(CCEW_TXT)
     with pytest.raises(InputFileError, match=r"(?s)Northern Ireland.*'Reg charity number'"):
         R.read_ccni(OSCR)
     with pytest.raises(InputFileError, match="Scottish Charity Register"):

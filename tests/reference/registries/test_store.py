@@ -426,3 +426,13 @@ def test_an_unwritable_cache_folder_only_costs_speed(home: Path, tmp_path: Path,
     assert frame is not None and len(frame) == 17 and not frame.attrs["index_only"]
     assert any("could not be kept in the cache folder" in n and "read for this run only" in n
                for n in frame.attrs["notes"])
+
+
+def test_a_damaged_install_of_a_given_register_is_built_again(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPENDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    first = store.given_install("companies_house", [DATA / "BasicCompanyData-2024-05-01.csv"])
+    (first.directory / "manifest.json").write_text("{not json")
+    again = store.given_install("companies_house", [DATA / "BasicCompanyData-2024-05-01.csv"])
+    assert again.directory == first.directory and again.rows == 17
+    assert json.loads((again.directory / "manifest.json").read_text())["rows"] == 17
