@@ -275,11 +275,6 @@ def previous_names(raw: pd.DataFrame) -> pd.Series:
     return joined.str.replace(r";{2,}", ";", regex=True).str.strip(";").astype("str")
 
 
-def _companies_house_frame(raw: pd.DataFrame) -> pd.DataFrame:
-    """Raw columns (by role) -> the finished common frame."""
-    return finish_frame(_ch_columns(raw), "Companies House", [])
-
-
 def _sic_code(text: pd.Series) -> pd.Series:
     """'62020 - Information technology...' -> '62020' ('' when it does not start with a code);
     vectorised (the regular expression runs in Arrow, not per row in Python)."""
