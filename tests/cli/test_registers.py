@@ -161,3 +161,32 @@ def test_a_notices_declarations_decide_size_and_sector_where_the_registers_do_no
     assert hilltop["sector"] == "vcfse" and "own VCSE declaration" in hilltop["sector_evidence"]
     nobody = rows.loc["No Declaration Ltd"]
     assert nobody["size_band"] == "unknown" and nobody["sector"] != "vcfse"
+
+
+def test_a_full_disk_is_a_clear_error_and_installs_nothing(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import shutil
+    from collections import namedtuple
+
+    from spendkit.reference.registries import name_index
+
+    assert run("registers", "add", CH).exit_code == 0
+    before = (home / "registers" / "companies_house" / "manifest.json").read_text()
+    # not enough room, known before anything is written
+    usage = namedtuple("usage", "total used free")
+    real_usage = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 1000, 1000))
+    short = run("registers", "add", CH, CHARITIES)
+    assert short.exit_code == 7 and "installing needs about" in short.stderr and "1000" not in short.stderr
+    assert "SPENDKIT_DATA_DIR" in short.stderr and "Traceback" not in short.output
+    monkeypatch.setattr(shutil, "disk_usage", real_usage)
+
+    # the disk fills up part-way
+    def full(directory: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(name_index, "build_from_rows", full)
+    failed = run("registers", "add", CH)
+    assert failed.exit_code == 7 and "the disk is full" in failed.stderr and "Traceback" not in failed.output
+    assert (home / "registers" / "companies_house" / "manifest.json").read_text() == before
+    assert sorted(p.name for p in (home / "registers").iterdir()) == ["companies_house"]

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -142,21 +144,52 @@ def install_all(kinds: dict[str, list[Recognised]], settings: Settings | None = 
     installs, and only when all are complete are they put in place; a file that cannot be read
     stops everything before anything is installed (what was built is removed)."""
     root = registers_dir(settings)
-    root.mkdir(parents=True, exist_ok=True)
-    _remove_stale(root)
     built: list[tuple[str, Path, dict[str, Any]]] = []
     try:
+        root.mkdir(parents=True, exist_ok=True)
+        _remove_stale(root)
+        check_space(root, [f.path for files in kinds.values() for f in files])
         for kind, files in kinds.items():
             building = Path(tempfile.mkdtemp(dir=root, prefix=f".building-{kind}-"))
             built.append((kind, building, {}))
             built[-1][2].update(_build(kind, files, building))
         for kind, building, _ in built:
             _swap(building, root / kind)
+    except OSError as exc:  # the data folder, not the register files (their readers say so)
+        why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise ReferenceDataError(f"{root}: the registers could not be installed ({why}); nothing "
+                                 "was installed and any earlier install is as it was.",
+                                 hint=f"Free space there, or install elsewhere: set {ENV} or "
+                                      "registries.data_dir in spendkit.toml.") from None
     finally:
         for _, building, _ in built:
             if building.exists():
                 shutil.rmtree(building, ignore_errors=True)
     return [Installed(kind, root / kind, manifest) for kind, _, manifest in built]
+
+
+# An install takes about as much room as the register's uncompressed text (Companies House:
+# 2.6 GB for 2.3 GB of CSV): the rows twice (compressed and not) and the name index.
+SPACE_PER_BYTE = 1.2
+
+
+def check_space(folder: Path, files: list[Path]) -> None:
+    """A ReferenceDataError, before anything is written, when ``folder``'s disk has less room
+    than installing ``files`` needs (their uncompressed size, zips counted by their members)."""
+    need = 0
+    for p in files:
+        try:
+            with zipfile.ZipFile(p) as z:
+                need += sum(i.file_size for i in z.infolist())
+        except (zipfile.BadZipFile, OSError):
+            need += p.stat().st_size if p.exists() else 0
+    need = int(need * SPACE_PER_BYTE)
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise ReferenceDataError(
+            f"{folder}: installing needs about {need / 1e9:.1f} GB and the disk has "
+            f"{free / 1e9:.1f} GB free; nothing was installed.",
+            hint=f"Free space there, or install elsewhere: set {ENV} or registries.data_dir in spendkit.toml.")
 
 
 def _build(kind: str, files: list[Recognised], building: Path) -> dict[str, Any]:
