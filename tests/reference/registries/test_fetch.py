@@ -111,6 +111,35 @@ def test_a_cut_download_is_resumed_and_installed(server: str, home: Path) -> Non
     assert not part.exists()
 
 
+def test_a_full_disk_during_a_download_says_so(server: str, home: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import errno
+
+    from spendkit.reference.registries import fetch
+
+    Handler.files["/BasicCompanyData-2024-05-01.zip"] = (CH, "application/zip")
+
+    class Full:
+        def __init__(self, *args: Any) -> None:
+            self.fh = builtins.open(*args)
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            self.fh.close()
+
+        def write(self, block: bytes) -> None:
+            self.fh.write(block[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fetch, "open", Full, raising=False)
+    with pytest.raises(ReferenceDataError, match="the disk is full") as err:
+        api.fetch_registers(["companies_house"], settings(companies_house=server + "/BasicCompanyData-2024-05-01.zip"))
+    assert "resumes where it stopped" in str(err.value.hint) and installed_kinds() == []
+
+
 def test_a_file_that_changed_size_on_the_server_is_refused(server: str, home: Path) -> None:
     url = "/publicextract.charity.zip"
     body = (DATA / "publicextract.charity.zip").read_bytes()

@@ -6,6 +6,7 @@ as the register asked for), and handed to ``store.install`` only when complete."
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import re
 import urllib.error
@@ -122,6 +123,11 @@ def download(url: str, kind: str, folder: Path, progress: Progress | None = None
                     if progress:
                         progress(done, total)
         except (HTTPException, OSError, TimeoutError) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise ReferenceDataError(
+                    f"{part.parent}: the disk is full ({done:,} of {_bytes(total)} downloaded).",
+                    hint=f"Free space there (or set the data folder elsewhere), then run `spendkit "
+                         f"registers fetch {kind}` again: it resumes where it stopped.") from None
             raise ReferenceDataError(
                 f"{url}: the download was cut short at {done:,} of {_bytes(total)} ({exc.__class__.__name__}).",
                 hint=f"Run `spendkit registers fetch {kind}` again: it resumes where it stopped. "
