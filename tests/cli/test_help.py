@@ -131,3 +131,15 @@ def test_completion_offers_an_options_values() -> None:
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.stdout.split() == ["companies-act-2006", "companies-act-2006-2025"], proc.stderr
+
+
+def test_the_command_line_starts_without_the_data_libraries() -> None:
+    """`spendkit --help` and `--version` answer in a tenth of a second: importing the command
+    line loads no pandas, NumPy or pyarrow (each command imports what it needs when it runs)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, spendkit.cli; "
+             "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -55,7 +55,6 @@ from spendkit.cli.options import (
     settings_from_options,
 )
 from spendkit.cli.watch import progress
-from spendkit.output.render import print_league, print_ranking, print_report
 
 DEFAULT_BY = ["department", "month"]
 FORMATS = ("table", "json", "csv", "jsonl")
@@ -109,7 +108,7 @@ def report(
             rep = api.report(ledgers, settings, by=by or DEFAULT_BY, date_from=date_from,
                               date_to=date_to, fy=fy, year=year, keep_duplicates=keep_duplicates,
                               shares_of=shares_of, respend=respend)
-        _emit(rep, format, out, quiet, print_report)
+        _emit(rep, format, out, quiet, _render("print_report"))
         check_rejected(max_rejected, rep.summary["reconciliation"])
 
 
@@ -156,7 +155,7 @@ def rank(
         with progress(quiet):
             ranking = api.rank(ledgers, settings, top=top, date_from=date_from, date_to=date_to,
                                    fy=fy, year=year, keep_duplicates=keep_duplicates)
-        _emit(ranking, format, out, quiet, print_ranking)
+        _emit(ranking, format, out, quiet, _render("print_ranking"))
 
 
 @app.command(short_help="Organisations ranked by local, sub-regional, SME, VCFSE share.")
@@ -191,7 +190,7 @@ def league(
         with progress(quiet):
             table = api.league(manifest, settings, method=method, fy=fy,
                                 year=year, shares_of=shares_of)
-        _emit(table, format, out, quiet, print_league)
+        _emit(table, format, out, quiet, _render("print_league"))
 
 
 # ---------------------------------------------------------------- shared steps
@@ -213,6 +212,16 @@ def _check_inputs(out: list[Path] | None, inputs: list[tuple[Path, str]]) -> Non
     from spendkit.output.export import check_not_inputs
 
     check_not_inputs(out or [], inputs)
+
+
+def _render(name: str) -> Any:
+    """The ``output.render`` function ``name``, imported when it prints (the command line starts
+    without pandas: `spendkit --help` takes a tenth of a second)."""
+    def printer(*args: Any, **options: Any) -> None:
+        from spendkit.output import render
+
+        getattr(render, name)(*args, **options)
+    return printer
 
 
 def _emit(thing: Any, format: str, out: list[Path] | None, quiet: bool, printer: Any) -> None:
