@@ -19,6 +19,22 @@ def empty_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def test_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder of the test run's own (registers given for runs are installed there, never
+    among the user's), sharing the user's postcode index: built once per machine, not per run."""
+    import os
+
+    from spendkit.reference.postcode_index import cache_dir
+
+    postcodes = cache_dir() / "postcodes"
+    postcodes.mkdir(parents=True, exist_ok=True)
+    folder = tmp_path_factory.mktemp("spendkit-cache")
+    (folder / "postcodes").symlink_to(postcodes, target_is_directory=True)
+    os.environ["SPENDKIT_CACHE_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES

@@ -44,7 +44,6 @@ def _cut_last_row(src: Path, dst: Path) -> Path:
 def test_company_register_damaged_last_row_is_noted(tmp_path: Path, monkeypatch) -> None:
     """A Companies House file whose last row is cut short: read (exit 0) with a note that
     names the file and says a row was skipped."""
-    monkeypatch.setenv("SPENDKIT_CACHE_DIR", str(tmp_path / "cache"))
     path = ledger(tmp_path / "l.csv", ["Acme Ltd"])
     clean = tmp_path / "clean" / "BasicCompanyData-clean.csv"
     clean.parent.mkdir()
@@ -57,7 +56,6 @@ def test_company_register_damaged_last_row_is_noted(tmp_path: Path, monkeypatch)
 
 def test_charity_register_damaged_last_row_is_noted(tmp_path: Path, monkeypatch) -> None:
     """A Charity Commission extract whose last row is cut short: read with a note naming it."""
-    monkeypatch.setenv("SPENDKIT_CACHE_DIR", str(tmp_path / "cache"))
     path = ledger(tmp_path / "l.csv", ["Wigan Food Bank"])
     source = (REGISTRIES / "publicextract.charity.txt").read_bytes().rstrip(b"\r\n")
     clean = tmp_path / "clean" / "publicextract.charity.txt"
