@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MATCH_COLUMNS", "MATCH_KEYS", "Prepared", "classify_rows", "distinct_keys",
            "join_matches", "load_registries_for", "match_keys", "match_registers",
-           "organisation_rows", "prepare", "registry_rows"]
+           "organisation_rows", "prepare", "registry_rows", "supplier_rows"]
 
 FORMATION_AGENT_COMPANIES = 500  # a registered office shared by more companies is weak evidence
 
@@ -82,14 +82,18 @@ def classify_rows(rows: pd.DataFrame, prepared: Prepared, settings: Settings,
     ``match_registers`` made for every payee of the run), place, then size and sector. Both
     engines run exactly this (the Spark engine on each Arrow batch, with ``matches``)."""
     supplier_file = prepared.supplier_file
-    if supplier_file is not None:
-        rows = rows.join(join_suppliers(rows, supplier_file))
+    rows = supplier_rows(rows, supplier_file)
     if matches is not None:
         rows = join_matches(rows, supplier_file, matches)
     elif registry is not None:
         rows = registry_rows(rows, supplier_file, registry, prepared.decisions)
     rows = place_rows(rows, prepared.index, prepared.place, prepared.districts, supplier_file)
     return organisation_rows(rows, supplier_file, settings, prepared.rules)
+
+
+def supplier_rows(rows: pd.DataFrame, supplier_file: SupplierFile | None) -> pd.DataFrame:
+    """``rows`` joined to the supplier file, if any (``SUPPLIER_HELPERS``: its row, how matched)."""
+    return rows if supplier_file is None else rows.join(join_suppliers(rows, supplier_file))
 
 
 def load_registries_for(settings: Settings) -> pd.DataFrame | None:

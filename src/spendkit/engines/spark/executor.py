@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from spendkit.config import Settings
-from spendkit.decide.rows import MATCH_KEYS, Prepared, classify_rows, distinct_keys, match_keys
+from spendkit.decide.rows import (
+    MATCH_KEYS,
+    Prepared,
+    classify_rows,
+    distinct_keys,
+    match_keys,
+    supplier_rows,
+)
 from spendkit.decide.sectors import Rules
 from spendkit.errors import InputFileError
 from spendkit.normalise import ledger as _ledger
@@ -31,7 +38,7 @@ from spendkit.normalise import values as normalise
 from spendkit.read.table import RawTable, clean_header, trim
 from spendkit.reference.districts import Districts, Place
 from spendkit.reference.postcode_index import PostcodeIndex
-from spendkit.reference.suppliers import SupplierFile, join_suppliers
+from spendkit.reference.suppliers import SupplierFile
 from spendkit.schema import LEDGER_COLUMNS, ORGANISATION_COLUMNS, PLACE_COLUMNS, REGISTRY_KEPT
 
 if TYPE_CHECKING:
@@ -160,9 +167,8 @@ def run_keys(batches: Iterable[pa.RecordBatch], *, task_ref: Any) -> Iterator[pa
             body = _nonblank(frame.iloc[pos].reset_index(drop=True))[0]
             if not len(body):
                 continue
-            rows = _ledger.to_ledger(_raw_table(body, source, task), task.settings).rows
-            if task.suppliers is not None:
-                rows = rows.join(join_suppliers(rows, task.suppliers))
+            rows = supplier_rows(_ledger.to_ledger(_raw_table(body, source, task), task.settings).rows,
+                                 task.suppliers)
             keys.append(distinct_keys(match_keys(rows, task.suppliers))[1])
         if keys:
             distinct = distinct_keys(pd.concat(keys, ignore_index=True))[1]

@@ -36,7 +36,6 @@ from spendkit.reference.registries import name_index
 from spendkit.reference.registries.common import (
     COLUMNS,
     LINK_REGISTRIES,
-    NAME_PRIORITY,
     REGISTRIES,
     TEXT_COLUMNS,
     text_column,
@@ -103,10 +102,6 @@ class Installed:
         limit = {**MAX_AGE_DAYS, **settings.registries.max_age_days}.get(self.kind, 90)
         age = self.age_days(today)
         return age is not None and age > limit
-
-    def label(self) -> str:
-        """For notes: 'Companies House 2024-05-01 (17 organisations, installed)'."""
-        return f"{describe_kind(self.kind)} {self.date} ({self.rows:,} rows, installed)"
 
     def to_dict(self) -> dict[str, Any]:
         m = self.manifest
@@ -232,7 +227,8 @@ def _store_schema() -> Any:
 
 
 def _blocks(kind: str, files: list[Recognised], notes: list[str], attrs: dict[str, Any]) -> Iterator[Any]:
-    """One kind's rows as Arrow tables of ``STORE_COLUMNS``: Companies House a block of its CSV at
+    """One kind's rows as Arrow tables of ``STORE_COLUMNS`` (those it has: ``_conform`` adds
+    the rest): Companies House a block of its CSV at
     a time (5.7 million companies are never in memory whole), the smaller registers whole.
     Rows without the register's number are dropped and counted, as ``finish_frame`` does."""
     import pyarrow as pa
@@ -252,10 +248,7 @@ def _blocks(kind: str, files: list[Recognised], notes: list[str], attrs: dict[st
     frame = READERS[kind]([f.path for f in files])
     notes += frame.attrs.get("notes", [])
     attrs.update(frame.attrs)
-    for c in STORE_COLUMNS:
-        if c not in frame:
-            frame[c] = ""
-    yield pa.Table.from_pandas(frame[STORE_COLUMNS], preserve_index=False)
+    yield pa.Table.from_pandas(frame[[c for c in STORE_COLUMNS if c in frame]], preserve_index=False)
 
 
 def _write_rows(blocks: Iterator[Any], building: Path, notes: list[str], *, once: bool) -> int:
@@ -423,7 +416,7 @@ def _manifest(d: Path, kind: str | None = None) -> dict[str, Any]:
     try:
         m = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
         if not isinstance(m, dict) or m.get("format") != STORE_FORMAT or m.get("kind") != (kind or d.name) \
-                or not (d / FRAME).is_file():
+                or not (d / FRAME).is_file() or not (d / NAME_INDEX / "index.json").is_file():
             raise ValueError("not this version's install")
         return m
     except (OSError, ValueError) as exc:
@@ -455,9 +448,9 @@ def read_installed(item: Installed, columns: list[str] | None = None) -> pd.Data
 
 
 def combine(frames: list[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame, list[str]]:
-    """Registers' frames (kind, frame) in one: the link tables added to the rows they link,
-    a notice's SME/VCSE declarations added to a register's row for the same org-id, and each
-    org-id kept once (the first register in ``ORDER`` wins). Returns notes of what was done."""
+    """The registers read for a run (kind, frame: those given for it, and the link tables) in
+    one, the link tables added to the rows they link. Returns notes of what was done."""
+    from spendkit.reference.registries import empty_registry
     from spendkit.reference.registries.lookups import apply_links
 
     notes: list[str] = []
@@ -466,35 +459,14 @@ def combine(frames: list[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame, list[
     links = [f for k, f in frames if k in LINK_REGISTRIES]
     main = [f for k, f in frames if k not in LINK_REGISTRIES]
     if not main:
-        return _empty(), notes
+        return empty_registry(), notes
     out = pd.concat(main, ignore_index=True) if len(main) > 1 else main[0]
-    if "sme_declared" in out and (out["registry"] == "ocds").any():
-        out = _declarations(out)
     if links:
         out, linked = apply_links(out, pd.concat(links, ignore_index=True))
         if linked:
             notes.append(f"{linked:,} organisation(s) linked to their number on another register "
                          "(charity <-> company lookup tables)")
     return out, notes
-
-
-def _declarations(frame: pd.DataFrame) -> pd.DataFrame:
-    """A notice's SME/VCSE declaration copied to another register's row of the same org-id."""
-    from spendkit.reference.registries.lookups import apply_declarations, declarations
-
-    notice = frame["registry"] == "ocds"
-    other = apply_declarations(frame.loc[~notice.to_numpy()], declarations(frame.loc[notice.to_numpy()]))
-    return pd.concat([other, frame.loc[notice.to_numpy()]]).loc[frame.index]
-
-
-def _empty() -> pd.DataFrame:
-    from spendkit.reference.registries import empty_registry
-
-    return empty_registry()
-
-
-def name_priority(kind: str) -> int:
-    return NAME_PRIORITY.get(kind, 9)
 
 
 # ---------------------------------------------------------------- a run's registers
@@ -577,27 +549,20 @@ def _registers_for_run(settings: Settings, given: dict[str, list[Path]], items: 
             notes.append(f"installed {describe_kind(item.kind)} {item.date} not used: files "
                          f"given with --{GIVEN[item.kind]} replace it for this run")
             continue
-        if item.kind not in LINK_REGISTRIES and (item.directory / NAME_INDEX / "index.json").is_file():
-            index_only[item.kind] = str(item.directory / NAME_INDEX)
-            if item.kind == "ocds":
-                from spendkit.reference.registries.lookups import declarations
-
-                declared.append(declarations(read_installed(item, ["org_id", "sme_declared", "vcse_declared"])))
-        else:
+        if item.kind in LINK_REGISTRIES:
             frames.append((item.kind, read_installed(item, RUN_COLUMNS)))
+        else:
+            index_only[item.kind] = str(item.directory / NAME_INDEX)
+        if item.kind == "ocds":
+            from spendkit.reference.registries.lookups import declarations
+
+            declared.append(declarations(read_installed(item, ["org_id", "sme_declared", "vcse_declared"])))
         used.append(item.to_dict())
         if item.is_old(settings, today):
             how = f"`spendkit registers fetch {item.kind}` or " if item.kind in REGISTER_URLS else ""
             notes.append(f"installed {describe_kind(item.kind)} is {item.age_days(today)} days old "
                          f"({item.date}): {how}`spendkit registers add` a newer file")
     frame, more = combine(frames)
-    # each install holds an org-id once: a repeat can only come from two registers
-    several = sum(k not in LINK_REGISTRIES for k, _ in frames) > 1
-    repeated = frame["org_id"].duplicated() if several else pd.Series(False, index=frame.index)
-    if repeated.any():
-        more.append(f"{int(repeated.sum()):,} organisation(s) found on more than one register "
-                    "under one org-id: the register read first is kept (with any SME/VCSE declaration)")
-        frame = frame.loc[~repeated.to_numpy()].reset_index(drop=True)
     frame.attrs["notes"] = [*notes, *more, _used_note(used)]
     frame.attrs["registers"] = used
     # Matching reads each install's name index (``index_only``: memory-mapped, the links and
